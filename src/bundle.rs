@@ -1,0 +1,258 @@
+//! The model file: everything needed to predict, in one checksummed file.
+//!
+//! Layout (all integers little-endian):
+//! ```text
+//! 0..8    magic  b"STANCEM\0"
+//! 8..12   format version (u32)
+//! 12..20  payload length in bytes (u64)
+//! 20..52  SHA-256 of the payload
+//! 52..    payload: bincode of the crate version, labels, feature config, tokenizer JSON,
+//!         IDF, weights, named top features and training provenance
+//! ```
+//! Files are written atomically (a temporary file in the same folder, then a rename), and a
+//! load checks magic, version, length and checksum before decoding anything.
+
+use crate::config::TrainConfig;
+use crate::error::{Error, Result};
+use crate::features::{FeatureConfig, Featurizer, IdfWeights};
+use crate::label::Stance;
+use crate::model::fit::DevScore;
+use crate::model::{FitSummary, FittedLinear};
+use crate::pipeline::Pipeline;
+use crate::text::TextPipeline;
+use crate::trainer::TopFeatures;
+use bincode::Options;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::Path;
+
+/// The first bytes of every model file.
+pub const MAGIC: &[u8; 8] = b"STANCEM\0";
+/// The model format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 + 8 + 32;
+/// Largest payload a load will decode (guards against absurd lengths in a damaged header).
+const MAX_PAYLOAD: u64 = 1 << 32;
+
+/// A data file that went into training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataFile {
+    /// `train` or `dev`.
+    pub role: String,
+    /// The path as given on the command line.
+    pub path: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Records used.
+    pub rows: usize,
+    /// Bad rows skipped (with `--skip-bad-rows`).
+    pub skipped: usize,
+}
+
+/// How the model was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Version of the `stance` crate that trained it.
+    pub crate_version: String,
+    /// Training date, `YYYY-MM-DD` (from `SOURCE_DATE_EPOCH` when set, so builds reproduce).
+    pub created: String,
+    /// The full training configuration.
+    pub config: TrainConfig,
+    /// The data files, with hashes and sizes.
+    pub data: Vec<DataFile>,
+    /// Training rows per label.
+    pub label_counts: Vec<(Stance, usize)>,
+    /// How training ended (epochs, best epoch, dev scores).
+    pub fit: FitSummary,
+}
+
+impl Provenance {
+    /// Dev scores of the kept weights, when training had a dev set.
+    pub fn dev(&self) -> Option<DevScore> {
+        self.fit.dev
+    }
+}
+
+/// A trained model with its metadata.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// The prediction pipeline.
+    pub pipeline: Pipeline,
+    /// Readable strongest features per label.
+    pub top_features: TopFeatures,
+    /// How the model was made.
+    pub provenance: Provenance,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    crate_version: String,
+    labels: Vec<Stance>,
+    features: FeatureConfig,
+    tokenizer_json: String,
+    idf: IdfWeights,
+    model: FittedLinear,
+    top_features: TopFeatures,
+    provenance: Provenance,
+}
+
+fn codec() -> impl Options {
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .with_little_endian()
+        .with_limit(MAX_PAYLOAD)
+}
+
+impl Bundle {
+    /// Serialises the model into the file format's bytes.
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] if the tokenizer cannot be serialised.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let payload = Payload {
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            labels: self.pipeline.model.labels().to_vec(),
+            features: *self.pipeline.featurizer.config(),
+            tokenizer_json: self.pipeline.featurizer.pipeline().to_json()?,
+            idf: self.pipeline.idf.clone(),
+            model: self.pipeline.model.clone(),
+            top_features: self.top_features.clone(),
+            provenance: self.provenance.clone(),
+        };
+        let body = codec()
+            .serialize(&payload)
+            .map_err(|e| Error::Data(format!("cannot encode the model: {e}")))?;
+        let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&Sha256::digest(&body));
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    /// Writes the model to `path` atomically: a temporary file in the same folder, flushed and
+    /// synced, then renamed over the target, so a crash never leaves half a model.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the path.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        write_atomically(path, &self.to_bytes()?)
+    }
+
+    /// Reads and checks a model file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if unreadable; [`Error::NotAModel`] for another kind of file;
+    /// [`Error::BundleVersion`] for another format version; [`Error::Truncated`] for a short
+    /// file; [`Error::Corrupt`] when the checksum or decoding fails.
+    pub fn load(path: &Path) -> Result<Bundle> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Bundle::from_bytes(&bytes, path)
+    }
+
+    /// Decodes a model from bytes; `path` only names the source in errors.
+    ///
+    /// # Errors
+    /// As [`Bundle::load`].
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Bundle> {
+        let magic = &bytes[..bytes.len().min(MAGIC.len())];
+        if magic != MAGIC {
+            return Err(Error::NotAModel {
+                path: path.to_path_buf(),
+                expected: String::from_utf8_lossy(MAGIC).into_owned(),
+                found: String::from_utf8_lossy(magic).into_owned(),
+            });
+        }
+        if bytes.len() < HEADER_LEN {
+            return Err(Error::Truncated {
+                path: path.to_path_buf(),
+                expected: HEADER_LEN as u64,
+                found: bytes.len() as u64,
+            });
+        }
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version != FORMAT_VERSION {
+            return Err(Error::BundleVersion {
+                path: path.to_path_buf(),
+                found: version,
+                expected: FORMAT_VERSION,
+                hint: if version > FORMAT_VERSION {
+                    "it was written by a newer stance; upgrade stance to read it"
+                } else {
+                    "it was written by an older stance; retrain the model"
+                },
+            });
+        }
+        let declared = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+        let body = &bytes[HEADER_LEN..];
+        if (body.len() as u64) < declared {
+            return Err(Error::Truncated {
+                path: path.to_path_buf(),
+                expected: HEADER_LEN as u64 + declared,
+                found: bytes.len() as u64,
+            });
+        }
+        if body.len() as u64 > declared {
+            return Err(Error::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("{} bytes after the declared end", body.len() as u64 - declared),
+            });
+        }
+        if Sha256::digest(body).as_slice() != &bytes[20..52] {
+            return Err(Error::Corrupt {
+                path: path.to_path_buf(),
+                reason: "checksum mismatch".into(),
+            });
+        }
+        let corrupt = |reason: String| Error::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let payload: Payload = codec()
+            .deserialize(body)
+            .map_err(|e| corrupt(format!("cannot decode: {e}")))?;
+        let text = TextPipeline::from_json(&payload.tokenizer_json).map_err(|e| corrupt(e.to_string()))?;
+        let featurizer = Featurizer::with_pipeline(payload.features, text).map_err(|e| corrupt(e.to_string()))?;
+        if payload.labels != payload.model.labels() {
+            return Err(corrupt("label list and weights disagree".into()));
+        }
+        if payload.idf.len() != featurizer.n_features() || payload.model.n_features() != featurizer.n_features() {
+            return Err(corrupt(format!(
+                "feature count mismatch: config {}, idf {}, weights {}",
+                featurizer.n_features(),
+                payload.idf.len(),
+                payload.model.n_features()
+            )));
+        }
+        Ok(Bundle {
+            pipeline: Pipeline {
+                featurizer,
+                idf: payload.idf,
+                model: payload.model,
+            },
+            top_features: payload.top_features,
+            provenance: payload.provenance,
+        })
+    }
+}
+
+/// Writes bytes to `path` through a temporary file in the same folder and a rename.
+///
+/// # Errors
+/// [`Error::Io`] naming the path.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let io = |e: std::io::Error| Error::io(path, e);
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}

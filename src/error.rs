@@ -1,0 +1,125 @@
+//! Errors of the `stance` library: one enum whose variants carry the values that disagree and
+//! where they came from, so every message names the file, the line and the problem.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A row of an input file could not be read as a record.
+    #[error("{}:{line}: {reason}", path.display())]
+    Parse {
+        /// The file the row came from (`-` for standard input).
+        path: PathBuf,
+        /// The 1-based line the row starts on.
+        line: usize,
+        /// What is wrong with the row.
+        reason: String,
+    },
+
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file that was being read or written.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file given as a model is not a `stance` model at all.
+    #[error("{}: not a stance model file (expected magic bytes {expected:?}, found {found:?})", path.display())]
+    NotAModel {
+        /// The file.
+        path: PathBuf,
+        /// The magic bytes a model starts with.
+        expected: String,
+        /// What the file starts with.
+        found: String,
+    },
+
+    /// The model file was written by a format this build cannot read.
+    #[error("{}: model format version {found} is not supported by this build (it reads version {expected}); {hint}", path.display())]
+    BundleVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version in the file.
+        found: u32,
+        /// The version this build reads.
+        expected: u32,
+        /// What to do about it.
+        hint: &'static str,
+    },
+
+    /// The model file is shorter than its header says.
+    #[error("{}: model file is truncated: expected {expected} bytes, found {found}", path.display())]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// The length the header promises.
+        expected: u64,
+        /// The length on disk.
+        found: u64,
+    },
+
+    /// The model file's contents do not match its checksum or cannot be decoded.
+    #[error("{}: model file is corrupted: {reason}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What check failed.
+        reason: String,
+    },
+
+    /// A hyperparameter or feature setting is out of range.
+    #[error("invalid setting {name} = {value}: {reason}")]
+    InvalidParam {
+        /// The setting's name, as on the command line.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// The accepted range.
+        reason: String,
+    },
+
+    /// Two pieces of data that must agree in size do not.
+    #[error("shape mismatch in {what}: expected {expected}, found {found}")]
+    ShapeMismatch {
+        /// Which quantity.
+        what: &'static str,
+        /// The expected size.
+        expected: usize,
+        /// The size found.
+        found: usize,
+    },
+
+    /// Training data that cannot train a classifier (no rows, a single label, ...).
+    #[error("{0}")]
+    Data(String),
+
+    /// The text pipeline (built with `tokenizers`) failed.
+    #[error("text pipeline: {0}")]
+    Tokenizer(String),
+
+    /// An error reported by linfa.
+    #[error(transparent)]
+    Linfa(#[from] linfa::Error),
+}
+
+impl Error {
+    /// Wraps an I/O error with the file it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// True for errors that concern one input row only, so the row can be skipped.
+    pub fn is_row_error(&self) -> bool {
+        matches!(self, Error::Parse { .. })
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,355 @@
+//! Feature extraction: tokens -> hashed word unigrams (plus their proclitic-stripped forms),
+//! word bigrams and character n-grams of each word padded with `<` `>` (fastText style).
+//!
+//! One walker ([`Featurizer::walk`]) produces every feature with its kind, bucket, token span
+//! and readable n-gram, so counting (training, prediction) and explaining (inspect, explanations)
+//! can never disagree about what the features are.
+
+use crate::error::{Error, Result};
+use crate::features::hashing::{FeatureHasher, Fnv1a};
+use crate::text::clitics::strip_proclitics;
+use crate::text::{NormalizerConfig, TextPipeline, Token};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Feature settings, stored in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeatureConfig {
+    /// Buckets are `2^hash_bits` (default 18).
+    pub hash_bits: u8,
+    /// Longest word n-gram: 1 = unigrams, 2 = unigrams and bigrams (default 2).
+    pub word_ngrams: usize,
+    /// Shortest character n-gram; 0 turns character n-grams off (default 2).
+    pub char_min: usize,
+    /// Longest character n-gram (default 5).
+    pub char_max: usize,
+    /// Add proclitic-stripped forms of words (و ف ب ل ك ال) as extra unigrams, and build
+    /// bigrams from them (default true).
+    pub proclitics: bool,
+    /// Use 1 + ln(count) instead of the raw count (default true).
+    pub sublinear_tf: bool,
+    /// The text normaliser's rules.
+    pub normalizer: NormalizerConfig,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        FeatureConfig {
+            hash_bits: 18,
+            word_ngrams: 2,
+            char_min: 2,
+            char_max: 5,
+            proclitics: true,
+            sublinear_tf: true,
+            normalizer: NormalizerConfig::default(),
+        }
+    }
+}
+
+impl FeatureConfig {
+    /// Checks that every setting is in range.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] naming the setting.
+    pub fn check(&self) -> Result<()> {
+        if !(FeatureHasher::MIN_BITS..=FeatureHasher::MAX_BITS).contains(&self.hash_bits) {
+            return Err(Error::InvalidParam {
+                name: "hash-bits",
+                value: self.hash_bits.to_string(),
+                reason: format!(
+                    "must lie in {}..={}",
+                    FeatureHasher::MIN_BITS,
+                    FeatureHasher::MAX_BITS
+                ),
+            });
+        }
+        if !(1..=3).contains(&self.word_ngrams) {
+            return Err(Error::InvalidParam {
+                name: "word-ngrams",
+                value: self.word_ngrams.to_string(),
+                reason: "must be 1, 2 or 3".into(),
+            });
+        }
+        if self.char_min > 0 && (self.char_min > self.char_max || self.char_max > 8) {
+            return Err(Error::InvalidParam {
+                name: "char-ngrams",
+                value: format!("{}-{}", self.char_min, self.char_max),
+                reason: "need 1 <= min <= max <= 8, or min 0 to turn them off".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The kind of a feature; also its hash namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FeatureKind {
+    /// A word (or its proclitic-stripped form).
+    Word,
+    /// A sequence of two or three words.
+    WordNgram,
+    /// A character n-gram of a word padded with `<` and `>`.
+    Chars,
+}
+
+impl FeatureKind {
+    fn namespace(self) -> u8 {
+        match self {
+            FeatureKind::Word => b'w',
+            FeatureKind::WordNgram => b'b',
+            FeatureKind::Chars => b'c',
+        }
+    }
+}
+
+/// A feature's n-gram, borrowed from the tokens; displayed as people read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gram<'a> {
+    /// One word.
+    Word(&'a str),
+    /// Several words.
+    Words(&'a [&'a str]),
+    /// Characters of a padded word.
+    Chars(&'a str),
+}
+
+impl Gram<'_> {
+    fn hash(&self, kind: FeatureKind) -> Fnv1a {
+        let mut h = Fnv1a::new(kind.namespace());
+        match self {
+            Gram::Word(w) | Gram::Chars(w) => h.write(w.as_bytes()),
+            Gram::Words(words) => {
+                for (i, w) in words.iter().enumerate() {
+                    if i > 0 {
+                        h.write(b" ");
+                    }
+                    h.write(w.as_bytes());
+                }
+            }
+        }
+        h
+    }
+}
+
+impl fmt::Display for Gram<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Gram::Word(w) => f.write_str(w),
+            Gram::Words(words) => f.write_str(&words.join(" ")),
+            Gram::Chars(c) => write!(f, "[{c}]"),
+        }
+    }
+}
+
+/// One feature occurrence, as the walker reports it.
+#[derive(Debug, Clone, Copy)]
+pub struct Occurrence<'a> {
+    /// What kind of n-gram.
+    pub kind: FeatureKind,
+    /// Its bucket.
+    pub bucket: u32,
+    /// The first and one-past-last token index it covers.
+    pub tokens: (usize, usize),
+    /// The n-gram itself.
+    pub gram: Gram<'a>,
+}
+
+/// Turns sentences into hashed feature counts, using a [`TextPipeline`].
+#[derive(Debug, Clone)]
+pub struct Featurizer {
+    pipeline: TextPipeline,
+    config: FeatureConfig,
+    hasher: FeatureHasher,
+}
+
+impl Featurizer {
+    /// Builds a featurizer and its text pipeline from a configuration.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for settings out of range; [`Error::Tokenizer`] if the text
+    /// pipeline cannot be built.
+    pub fn new(config: FeatureConfig) -> Result<Featurizer> {
+        Featurizer::with_pipeline(config, TextPipeline::new(&config.normalizer)?)
+    }
+
+    /// A featurizer over an existing pipeline (loaded from a model file).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for settings out of range.
+    pub fn with_pipeline(config: FeatureConfig, pipeline: TextPipeline) -> Result<Featurizer> {
+        config.check()?;
+        Ok(Featurizer {
+            pipeline,
+            config,
+            hasher: FeatureHasher::new(config.hash_bits),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &FeatureConfig {
+        &self.config
+    }
+
+    /// The text pipeline.
+    pub fn pipeline(&self) -> &TextPipeline {
+        &self.pipeline
+    }
+
+    /// The number of feature buckets.
+    pub fn n_features(&self) -> usize {
+        self.hasher.n_buckets()
+    }
+
+    /// Hashed counts of a sentence's features: sorted by bucket, colliding features summed.
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] if the text pipeline fails.
+    pub fn counts(&self, text: &str) -> Result<Vec<(u32, f32)>> {
+        let tokens = self.pipeline.tokenize(text)?;
+        let mut buckets = Vec::with_capacity(tokens.len() * 24);
+        self.walk(&tokens, |occurrence| buckets.push(occurrence.bucket));
+        buckets.sort_unstable();
+        let mut counts: Vec<(u32, f32)> = Vec::with_capacity(buckets.len());
+        for bucket in buckets {
+            match counts.last_mut() {
+                Some((last, count)) if *last == bucket => *count += 1.0,
+                _ => counts.push((bucket, 1.0)),
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Calls `visit` for every feature occurrence of a tokenised sentence, in token order.
+    pub fn walk<'t>(&self, tokens: &'t [Token], mut visit: impl FnMut(Occurrence<'_>)) {
+        let words: Vec<&'t str> = tokens.iter().map(|t| t.text.as_str()).collect();
+        let bases: Vec<&'t str> = if self.config.proclitics {
+            words
+                .iter()
+                .map(|w| strip_proclitics(w).unwrap_or(w))
+                .collect()
+        } else {
+            words.clone()
+        };
+        let mut emit = |kind: FeatureKind, tokens: (usize, usize), gram: Gram<'_>| {
+            let bucket = self.hasher.bucket(gram.hash(kind));
+            visit(Occurrence {
+                kind,
+                bucket,
+                tokens,
+                gram,
+            });
+        };
+        let mut padded = String::new();
+        for (i, word) in words.iter().enumerate() {
+            emit(FeatureKind::Word, (i, i + 1), Gram::Word(word));
+            if bases[i] != *word {
+                emit(FeatureKind::Word, (i, i + 1), Gram::Word(bases[i]));
+            }
+            if self.config.char_min > 0 {
+                padded.clear();
+                padded.push('<');
+                padded.push_str(word);
+                padded.push('>');
+                let bounds: Vec<usize> = padded
+                    .char_indices()
+                    .map(|(at, _)| at)
+                    .chain(std::iter::once(padded.len()))
+                    .collect();
+                let n_chars = bounds.len() - 1;
+                for n in self.config.char_min..=self.config.char_max.min(n_chars) {
+                    for start in 0..=(n_chars - n) {
+                        let gram = &padded[bounds[start]..bounds[start + n]];
+                        emit(FeatureKind::Chars, (i, i + 1), Gram::Chars(gram));
+                    }
+                }
+            }
+        }
+        for n in 2..=self.config.word_ngrams {
+            for start in 0..bases.len().saturating_sub(n - 1) {
+                emit(
+                    FeatureKind::WordNgram,
+                    (start, start + n),
+                    Gram::Words(&bases[start..start + n]),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(featurizer: &Featurizer, text: &str, kind: FeatureKind) -> Vec<String> {
+        let tokens = featurizer.pipeline().tokenize(text).unwrap();
+        let mut out = Vec::new();
+        featurizer.walk(&tokens, |o| {
+            if o.kind == kind {
+                out.push(o.gram.to_string());
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn cliticised_cue_shares_a_feature_with_the_bare_cue() {
+        let featurizer = Featurizer::new(FeatureConfig::default()).unwrap();
+        let with_clitic: Vec<u32> = featurizer.counts("فنفت الوزارة").unwrap().iter().map(|c| c.0).collect();
+        let bare: Vec<u32> = featurizer.counts("نفت").unwrap().iter().map(|c| c.0).collect();
+        let shared = bare.iter().filter(|b| with_clitic.contains(b)).count();
+        // the unigram نفت and the char n-grams [نف] [فت] [فت>] [نفت] [نفت>] at least
+        assert!(shared >= 6, "shared {shared}");
+        assert!(names(&featurizer, "فنفت الوزارة", FeatureKind::Word).contains(&"نفت".to_string()));
+    }
+
+    #[test]
+    fn words_bigrams_and_padded_char_ngrams() {
+        let config = FeatureConfig {
+            char_min: 2,
+            char_max: 3,
+            proclitics: false,
+            ..FeatureConfig::default()
+        };
+        let featurizer = Featurizer::new(config).unwrap();
+        assert_eq!(names(&featurizer, "لا صحة", FeatureKind::Word), ["لا", "صحه"]);
+        assert_eq!(names(&featurizer, "لا صحة", FeatureKind::WordNgram), ["لا صحه"]);
+        assert_eq!(
+            names(&featurizer, "لا", FeatureKind::Chars),
+            ["[<ل]", "[لا]", "[ا>]", "[<لا]", "[لا>]"]
+        );
+    }
+
+    #[test]
+    fn counts_are_sorted_and_merged() {
+        let featurizer = Featurizer::new(FeatureConfig::default()).unwrap();
+        let counts = featurizer.counts("نفى نفى نفى").unwrap();
+        assert!(counts.windows(2).all(|w| w[0].0 < w[1].0));
+        let word = {
+            let tokens = featurizer.pipeline().tokenize("نفى").unwrap();
+            let mut bucket = 0;
+            featurizer.walk(&tokens, |o| {
+                if o.kind == FeatureKind::Word {
+                    bucket = o.bucket;
+                }
+            });
+            bucket
+        };
+        assert_eq!(counts.iter().find(|c| c.0 == word).map(|c| c.1), Some(3.0));
+    }
+
+    #[test]
+    fn settings_out_of_range_are_rejected() {
+        let bad = FeatureConfig {
+            hash_bits: 40,
+            ..FeatureConfig::default()
+        };
+        assert!(matches!(bad.check(), Err(Error::InvalidParam { name: "hash-bits", .. })));
+        let bad = FeatureConfig {
+            char_min: 4,
+            char_max: 2,
+            ..FeatureConfig::default()
+        };
+        assert!(matches!(bad.check(), Err(Error::InvalidParam { name: "char-ngrams", .. })));
+    }
+}

@@ -1,0 +1,11 @@
+//! Feature stage: tokens -> hashed word and character n-gram counts -> TF-IDF rows (CSR).
+
+pub mod extract;
+pub mod hashing;
+pub mod sparse;
+pub mod tfidf;
+
+pub use extract::{FeatureConfig, FeatureKind, Featurizer, Gram};
+pub use hashing::FeatureHasher;
+pub use sparse::SparseRows;
+pub use tfidf::IdfWeights;

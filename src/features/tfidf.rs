@@ -1,0 +1,136 @@
+//! TF-IDF weighting: inverse document frequencies fitted on training rows only, then
+//! (sublinear) term frequency x IDF, L2-normalised per row.
+
+use serde::{Deserialize, Serialize};
+
+/// Smoothed IDF per bucket: `ln((1 + n) / (1 + df)) + 1` (scikit-learn's `smooth_idf`), and
+/// 0 for buckets no training row has, so features never seen in training are ignored (as a
+/// vocabulary-based vectoriser ignores unknown words) instead of diluting the row's norm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdfWeights {
+    idf: Vec<f32>,
+    n_documents: usize,
+}
+
+/// Accumulates document frequencies one row at a time, so IDF can be fitted in a stream.
+#[derive(Debug, Clone)]
+pub struct IdfAccumulator {
+    document_frequency: Vec<u32>,
+    n_documents: usize,
+}
+
+impl IdfAccumulator {
+    /// An empty accumulator over `n_features` buckets.
+    pub fn new(n_features: usize) -> IdfAccumulator {
+        IdfAccumulator {
+            document_frequency: vec![0; n_features],
+            n_documents: 0,
+        }
+    }
+
+    /// Counts one row's buckets (each bucket once; rows from `Featurizer::counts` are unique).
+    pub fn add(&mut self, counts: &[(u32, f32)]) {
+        self.n_documents += 1;
+        for &(bucket, _) in counts {
+            self.document_frequency[bucket as usize] += 1;
+        }
+    }
+
+    /// The fitted weights.
+    pub fn finish(self) -> IdfWeights {
+        let n = self.n_documents as f64;
+        let idf = self
+            .document_frequency
+            .iter()
+            .map(|&df| {
+                if df == 0 {
+                    0.0
+                } else {
+                    (((1.0 + n) / (1.0 + f64::from(df))).ln() + 1.0) as f32
+                }
+            })
+            .collect();
+        IdfWeights {
+            idf,
+            n_documents: self.n_documents,
+        }
+    }
+}
+
+impl IdfWeights {
+    /// Fits IDF on a set of count rows.
+    pub fn fit<'a>(n_features: usize, rows: impl IntoIterator<Item = &'a [(u32, f32)]>) -> IdfWeights {
+        let mut acc = IdfAccumulator::new(n_features);
+        for row in rows {
+            acc.add(row);
+        }
+        acc.finish()
+    }
+
+    /// The number of buckets.
+    pub fn len(&self) -> usize {
+        self.idf.len()
+    }
+
+    /// True when there are no buckets.
+    pub fn is_empty(&self) -> bool {
+        self.idf.is_empty()
+    }
+
+    /// The number of training rows the weights were fitted on.
+    pub fn n_documents(&self) -> usize {
+        self.n_documents
+    }
+
+    /// The IDF of one bucket.
+    pub fn get(&self, bucket: u32) -> f32 {
+        self.idf.get(bucket as usize).copied().unwrap_or(0.0)
+    }
+
+    /// Turns a row of counts into TF-IDF values in place: `tf` is the count or, when
+    /// `sublinear`, `1 + ln(count)`; zero-IDF buckets are dropped; the row is scaled to unit
+    /// L2 norm (an empty row stays empty).
+    pub fn transform(&self, row: &mut Vec<(u32, f32)>, sublinear: bool) {
+        row.retain_mut(|(bucket, value)| {
+            let tf = if sublinear { 1.0 + value.ln() } else { *value };
+            *value = tf * self.get(*bucket);
+            *value != 0.0
+        });
+        let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for (_, value) in row.iter_mut() {
+                *value /= norm;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idf_matches_the_smoothed_formula() {
+        let rows: Vec<Vec<(u32, f32)>> = vec![vec![(0, 1.0), (1, 2.0)], vec![(0, 1.0)]];
+        let idf = IdfWeights::fit(4, rows.iter().map(|r| r.as_slice()));
+        assert_eq!(idf.n_documents(), 2);
+        assert!((idf.get(0) - 1.0).abs() < 1e-6); // ln(3/3) + 1
+        assert!((idf.get(1) - ((3.0f32 / 2.0).ln() + 1.0)).abs() < 1e-6);
+        assert_eq!(idf.get(2), 0.0); // never seen
+        assert_eq!(idf.get(99), 0.0); // out of range
+    }
+
+    #[test]
+    fn transform_weights_drops_unseen_and_normalises() {
+        let rows: Vec<Vec<(u32, f32)>> = vec![vec![(0, 1.0), (1, 1.0)], vec![(0, 1.0)]];
+        let idf = IdfWeights::fit(4, rows.iter().map(|r| r.as_slice()));
+        let mut row = vec![(0, 3.0), (1, 1.0), (3, 5.0)];
+        idf.transform(&mut row, true);
+        assert_eq!(row.iter().map(|r| r.0).collect::<Vec<_>>(), [0, 1]);
+        let norm: f32 = row.iter().map(|r| r.1 * r.1).sum();
+        assert!((norm - 1.0).abs() < 1e-6);
+        let tf0 = 1.0 + 3.0f32.ln();
+        let w1 = (3.0f32 / 2.0).ln() + 1.0;
+        assert!((row[0].1 / row[1].1 - tf0 / w1).abs() < 1e-5);
+    }
+}

@@ -1,0 +1,33 @@
+//! `stance`: train, evaluate and run stance classifiers for Arabic news sentences.
+//!
+//! Each sentence is labelled `assertion`, `denial` or `allegation` as defined by the
+//! annotation guideline. The pipeline, one module per stage:
+//!
+//! ```text
+//! data (TSV / CSV / JSONL / fastText records)
+//!   -> text     (Arabic normaliser + pre-tokeniser, built with `tokenizers`)
+//!   -> features (hashed word and character n-grams, TF-IDF, sparse CSR rows)
+//!   -> model    (softmax regression on sparse rows, behind linfa's traits)
+//!   -> metrics  (confusion matrix, per-label P/R/F1, macro-F1)
+//!   -> bundle   (one checksummed model file holding all of the above)
+//! ```
+
+pub mod bundle;
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod features;
+pub mod label;
+pub mod metrics;
+pub mod model;
+pub mod pipeline;
+pub mod text;
+pub mod trainer;
+
+pub use bundle::Bundle;
+pub use config::TrainConfig;
+pub use data::{Format, Record};
+pub use error::{Error, Result};
+pub use label::Stance;
+pub use metrics::Metrics;
+pub use pipeline::{Pipeline, Prediction};

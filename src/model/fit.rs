@@ -1,0 +1,363 @@
+//! Training: stochastic gradient descent on the softmax cross-entropy of sparse rows, with L2
+//! regularisation, class weights, a learning-rate schedule and early stopping on a dev set.
+//!
+//! Deterministic: rows are visited in an order drawn from a ChaCha8 generator seeded by the
+//! `seed` parameter, weights start at zero, and everything runs on one thread.
+
+use crate::error::{Error, Result};
+use crate::features::SparseRows;
+use crate::label::Stance;
+use crate::metrics::Metrics;
+use crate::model::fitted::{argmax, softmax_in_place, FittedLinear};
+use crate::model::params::{ClassWeight, LearningRate, ValidLinearParams};
+use linfa::traits::Fit;
+use linfa::DatasetBase;
+use ndarray::Array1;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// A labelled sparse dataset, as linfa holds it.
+pub type SparseDataset = DatasetBase<SparseRows, Array1<Stance>>;
+
+/// Scores on the dev set after an epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DevScore {
+    /// Macro-F1 on the dev set.
+    pub macro_f1: f64,
+    /// Accuracy on the dev set.
+    pub accuracy: f64,
+    /// Mean cross-entropy on the dev set.
+    pub loss: f64,
+}
+
+/// What one epoch did, for progress reporting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochReport {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// The most epochs training may run.
+    pub max_epochs: usize,
+    /// Mean weighted cross-entropy over the epoch's training rows.
+    pub train_loss: f64,
+    /// Dev scores, when a dev set is given.
+    pub dev: Option<DevScore>,
+    /// True when this epoch is the best so far on dev.
+    pub best: bool,
+}
+
+/// How training ended.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FitSummary {
+    /// Epochs run.
+    pub epochs_run: usize,
+    /// The epoch whose weights were kept.
+    pub best_epoch: usize,
+    /// Dev scores of the kept weights, when a dev set was given.
+    pub dev: Option<DevScore>,
+    /// True when early stopping ended training before the last epoch.
+    pub stopped_early: bool,
+}
+
+/// Rescaling threshold for the lazily applied L2 shrinkage factor.
+const MIN_SCALE: f32 = 1e-6;
+
+impl ValidLinearParams {
+    /// Fits the model on `train`, stopping early on `dev` when given, and calls `on_epoch`
+    /// after every epoch. With a dev set, the weights of the best dev epoch (macro-F1, then
+    /// loss) are kept.
+    ///
+    /// # Errors
+    /// [`Error::Data`] when `train` is empty or its targets and records disagree in length;
+    /// [`Error::ShapeMismatch`] when `dev` has another feature count.
+    pub fn fit_with_dev(
+        &self,
+        train: &SparseDataset,
+        dev: Option<&SparseDataset>,
+        on_epoch: &mut dyn FnMut(&EpochReport),
+    ) -> Result<(FittedLinear, FitSummary)> {
+        let rows = &train.records;
+        let targets = &train.targets;
+        check_dataset("training", train)?;
+        if rows.n_rows() == 0 {
+            return Err(Error::Data("training data has no rows".into()));
+        }
+        if let Some(dev) = dev {
+            check_dataset("dev", dev)?;
+            if dev.records.n_features() != rows.n_features() {
+                return Err(Error::ShapeMismatch {
+                    what: "dev features vs training features",
+                    expected: rows.n_features(),
+                    found: dev.records.n_features(),
+                });
+            }
+        }
+        let labels = Stance::ALL.to_vec();
+        let k = labels.len();
+        let row_weights = self.row_weights(targets);
+        let mut model = FittedLinear::zeros(labels, rows.n_features());
+        let mut order: Vec<usize> = (0..rows.n_rows()).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let total_steps = (self.epochs * rows.n_rows()) as f32;
+        let mut step = 0usize;
+        let mut scale = 1.0f32;
+        let mut probs = vec![0.0f32; k];
+        let mut best: Option<(FittedLinear, DevScore, usize)> = None;
+        let mut since_best = 0;
+        let mut epochs_run = 0;
+        for epoch in 1..=self.epochs {
+            order.shuffle(&mut rng);
+            let mut loss_sum = 0.0f64;
+            let mut weight_sum = 0.0f64;
+            for &i in &order {
+                let (idx, val) = rows.row(i);
+                let y = targets[i].index();
+                let row_weight = row_weights[y];
+                let lr = self.rate_at(step as f32, total_steps);
+                step += 1;
+                {
+                    let (w, b) = model.parts_mut();
+                    probs.copy_from_slice(b);
+                    for (&j, &x) in idx.iter().zip(val) {
+                        let wj = &w[j as usize * k..(j as usize + 1) * k];
+                        for (p, wjk) in probs.iter_mut().zip(wj) {
+                            *p += wjk * x * scale;
+                        }
+                    }
+                }
+                softmax_in_place(&mut probs);
+                loss_sum += f64::from(row_weight) * -f64::from(probs[y].max(1e-12).ln());
+                weight_sum += f64::from(row_weight);
+                if row_weight == 0.0 {
+                    continue;
+                }
+                for (c, p) in probs.iter_mut().enumerate() {
+                    let target = if c == y { 1.0 } else { 0.0 };
+                    *p = row_weight * (*p - target);
+                }
+                if self.l2 > 0.0 {
+                    scale *= 1.0 - lr * self.l2;
+                }
+                let (w, b) = model.parts_mut();
+                let step_size = lr / scale;
+                for (&j, &x) in idx.iter().zip(val) {
+                    let wj = &mut w[j as usize * k..(j as usize + 1) * k];
+                    for (wjk, g) in wj.iter_mut().zip(&probs) {
+                        *wjk -= step_size * g * x;
+                    }
+                }
+                for (bk, g) in b.iter_mut().zip(&probs) {
+                    *bk -= lr * g;
+                }
+                if scale < MIN_SCALE {
+                    fold_scale(&mut model, &mut scale);
+                }
+            }
+            fold_scale(&mut model, &mut scale);
+            epochs_run = epoch;
+            let train_loss = if weight_sum > 0.0 { loss_sum / weight_sum } else { 0.0 };
+            let dev_score = dev.map(|d| score(&model, d));
+            let is_best = match (&dev_score, &best) {
+                (Some(score), Some((_, best_score, _))) => better(score, best_score),
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            if let (true, Some(score)) = (is_best, dev_score) {
+                best = Some((model.clone(), score, epoch));
+                since_best = 0;
+            } else {
+                since_best += 1;
+            }
+            on_epoch(&EpochReport {
+                epoch,
+                max_epochs: self.epochs,
+                train_loss,
+                dev: dev_score,
+                best: is_best,
+            });
+            if dev.is_some() && self.patience > 0 && since_best >= self.patience {
+                break;
+            }
+        }
+        let stopped_early = epochs_run < self.epochs;
+        Ok(match best {
+            Some((model, dev, best_epoch)) => (
+                model,
+                FitSummary {
+                    epochs_run,
+                    best_epoch,
+                    dev: Some(dev),
+                    stopped_early,
+                },
+            ),
+            None => (
+                model,
+                FitSummary {
+                    epochs_run,
+                    best_epoch: epochs_run,
+                    dev: None,
+                    stopped_early,
+                },
+            ),
+        })
+    }
+
+    /// The loss weight of each class.
+    fn row_weights(&self, targets: &Array1<Stance>) -> Vec<f32> {
+        let mut counts = [0usize; 3];
+        for t in targets {
+            counts[t.index()] += 1;
+        }
+        match self.class_weight {
+            ClassWeight::None => vec![1.0; 3],
+            ClassWeight::Balanced => {
+                let n = targets.len() as f32;
+                let present = counts.iter().filter(|&&c| c > 0).count() as f32;
+                counts
+                    .iter()
+                    .map(|&c| if c == 0 { 0.0 } else { n / (present * c as f32) })
+                    .collect()
+            }
+        }
+    }
+
+    fn rate_at(&self, step: f32, total_steps: f32) -> f32 {
+        match self.schedule {
+            LearningRate::Constant => self.learning_rate,
+            LearningRate::Linear => self.learning_rate * (1.0 - step / total_steps).max(1e-4),
+            LearningRate::Inverse => {
+                self.learning_rate / (1.0 + self.learning_rate * self.l2.max(1e-6) * step)
+            }
+        }
+    }
+}
+
+fn check_dataset(what: &str, data: &SparseDataset) -> Result<()> {
+    if data.records.n_rows() != data.targets.len() {
+        return Err(Error::Data(format!(
+            "{what} data has {} rows but {} labels",
+            data.records.n_rows(),
+            data.targets.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Multiplies the pending L2 shrinkage into the weights and resets it to 1.
+fn fold_scale(model: &mut FittedLinear, scale: &mut f32) {
+    if *scale != 1.0 {
+        let (w, _) = model.parts_mut();
+        for v in w.iter_mut() {
+            *v *= *scale;
+        }
+        *scale = 1.0;
+    }
+}
+
+fn better(candidate: &DevScore, best: &DevScore) -> bool {
+    candidate.macro_f1 > best.macro_f1 + 1e-9
+        || ((candidate.macro_f1 - best.macro_f1).abs() <= 1e-9 && candidate.loss < best.loss)
+}
+
+/// Macro-F1, accuracy and mean cross-entropy of a model on a labelled set.
+pub fn score(model: &FittedLinear, data: &SparseDataset) -> DevScore {
+    let mut loss = 0.0f64;
+    let mut pairs = Vec::with_capacity(data.targets.len());
+    for (i, truth) in data.targets.iter().enumerate() {
+        let (idx, val) = data.records.row(i);
+        let p = model.probabilities(idx, val);
+        loss -= f64::from(p[truth.index()].max(1e-12).ln());
+        pairs.push((*truth, model.labels()[argmax(&p)]));
+    }
+    let metrics = Metrics::from_pairs(pairs);
+    DevScore {
+        macro_f1: metrics.macro_f1,
+        accuracy: metrics.accuracy,
+        loss: loss / data.targets.len().max(1) as f64,
+    }
+}
+
+impl Fit<SparseRows, Array1<Stance>, Error> for ValidLinearParams {
+    type Object = FittedLinear;
+
+    fn fit(&self, dataset: &SparseDataset) -> Result<FittedLinear> {
+        self.fit_with_dev(dataset, None, &mut |_| {}).map(|(model, _)| model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::params::LinearParams;
+    use linfa::ParamGuard;
+    use linfa::traits::Predict;
+
+    /// Three separable classes on features 0, 1, 2 plus a shared noise feature 3.
+    fn separable() -> SparseDataset {
+        let mut rows = SparseRows::new(8);
+        let mut targets = Vec::new();
+        for i in 0..30 {
+            let label = Stance::ALL[i % 3];
+            rows.push(&[(label.index() as u32, 0.9), (3, 0.3)]);
+            targets.push(label);
+        }
+        DatasetBase::new(rows, Array1::from(targets))
+    }
+
+    #[test]
+    fn learns_a_separable_problem_through_linfa_fit() {
+        let data = separable();
+        let model = LinearParams::new().epochs(20).fit(&data).unwrap();
+        let predicted: Array1<Stance> = model.predict(&data);
+        assert_eq!(predicted, data.targets);
+        let p = model.probabilities(&[1], &[0.9]);
+        assert!(p[Stance::Denial.index()] > 0.8, "{p:?}");
+    }
+
+    #[test]
+    fn same_seed_same_weights_and_other_seed_other_weights() {
+        let data = separable();
+        let fit = |seed| LinearParams::new().epochs(3).seed(seed).fit(&data).unwrap();
+        assert_eq!(fit(5), fit(5));
+        assert_ne!(fit(5).weights(), fit(6).weights());
+    }
+
+    #[test]
+    fn early_stopping_keeps_the_best_epoch() {
+        let data = separable();
+        // A dev set whose labels are all shifted by one: the better the model fits the training
+        // data, the worse its dev loss, so the first epoch is the best and patience ends it.
+        let shifted: Vec<Stance> = data
+            .targets
+            .iter()
+            .map(|t| Stance::ALL[(t.index() + 1) % 3])
+            .collect();
+        let dev = DatasetBase::new(data.records.clone(), Array1::from(shifted));
+        let params = LinearParams::new().epochs(50).patience(2).check().unwrap();
+        let mut reports = Vec::new();
+        let (model, summary) = params
+            .fit_with_dev(&data, Some(&dev), &mut |r| reports.push(*r))
+            .unwrap();
+        assert!(summary.stopped_early);
+        assert_eq!((summary.best_epoch, summary.epochs_run), (1, 3));
+        assert_eq!(reports.len(), 3);
+        assert!(reports[0].best && !reports[1].best && !reports[2].best);
+        // the kept weights are the first epoch's, not the last one's
+        assert_eq!(score(&model, &dev).loss, reports[0].dev.unwrap().loss);
+        assert!(reports[2].dev.unwrap().loss > reports[0].dev.unwrap().loss);
+    }
+
+    #[test]
+    fn bad_params_fail_through_the_param_guard() {
+        let err = LinearParams::new().epochs(0).fit(&separable()).unwrap_err();
+        assert!(matches!(err, Error::InvalidParam { name: "epochs", .. }));
+    }
+
+    #[test]
+    fn empty_training_data_is_an_error() {
+        let data = DatasetBase::new(SparseRows::new(4), Array1::from(Vec::<Stance>::new()));
+        let err = LinearParams::new().check().unwrap().fit(&data).unwrap_err();
+        assert!(matches!(err, Error::Data(_)));
+    }
+}

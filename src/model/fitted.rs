@@ -1,0 +1,217 @@
+//! The trained linear model: weights (features x labels) and a bias per label, in ndarray.
+
+use crate::error::{Error, Result};
+use crate::features::SparseRows;
+use crate::label::Stance;
+use linfa::traits::PredictInplace;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+/// A fitted softmax classifier. It owns its label list, so outputs map back to names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedLinear {
+    labels: Vec<Stance>,
+    /// Row `j` holds feature `j`'s weight for each label, so a feature's weights are adjacent.
+    weights: Array2<f32>,
+    bias: Array1<f32>,
+}
+
+impl FittedLinear {
+    /// Assembles a model, checking that the shapes agree.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when the weights, bias and labels disagree.
+    pub fn new(labels: Vec<Stance>, weights: Array2<f32>, bias: Array1<f32>) -> Result<FittedLinear> {
+        if weights.ncols() != labels.len() {
+            return Err(Error::ShapeMismatch {
+                what: "weight columns vs labels",
+                expected: labels.len(),
+                found: weights.ncols(),
+            });
+        }
+        if bias.len() != labels.len() {
+            return Err(Error::ShapeMismatch {
+                what: "bias vs labels",
+                expected: labels.len(),
+                found: bias.len(),
+            });
+        }
+        if !weights.is_standard_layout() {
+            return Err(Error::Data("weights must be stored row-major".into()));
+        }
+        Ok(FittedLinear {
+            labels,
+            weights,
+            bias,
+        })
+    }
+
+    /// A model with all weights zero.
+    pub fn zeros(labels: Vec<Stance>, n_features: usize) -> FittedLinear {
+        let k = labels.len();
+        FittedLinear {
+            labels,
+            weights: Array2::zeros((n_features, k)),
+            bias: Array1::zeros(k),
+        }
+    }
+
+    /// The labels, in class-index order.
+    pub fn labels(&self) -> &[Stance] {
+        &self.labels
+    }
+
+    /// The number of features the model expects.
+    pub fn n_features(&self) -> usize {
+        self.weights.nrows()
+    }
+
+    /// The weights, features x labels.
+    pub fn weights(&self) -> &Array2<f32> {
+        &self.weights
+    }
+
+    /// The bias per label.
+    pub fn bias(&self) -> &Array1<f32> {
+        &self.bias
+    }
+
+    pub(crate) fn parts_mut(&mut self) -> (&mut [f32], &mut [f32]) {
+        (
+            self.weights
+                .as_slice_mut()
+                .expect("weights are standard layout (checked in new)"),
+            self.bias
+                .as_slice_mut()
+                .expect("a 1-d owned array is contiguous"),
+        )
+    }
+
+    /// Raw scores (logits) of one sparse row, written into `out` (one per label).
+    pub fn scores_into(&self, indices: &[u32], values: &[f32], out: &mut [f32]) {
+        let k = self.labels.len();
+        let w = self
+            .weights
+            .as_slice()
+            .expect("weights are standard layout (checked in new)");
+        out.copy_from_slice(self.bias.as_slice().expect("a 1-d owned array is contiguous"));
+        for (&j, &x) in indices.iter().zip(values) {
+            let row = &w[j as usize * k..(j as usize + 1) * k];
+            for (o, wk) in out.iter_mut().zip(row) {
+                *o += wk * x;
+            }
+        }
+    }
+
+    /// Probabilities of one sparse row, one per label, summing to 1.
+    pub fn probabilities(&self, indices: &[u32], values: &[f32]) -> Vec<f32> {
+        let mut p = vec![0.0; self.labels.len()];
+        self.scores_into(indices, values, &mut p);
+        softmax_in_place(&mut p);
+        p
+    }
+
+    /// Probabilities of every row, rows x labels.
+    pub fn predict_proba(&self, rows: &SparseRows) -> Array2<f32> {
+        let k = self.labels.len();
+        let mut out = Array2::zeros((rows.n_rows(), k));
+        for (i, mut out_row) in out.rows_mut().into_iter().enumerate() {
+            let (idx, val) = rows.row(i);
+            let p = self.probabilities(idx, val);
+            out_row.assign(&Array1::from(p));
+        }
+        out
+    }
+
+    /// The most probable label of a probability vector.
+    pub fn best_label(&self, probabilities: &[f32]) -> Stance {
+        self.labels[argmax(probabilities)]
+    }
+}
+
+/// Index of the largest value (the first one on ties).
+pub fn argmax(values: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, v) in values.iter().enumerate() {
+        if *v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Replaces logits by their softmax, stably (max subtracted first).
+pub fn softmax_in_place(values: &mut [f32]) {
+    let max = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in values.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    for v in values.iter_mut() {
+        *v /= sum;
+    }
+}
+
+impl PredictInplace<SparseRows, Array1<Stance>> for FittedLinear {
+    fn predict_inplace(&self, x: &SparseRows, y: &mut Array1<Stance>) {
+        let mut scores = vec![0.0; self.labels.len()];
+        for (i, target) in y.iter_mut().enumerate().take(x.n_rows()) {
+            let (idx, val) = x.row(i);
+            self.scores_into(idx, val, &mut scores);
+            *target = self.labels[argmax(&scores)];
+        }
+    }
+
+    fn default_target(&self, x: &SparseRows) -> Array1<Stance> {
+        Array1::from_elem(x.n_rows(), self.labels[0])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linfa::traits::Predict;
+    use ndarray::array;
+
+    fn toy() -> FittedLinear {
+        FittedLinear::new(
+            Stance::ALL.to_vec(),
+            array![[2.0, 0.0, 0.0], [0.0, 3.0, 0.0], [0.0, 0.0, 1.0]],
+            array![0.0, 0.0, 0.5],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn shapes_are_checked() {
+        let err = FittedLinear::new(Stance::ALL.to_vec(), Array2::zeros((4, 2)), Array1::zeros(3));
+        assert!(matches!(err, Err(Error::ShapeMismatch { expected: 3, found: 2, .. })));
+    }
+
+    #[test]
+    fn probabilities_are_a_softmax_of_the_scores() {
+        let model = toy();
+        let p = model.probabilities(&[1], &[1.0]);
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        let e = [0.0f32.exp(), 3.0f32.exp(), 0.5f32.exp()];
+        let z: f32 = e.iter().sum();
+        for (got, want) in p.iter().zip(e.iter().map(|x| x / z)) {
+            assert!((got - want).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn linfa_predict_maps_to_labels() {
+        let model = toy();
+        let mut rows = SparseRows::new(3);
+        rows.push(&[(0, 1.0)]);
+        rows.push(&[(1, 1.0)]);
+        rows.push(&[]);
+        let predicted: Array1<Stance> = model.predict(&linfa::DatasetBase::new(rows, ()));
+        assert_eq!(
+            predicted.to_vec(),
+            [Stance::Assertion, Stance::Denial, Stance::Allegation]
+        );
+    }
+}

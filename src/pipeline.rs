@@ -1,0 +1,140 @@
+//! The whole prediction path in one value: text -> tokens -> hashed counts -> TF-IDF ->
+//! probabilities. Training builds one; a model file stores exactly its parts.
+
+use crate::error::Result;
+use crate::features::{FeatureKind, Featurizer, IdfWeights, SparseRows};
+use crate::label::Stance;
+use crate::model::FittedLinear;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Featurizer, IDF and fitted model together.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// Text to hashed counts.
+    pub featurizer: Featurizer,
+    /// IDF fitted on the training rows.
+    pub idf: IdfWeights,
+    /// The classifier.
+    pub model: FittedLinear,
+}
+
+/// One sentence's prediction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prediction {
+    /// The most probable label.
+    pub label: Stance,
+    /// The probability of each label, in the model's label order.
+    pub probabilities: Vec<(Stance, f32)>,
+}
+
+impl Prediction {
+    /// The probability of the predicted label.
+    pub fn confidence(&self) -> f32 {
+        self.probabilities
+            .iter()
+            .find(|(l, _)| *l == self.label)
+            .map_or(0.0, |(_, p)| *p)
+    }
+}
+
+/// One feature's share in a prediction: `weight x value` toward the predicted label, minus its
+/// mean pull toward the other labels, mapped back to the text it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    /// The n-gram as people read it (`[..]` marks character n-grams).
+    pub feature: String,
+    /// What kind of n-gram.
+    pub kind: FeatureKind,
+    /// How much it pushed toward the predicted label.
+    pub weight: f32,
+    /// Byte span of the words it came from in the sentence.
+    pub start: usize,
+    /// End of that span (exclusive).
+    pub end: usize,
+}
+
+impl Pipeline {
+    /// TF-IDF row of a sentence.
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
+    pub fn features(&self, text: &str) -> Result<Vec<(u32, f32)>> {
+        let mut row = self.featurizer.counts(text)?;
+        self.idf
+            .transform(&mut row, self.featurizer.config().sublinear_tf);
+        Ok(row)
+    }
+
+    /// TF-IDF rows of many sentences, featurised in parallel, in input order.
+    ///
+    /// # Errors
+    /// The first featurisation error.
+    pub fn feature_rows<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Result<SparseRows> {
+        let rows: Vec<Vec<(u32, f32)>> = texts
+            .par_iter()
+            .map(|t| self.features(t.as_ref()))
+            .collect::<Result<_>>()?;
+        let mut out = SparseRows::new(self.featurizer.n_features());
+        for row in &rows {
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    /// Predicts one sentence.
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
+    pub fn predict(&self, text: &str) -> Result<Prediction> {
+        let row = self.features(text)?;
+        let (idx, val): (Vec<u32>, Vec<f32>) = row.into_iter().unzip();
+        let p = self.model.probabilities(&idx, &val);
+        Ok(Prediction {
+            label: self.model.best_label(&p),
+            probabilities: self.model.labels().iter().copied().zip(p).collect(),
+        })
+    }
+
+    /// The features that pushed a sentence most toward `label`, strongest first, at most
+    /// `top` of them (positive contributions only).
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
+    pub fn explain(&self, text: &str, label: Stance, top: usize) -> Result<Vec<Contribution>> {
+        let tokens = self.featurizer.pipeline().tokenize(text)?;
+        let row = self.features(text)?;
+        let Some(class) = self.model.labels().iter().position(|l| *l == label) else {
+            return Ok(Vec::new());
+        };
+        let weights = self.model.weights();
+        let k = self.model.labels().len();
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        self.featurizer.walk(&tokens, |o| {
+            let Ok(at) = row.binary_search_by_key(&o.bucket, |r| r.0) else {
+                return;
+            };
+            let value = row[at].1;
+            let own = weights[[o.bucket as usize, class]];
+            let others: f32 = (0..k)
+                .filter(|&c| c != class)
+                .map(|c| weights[[o.bucket as usize, c]])
+                .sum::<f32>()
+                / (k - 1).max(1) as f32;
+            let weight = value * (own - others);
+            if weight > 0.0 && seen.insert(o.bucket) {
+                out.push(Contribution {
+                    feature: o.gram.to_string(),
+                    kind: o.kind,
+                    weight,
+                    start: tokens[o.tokens.0].start,
+                    end: tokens[o.tokens.1 - 1].end,
+                });
+            }
+        });
+        out.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        out.truncate(top);
+        Ok(out)
+    }
+}

@@ -1,0 +1,178 @@
+//! The Arabic normaliser: a `tokenizers` `Sequence` of NFKC and `Replace` steps, one per
+//! rule of [`NormalizerConfig`].
+//!
+//! Deliberately not `BertNormalizer`: its accent stripping (NFD + mark removal) destroys hamza
+//! seats (إسرائيل -> اسراييل, مسؤولين -> مسوولين); see `../shared/RUST-NOTES.md`.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use tokenizers::normalizers::{Replace, Sequence, NFKC};
+use tokenizers::NormalizerWrapper;
+
+/// Harakat, tanwin, shadda, sukun, hamza marks above/below, superscript alef and Quranic
+/// annotation marks.
+const DIACRITICS: &str = "[\u{064B}-\u{065F}\u{0670}\u{06D6}-\u{06DC}\u{06DF}-\u{06E8}\u{06EA}-\u{06ED}]";
+/// Tatweel (kashida), the stretching character.
+const TATWEEL: &str = "\u{0640}";
+/// Alef with hamza above or below, with madda, and alef wasla.
+const ALEF_FORMS: &str = "[\u{0623}\u{0625}\u{0622}\u{0671}]";
+/// Alef maqsura and Farsi yeh.
+const YEH_FORMS: &str = "[\u{0649}\u{06CC}]";
+/// Teh marbuta.
+const TEH_MARBUTA: &str = "\u{0629}";
+
+/// Which normalisation rules to apply. Every rule is a named switch, stored in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NormalizerConfig {
+    /// Remove harakat, tanwin, shadda, sukun and Quranic marks (default true).
+    pub strip_diacritics: bool,
+    /// Remove tatweel, U+0640 (default true).
+    pub strip_tatweel: bool,
+    /// Map Arabic-Indic (٠-٩) and Extended Arabic-Indic (۰-۹) digits to 0-9 (default true).
+    pub map_digits: bool,
+    /// Fold أ إ آ ٱ to ا (default true).
+    pub fold_alef: bool,
+    /// Fold ى and Farsi ی to ي (default true).
+    pub fold_yeh: bool,
+    /// Fold ة to ه (default true).
+    pub fold_teh_marbuta: bool,
+}
+
+impl Default for NormalizerConfig {
+    fn default() -> Self {
+        NormalizerConfig {
+            strip_diacritics: true,
+            strip_tatweel: true,
+            map_digits: true,
+            fold_alef: true,
+            fold_yeh: true,
+            fold_teh_marbuta: true,
+        }
+    }
+}
+
+impl NormalizerConfig {
+    /// Builds the `tokenizers` normaliser for these rules: NFKC first, then one `Replace` per
+    /// enabled rule (ten for the digits, one per digit value).
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] if a pattern fails to compile (a bug, not a user error).
+    pub fn build(&self) -> Result<NormalizerWrapper> {
+        let mut steps: Vec<NormalizerWrapper> = vec![NFKC.into()];
+        let mut replace = |pattern: String, content: &str| -> Result<()> {
+            let step = Replace::new(tokenizers::normalizers::replace::ReplacePattern::Regex(pattern), content)
+                .map_err(|e| Error::Tokenizer(e.to_string()))?;
+            steps.push(step.into());
+            Ok(())
+        };
+        if self.strip_diacritics {
+            replace(DIACRITICS.to_string(), "")?;
+        }
+        if self.strip_tatweel {
+            replace(TATWEEL.to_string(), "")?;
+        }
+        if self.map_digits {
+            for (value, ascii) in ('0'..='9').enumerate() {
+                let arabic_indic = char::from_u32(0x0660 + value as u32).expect("U+0660..U+0669 are chars");
+                let extended = char::from_u32(0x06F0 + value as u32).expect("U+06F0..U+06F9 are chars");
+                replace(format!("[{arabic_indic}{extended}]"), &ascii.to_string())?;
+            }
+        }
+        if self.fold_alef {
+            replace(ALEF_FORMS.to_string(), "\u{0627}")?;
+        }
+        if self.fold_yeh {
+            replace(YEH_FORMS.to_string(), "\u{064A}")?;
+        }
+        if self.fold_teh_marbuta {
+            replace(TEH_MARBUTA.to_string(), "\u{0647}")?;
+        }
+        Ok(Sequence::new(steps).into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokenizers::{NormalizedString, Normalizer};
+
+    fn run(config: NormalizerConfig, text: &str) -> String {
+        let mut normalized = NormalizedString::from(text);
+        config.build().unwrap().normalize(&mut normalized).unwrap();
+        normalized.get().to_string()
+    }
+
+    fn only(edit: impl Fn(&mut NormalizerConfig)) -> NormalizerConfig {
+        let mut config = NormalizerConfig {
+            strip_diacritics: false,
+            strip_tatweel: false,
+            map_digits: false,
+            fold_alef: false,
+            fold_yeh: false,
+            fold_teh_marbuta: false,
+        };
+        edit(&mut config);
+        config
+    }
+
+    #[test]
+    fn default_rules_table() {
+        let cases = [
+            // tashkeel and shadda
+            ("كَذَّبَ", "كذب"),
+            ("اتُّهِمَ", "اتهم"),
+            ("عارٍ عن الصحة", "عار عن الصحه"),
+            // tatweel
+            ("نفـــت", "نفت"),
+            // alef forms
+            ("أكدت إسرائيل آنذاك", "اكدت اسرائيل انذاك"),
+            // alef maqsura and teh marbuta
+            ("نفى الوزارة", "نفي الوزاره"),
+            // Arabic-Indic and Extended Arabic-Indic digits
+            ("٢٠ يونيو ٢٠٢٢", "20 يونيو 2022"),
+            ("۱۲۳", "123"),
+            // quotes and punctuation stay
+            ("«قسد»، لا!", "«قسد»، لا!"),
+            // text that must stay unchanged
+            ("مسؤولين", "مسؤولين"),
+            ("M4 road", "M4 road"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(run(NormalizerConfig::default(), input), expected, "input {input}");
+        }
+    }
+
+    #[test]
+    fn hamza_seats_survive_every_rule() {
+        // ؤ and ئ are letters, not marks: no rule may strip them.
+        assert_eq!(run(NormalizerConfig::default(), "مسؤول رئيس"), "مسؤول رئيس");
+    }
+
+    #[test]
+    fn each_rule_is_a_switch() {
+        assert_eq!(run(only(|c| c.strip_diacritics = true), "نَفَتْ أُمّة"), "نفت أمة");
+        assert_eq!(run(only(|c| c.strip_tatweel = true), "نفـت"), "نفت");
+        assert_eq!(run(only(|c| c.map_digits = true), "٣٫٥ و٤"), "3٫5 و4");
+        assert_eq!(run(only(|c| c.fold_alef = true), "أإآٱ"), "اااا");
+        assert_eq!(run(only(|c| c.fold_yeh = true), "مستشفى"), "مستشفي");
+        assert_eq!(run(only(|c| c.fold_teh_marbuta = true), "وزارة"), "وزاره");
+        // nothing enabled: only NFKC, which leaves ordinary Arabic alone
+        assert_eq!(run(only(|_| {}), "أكّدت الوزارة"), "أكّدت الوزارة");
+    }
+
+    #[test]
+    fn nfkc_folds_presentation_forms() {
+        // U+FEFB is the lam-alef ligature presentation form.
+        assert_eq!(run(only(|_| {}), "\u{FEFB}"), "\u{0644}\u{0627}");
+    }
+
+    #[test]
+    fn config_serialises_with_named_rules() {
+        let json = serde_json::to_string(&NormalizerConfig::default()).unwrap();
+        assert_eq!(
+            json,
+            r#"{"strip_diacritics":true,"strip_tatweel":true,"map_digits":true,"fold_alef":true,"fold_yeh":true,"fold_teh_marbuta":true}"#
+        );
+    }
+}
