@@ -199,7 +199,10 @@ impl Bundle {
         if body.len() as u64 > declared {
             return Err(Error::Corrupt {
                 path: path.to_path_buf(),
-                reason: format!("{} bytes after the declared end", body.len() as u64 - declared),
+                reason: format!(
+                    "{} bytes after the declared end",
+                    body.len() as u64 - declared
+                ),
             });
         }
         if Sha256::digest(body).as_slice() != &bytes[20..52] {
@@ -215,12 +218,16 @@ impl Bundle {
         let payload: Payload = codec()
             .deserialize(body)
             .map_err(|e| corrupt(format!("cannot decode: {e}")))?;
-        let text = TextPipeline::from_json(&payload.tokenizer_json).map_err(|e| corrupt(e.to_string()))?;
-        let featurizer = Featurizer::with_pipeline(payload.features, text).map_err(|e| corrupt(e.to_string()))?;
+        let text =
+            TextPipeline::from_json(&payload.tokenizer_json).map_err(|e| corrupt(e.to_string()))?;
+        let featurizer = Featurizer::with_pipeline(payload.features, text)
+            .map_err(|e| corrupt(e.to_string()))?;
         if payload.labels != payload.model.labels() {
             return Err(corrupt("label list and weights disagree".into()));
         }
-        if payload.idf.len() != featurizer.n_features() || payload.model.n_features() != featurizer.n_features() {
+        if payload.idf.len() != featurizer.n_features()
+            || payload.model.n_features() != featurizer.n_features()
+        {
             return Err(corrupt(format!(
                 "feature count mismatch: config {}, idf {}, weights {}",
                 featurizer.n_features(),

@@ -46,7 +46,11 @@ mod tests {
     fn partial_json_takes_defaults_and_unknown_fields_fail() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.json");
-        std::fs::write(&path, r#"{"model": {"epochs": 7}, "features": {"hash_bits": 16}}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"model": {"epochs": 7}, "features": {"hash_bits": 16}}"#,
+        )
+        .unwrap();
         let config = TrainConfig::load(&path).unwrap();
         assert_eq!(config.model.epochs, 7);
         assert_eq!(config.features.hash_bits, 16);

@@ -13,6 +13,7 @@
 //! ```
 
 pub mod bundle;
+pub mod cli;
 pub mod config;
 pub mod data;
 pub mod error;

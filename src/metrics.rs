@@ -130,7 +130,11 @@ impl Metrics {
             "rows {}  accuracy {:.4}  macro-F1 {:.4}\n",
             self.rows, self.accuracy, self.macro_f1
         );
-        let _ = writeln!(out, "{:<12} {:>9} {:>9} {:>9} {:>9}", "label", "precision", "recall", "f1", "support");
+        let _ = writeln!(
+            out,
+            "{:<12} {:>9} {:>9} {:>9} {:>9}",
+            "label", "precision", "recall", "f1", "support"
+        );
         for s in &self.per_label {
             let _ = writeln!(
                 out,
@@ -151,7 +155,11 @@ impl Metrics {
         for truth in Stance::ALL {
             let _ = write!(out, "{:<12}", truth.as_str());
             for predicted in Stance::ALL {
-                let _ = write!(out, " {:>10}", self.confusion.counts[truth.index()][predicted.index()]);
+                let _ = write!(
+                    out,
+                    " {:>10}",
+                    self.confusion.counts[truth.index()][predicted.index()]
+                );
             }
             let _ = writeln!(out);
         }
@@ -169,7 +177,11 @@ impl Metrics {
         if !confusions.is_empty() {
             let _ = writeln!(out);
             for (share, truth, predicted, n) in confusions {
-                let _ = writeln!(out, "{truth} misread as {predicted}: {:.1}% ({n})", 100.0 * share);
+                let _ = writeln!(
+                    out,
+                    "{truth} misread as {predicted}: {:.1}% ({n})",
+                    100.0 * share
+                );
             }
         }
         out
@@ -240,7 +252,10 @@ mod tests {
     #[test]
     fn report_names_the_confusions() {
         let report = Metrics::from_pairs(pairs()).report();
-        assert!(report.contains("denial misread as allegation: 50.0% (1)"), "{report}");
+        assert!(
+            report.contains("denial misread as allegation: 50.0% (1)"),
+            "{report}"
+        );
         assert!(report.contains("macro-F1 0.6111"), "{report}");
         let tsv = Metrics::from_pairs(pairs()).summary_tsv();
         assert_eq!(tsv.split('\t').count(), 6);

@@ -73,7 +73,12 @@ fn count_rows(featurizer: &Featurizer, records: &[Record]) -> Result<Vec<Vec<(u3
         .collect()
 }
 
-fn tfidf_rows(rows: Vec<Vec<(u32, f32)>>, idf: &IdfWeights, sublinear: bool, n_features: usize) -> SparseRows {
+fn tfidf_rows(
+    rows: Vec<Vec<(u32, f32)>>,
+    idf: &IdfWeights,
+    sublinear: bool,
+    n_features: usize,
+) -> SparseRows {
     let mut out = SparseRows::new(n_features);
     for mut row in rows {
         idf.transform(&mut row, sublinear);
@@ -89,7 +94,10 @@ fn tfidf_rows(rows: Vec<Vec<(u32, f32)>>, idf: &IdfWeights, sublinear: bool, n_f
 pub fn dataset(pipeline: &Pipeline, records: &[Record]) -> Result<SparseDataset> {
     let labels = labels_of(records)?;
     let texts: Vec<&str> = records.iter().map(|r| r.text.as_str()).collect();
-    Ok(DatasetBase::new(pipeline.feature_rows(&texts)?, Array1::from(labels)))
+    Ok(DatasetBase::new(
+        pipeline.feature_rows(&texts)?,
+        Array1::from(labels),
+    ))
 }
 
 /// Trains a pipeline on labelled records, stopping early on `dev` when given.
@@ -113,7 +121,10 @@ pub fn train(
     let counts = count_rows(&featurizer, train)?;
     let idf = IdfWeights::fit(n_features, counts.iter().map(|r| r.as_slice()));
     let sublinear = config.features.sublinear_tf;
-    let train_set = DatasetBase::new(tfidf_rows(counts, &idf, sublinear, n_features), Array1::from(labels));
+    let train_set = DatasetBase::new(
+        tfidf_rows(counts, &idf, sublinear, n_features),
+        Array1::from(labels),
+    );
     let mut pipeline = Pipeline {
         featurizer,
         idf,
@@ -160,13 +171,20 @@ fn top_features(pipeline: &Pipeline, train: &[Record], per_label: usize) -> Resu
         scored.truncate(per_label);
         chosen.push((label, scored));
     }
-    let wanted: HashSet<u32> = chosen.iter().flat_map(|(_, v)| v.iter().map(|x| x.0)).collect();
+    let wanted: HashSet<u32> = chosen
+        .iter()
+        .flat_map(|(_, v)| v.iter().map(|x| x.0))
+        .collect();
     let mut names: HashMap<u32, HashMap<String, usize>> = HashMap::new();
     for record in train {
         let tokens = pipeline.featurizer.pipeline().tokenize(&record.text)?;
         pipeline.featurizer.walk(&tokens, |o| {
             if wanted.contains(&o.bucket) {
-                *names.entry(o.bucket).or_default().entry(o.gram.to_string()).or_default() += 1;
+                *names
+                    .entry(o.bucket)
+                    .or_default()
+                    .entry(o.gram.to_string())
+                    .or_default() += 1;
             }
         });
     }

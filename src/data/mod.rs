@@ -85,10 +85,25 @@ mod tests {
 
     #[test]
     fn format_follows_the_extension() {
-        assert_eq!(Format::from_path(Path::new("a/b.TSV"), Format::Text), Format::Tsv);
-        assert_eq!(Format::from_path(Path::new("x.csv"), Format::Text), Format::Csv);
-        assert_eq!(Format::from_path(Path::new("x.ndjson"), Format::Text), Format::Jsonl);
-        assert_eq!(Format::from_path(Path::new("x.ft"), Format::Text), Format::Fasttext);
-        assert_eq!(Format::from_path(Path::new("-"), Format::Text), Format::Text);
+        assert_eq!(
+            Format::from_path(Path::new("a/b.TSV"), Format::Text),
+            Format::Tsv
+        );
+        assert_eq!(
+            Format::from_path(Path::new("x.csv"), Format::Text),
+            Format::Csv
+        );
+        assert_eq!(
+            Format::from_path(Path::new("x.ndjson"), Format::Text),
+            Format::Jsonl
+        );
+        assert_eq!(
+            Format::from_path(Path::new("x.ft"), Format::Text),
+            Format::Fasttext
+        );
+        assert_eq!(
+            Format::from_path(Path::new("-"), Format::Text),
+            Format::Text
+        );
     }
 }

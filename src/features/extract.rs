@@ -295,8 +295,18 @@ mod tests {
     #[test]
     fn cliticised_cue_shares_a_feature_with_the_bare_cue() {
         let featurizer = Featurizer::new(FeatureConfig::default()).unwrap();
-        let with_clitic: Vec<u32> = featurizer.counts("فنفت الوزارة").unwrap().iter().map(|c| c.0).collect();
-        let bare: Vec<u32> = featurizer.counts("نفت").unwrap().iter().map(|c| c.0).collect();
+        let with_clitic: Vec<u32> = featurizer
+            .counts("فنفت الوزارة")
+            .unwrap()
+            .iter()
+            .map(|c| c.0)
+            .collect();
+        let bare: Vec<u32> = featurizer
+            .counts("نفت")
+            .unwrap()
+            .iter()
+            .map(|c| c.0)
+            .collect();
         let shared = bare.iter().filter(|b| with_clitic.contains(b)).count();
         // the unigram نفت and the char n-grams [نف] [فت] [فت>] [نفت] [نفت>] at least
         assert!(shared >= 6, "shared {shared}");
@@ -313,7 +323,10 @@ mod tests {
         };
         let featurizer = Featurizer::new(config).unwrap();
         assert_eq!(names(&featurizer, "لا صحة", FeatureKind::Word), ["لا", "صحه"]);
-        assert_eq!(names(&featurizer, "لا صحة", FeatureKind::WordNgram), ["لا صحه"]);
+        assert_eq!(
+            names(&featurizer, "لا صحة", FeatureKind::WordNgram),
+            ["لا صحه"]
+        );
         assert_eq!(
             names(&featurizer, "لا", FeatureKind::Chars),
             ["[<ل]", "[لا]", "[ا>]", "[<لا]", "[لا>]"]
@@ -344,12 +357,24 @@ mod tests {
             hash_bits: 40,
             ..FeatureConfig::default()
         };
-        assert!(matches!(bad.check(), Err(Error::InvalidParam { name: "hash-bits", .. })));
+        assert!(matches!(
+            bad.check(),
+            Err(Error::InvalidParam {
+                name: "hash-bits",
+                ..
+            })
+        ));
         let bad = FeatureConfig {
             char_min: 4,
             char_max: 2,
             ..FeatureConfig::default()
         };
-        assert!(matches!(bad.check(), Err(Error::InvalidParam { name: "char-ngrams", .. })));
+        assert!(matches!(
+            bad.check(),
+            Err(Error::InvalidParam {
+                name: "char-ngrams",
+                ..
+            })
+        ));
     }
 }

@@ -59,7 +59,10 @@ impl IdfAccumulator {
 
 impl IdfWeights {
     /// Fits IDF on a set of count rows.
-    pub fn fit<'a>(n_features: usize, rows: impl IntoIterator<Item = &'a [(u32, f32)]>) -> IdfWeights {
+    pub fn fit<'a>(
+        n_features: usize,
+        rows: impl IntoIterator<Item = &'a [(u32, f32)]>,
+    ) -> IdfWeights {
         let mut acc = IdfAccumulator::new(n_features);
         for row in rows {
             acc.add(row);

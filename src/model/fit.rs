@@ -156,7 +156,11 @@ impl ValidLinearParams {
             }
             fold_scale(&mut model, &mut scale);
             epochs_run = epoch;
-            let train_loss = if weight_sum > 0.0 { loss_sum / weight_sum } else { 0.0 };
+            let train_loss = if weight_sum > 0.0 {
+                loss_sum / weight_sum
+            } else {
+                0.0
+            };
             let dev_score = dev.map(|d| score(&model, d));
             let is_best = match (&dev_score, &best) {
                 (Some(score), Some((_, best_score, _))) => better(score, best_score),
@@ -216,7 +220,13 @@ impl ValidLinearParams {
                 let present = counts.iter().filter(|&&c| c > 0).count() as f32;
                 counts
                     .iter()
-                    .map(|&c| if c == 0 { 0.0 } else { n / (present * c as f32) })
+                    .map(|&c| {
+                        if c == 0 {
+                            0.0
+                        } else {
+                            n / (present * c as f32)
+                        }
+                    })
                     .collect()
             }
         }
@@ -282,7 +292,8 @@ impl Fit<SparseRows, Array1<Stance>, Error> for ValidLinearParams {
     type Object = FittedLinear;
 
     fn fit(&self, dataset: &SparseDataset) -> Result<FittedLinear> {
-        self.fit_with_dev(dataset, None, &mut |_| {}).map(|(model, _)| model)
+        self.fit_with_dev(dataset, None, &mut |_| {})
+            .map(|(model, _)| model)
     }
 }
 
@@ -290,8 +301,8 @@ impl Fit<SparseRows, Array1<Stance>, Error> for ValidLinearParams {
 mod tests {
     use super::*;
     use crate::model::params::LinearParams;
-    use linfa::ParamGuard;
     use linfa::traits::Predict;
+    use linfa::ParamGuard;
 
     /// Three separable classes on features 0, 1, 2 plus a shared noise feature 3.
     fn separable() -> SparseDataset {

@@ -21,7 +21,11 @@ impl FittedLinear {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the weights, bias and labels disagree.
-    pub fn new(labels: Vec<Stance>, weights: Array2<f32>, bias: Array1<f32>) -> Result<FittedLinear> {
+    pub fn new(
+        labels: Vec<Stance>,
+        weights: Array2<f32>,
+        bias: Array1<f32>,
+    ) -> Result<FittedLinear> {
         if weights.ncols() != labels.len() {
             return Err(Error::ShapeMismatch {
                 what: "weight columns vs labels",
@@ -94,7 +98,11 @@ impl FittedLinear {
             .weights
             .as_slice()
             .expect("weights are standard layout (checked in new)");
-        out.copy_from_slice(self.bias.as_slice().expect("a 1-d owned array is contiguous"));
+        out.copy_from_slice(
+            self.bias
+                .as_slice()
+                .expect("a 1-d owned array is contiguous"),
+        );
         for (&j, &x) in indices.iter().zip(values) {
             let row = &w[j as usize * k..(j as usize + 1) * k];
             for (o, wk) in out.iter_mut().zip(row) {
@@ -185,8 +193,19 @@ mod tests {
 
     #[test]
     fn shapes_are_checked() {
-        let err = FittedLinear::new(Stance::ALL.to_vec(), Array2::zeros((4, 2)), Array1::zeros(3));
-        assert!(matches!(err, Err(Error::ShapeMismatch { expected: 3, found: 2, .. })));
+        let err = FittedLinear::new(
+            Stance::ALL.to_vec(),
+            Array2::zeros((4, 2)),
+            Array1::zeros(3),
+        );
+        assert!(matches!(
+            err,
+            Err(Error::ShapeMismatch {
+                expected: 3,
+                found: 2,
+                ..
+            })
+        ));
     }
 
     #[test]

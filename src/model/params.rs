@@ -164,7 +164,10 @@ mod tests {
     fn out_of_range_settings_are_rejected_by_name() {
         let err = LinearParams::new().epochs(0).check().unwrap_err();
         assert!(matches!(err, Error::InvalidParam { name: "epochs", .. }));
-        let err = LinearParams::new().learning_rate(f32::NAN).check().unwrap_err();
+        let err = LinearParams::new()
+            .learning_rate(f32::NAN)
+            .check()
+            .unwrap_err();
         assert!(matches!(err, Error::InvalidParam { name: "lr", .. }));
         let err = LinearParams::new().l2(-1.0).check().unwrap_err();
         assert!(matches!(err, Error::InvalidParam { name: "l2", .. }));

@@ -21,7 +21,10 @@ pub fn strip_proclitics(word: &str) -> Option<&str> {
     rest = strip_one(rest, &CONJUNCTIONS).unwrap_or(rest);
     if let Some(after) = strip_one(rest, &PREPOSITIONS) {
         // ل + ال is written لل: the preposition swallows the article's alef.
-        rest = if rest.starts_with('ل') && after.starts_with('ل') && long_enough(&after['ل'.len_utf8()..]) {
+        rest = if rest.starts_with('ل')
+            && after.starts_with('ل')
+            && long_enough(&after['ل'.len_utf8()..])
+        {
             &after['ل'.len_utf8()..]
         } else {
             after
@@ -70,7 +73,8 @@ mod tests {
 
     #[test]
     fn short_words_and_words_without_clitics_stay() {
-        for word in ["نفت", "زعم", "ولد", "في", "لا", "و", "اكد", "قسد", "2022"] {
+        for word in ["نفت", "زعم", "ولد", "في", "لا", "و", "اكد", "قسد", "2022"]
+        {
             assert_eq!(strip_proclitics(word), None, "word {word}");
         }
     }

@@ -11,7 +11,8 @@ use tokenizers::NormalizerWrapper;
 
 /// Harakat, tanwin, shadda, sukun, hamza marks above/below, superscript alef and Quranic
 /// annotation marks.
-const DIACRITICS: &str = "[\u{064B}-\u{065F}\u{0670}\u{06D6}-\u{06DC}\u{06DF}-\u{06E8}\u{06EA}-\u{06ED}]";
+const DIACRITICS: &str =
+    "[\u{064B}-\u{065F}\u{0670}\u{06D6}-\u{06DC}\u{06DF}-\u{06E8}\u{06EA}-\u{06ED}]";
 /// Tatweel (kashida), the stretching character.
 const TATWEEL: &str = "\u{0640}";
 /// Alef with hamza above or below, with madda, and alef wasla.
@@ -61,8 +62,11 @@ impl NormalizerConfig {
     pub fn build(&self) -> Result<NormalizerWrapper> {
         let mut steps: Vec<NormalizerWrapper> = vec![NFKC.into()];
         let mut replace = |pattern: String, content: &str| -> Result<()> {
-            let step = Replace::new(tokenizers::normalizers::replace::ReplacePattern::Regex(pattern), content)
-                .map_err(|e| Error::Tokenizer(e.to_string()))?;
+            let step = Replace::new(
+                tokenizers::normalizers::replace::ReplacePattern::Regex(pattern),
+                content,
+            )
+            .map_err(|e| Error::Tokenizer(e.to_string()))?;
             steps.push(step.into());
             Ok(())
         };
@@ -74,8 +78,10 @@ impl NormalizerConfig {
         }
         if self.map_digits {
             for (value, ascii) in ('0'..='9').enumerate() {
-                let arabic_indic = char::from_u32(0x0660 + value as u32).expect("U+0660..U+0669 are chars");
-                let extended = char::from_u32(0x06F0 + value as u32).expect("U+06F0..U+06F9 are chars");
+                let arabic_indic =
+                    char::from_u32(0x0660 + value as u32).expect("U+0660..U+0669 are chars");
+                let extended =
+                    char::from_u32(0x06F0 + value as u32).expect("U+06F0..U+06F9 are chars");
                 replace(format!("[{arabic_indic}{extended}]"), &ascii.to_string())?;
             }
         }
@@ -139,7 +145,11 @@ mod tests {
             ("M4 road", "M4 road"),
         ];
         for (input, expected) in cases {
-            assert_eq!(run(NormalizerConfig::default(), input), expected, "input {input}");
+            assert_eq!(
+                run(NormalizerConfig::default(), input),
+                expected,
+                "input {input}"
+            );
         }
     }
 
@@ -151,7 +161,10 @@ mod tests {
 
     #[test]
     fn each_rule_is_a_switch() {
-        assert_eq!(run(only(|c| c.strip_diacritics = true), "نَفَتْ أُمّة"), "نفت أمة");
+        assert_eq!(
+            run(only(|c| c.strip_diacritics = true), "نَفَتْ أُمّة"),
+            "نفت أمة"
+        );
         assert_eq!(run(only(|c| c.strip_tatweel = true), "نفـت"), "نفت");
         assert_eq!(run(only(|c| c.map_digits = true), "٣٫٥ و٤"), "3٫5 و4");
         assert_eq!(run(only(|c| c.fold_alef = true), "أإآٱ"), "اااا");

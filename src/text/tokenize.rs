@@ -59,9 +59,11 @@ impl TextPipeline {
     /// [`Error::Tokenizer`] if the JSON is not a tokenizer, or has no normaliser or
     /// pre-tokeniser.
     pub fn from_json(json: &str) -> Result<TextPipeline> {
-        let tokenizer: Tokenizer = json
-            .parse()
-            .map_err(|e: Box<dyn std::error::Error + Send + Sync>| Error::Tokenizer(e.to_string()))?;
+        let tokenizer: Tokenizer =
+            json.parse()
+                .map_err(|e: Box<dyn std::error::Error + Send + Sync>| {
+                    Error::Tokenizer(e.to_string())
+                })?;
         if tokenizer.get_normalizer().is_none() || tokenizer.get_pre_tokenizer().is_none() {
             return Err(Error::Tokenizer(
                 "tokenizer JSON lacks a normalizer or a pre_tokenizer".into(),
@@ -125,7 +127,21 @@ mod tests {
             .unwrap();
         assert_eq!(
             texts(&tokens),
-            ["نفت", "«", "قسد", "»", "فرار", "سجناء", "،", "مشيره", "الي", "“", "احترازيه", "”", "؟"]
+            [
+                "نفت",
+                "«",
+                "قسد",
+                "»",
+                "فرار",
+                "سجناء",
+                "،",
+                "مشيره",
+                "الي",
+                "“",
+                "احترازيه",
+                "”",
+                "؟"
+            ]
         );
     }
 
@@ -157,11 +173,17 @@ mod tests {
             loaded.tokenize(text).unwrap(),
             pipeline.tokenize(text).unwrap()
         );
-        assert_eq!(texts(&loaded.tokenize(text).unwrap()), ["اعلنت", "الحكومة", "3", "قرارات"]);
+        assert_eq!(
+            texts(&loaded.tokenize(text).unwrap()),
+            ["اعلنت", "الحكومة", "3", "قرارات"]
+        );
     }
 
     #[test]
     fn foreign_json_is_rejected() {
-        assert!(matches!(TextPipeline::from_json("{\"a\":1}"), Err(Error::Tokenizer(_))));
+        assert!(matches!(
+            TextPipeline::from_json("{\"a\":1}"),
+            Err(Error::Tokenizer(_))
+        ));
     }
 }

@@ -1,0 +1,129 @@
+//! `stance inspect`: a model's metadata, settings and strongest features.
+
+use super::io::{load_model, model_path};
+use crate::bundle::FORMAT_VERSION;
+use serde_json::json;
+use std::path::PathBuf;
+
+/// Arguments of `stance inspect`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  stance inspect
+  stance inspect my.model --top 30
+  stance inspect --config > config.json     # reuse with `stance train --config config.json`")]
+pub struct InspectArgs {
+    /// Model file [default: $STANCE_MODEL, else models/stance.model].
+    pub model: Option<PathBuf>,
+    /// Strongest features to list per label [default: 20].
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Print everything as JSON.
+    #[arg(long, conflicts_with = "config")]
+    pub json: bool,
+    /// Print only the training configuration (JSON, accepted by `stance train --config`).
+    #[arg(long)]
+    pub config: bool,
+}
+
+/// Runs `stance inspect`.
+///
+/// # Errors
+/// An unreadable model.
+pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
+    let path = model_path(args.model.as_deref());
+    let bundle = load_model(&path)?;
+    let p = &bundle.provenance;
+    if args.config {
+        println!("{}", p.config.to_json());
+        return Ok(());
+    }
+    let top: Vec<(String, Vec<(String, f32)>)> = bundle
+        .top_features
+        .per_label
+        .iter()
+        .map(|(label, features)| {
+            let list = features
+                .iter()
+                .take(args.top)
+                .map(|f| (f.names.join(" | "), f.weight))
+                .collect();
+            (label.to_string(), list)
+        })
+        .collect();
+    if args.json {
+        let value = json!({
+            "model": path.display().to_string(),
+            "format_version": FORMAT_VERSION,
+            "provenance": p,
+            "labels": bundle.pipeline.model.labels(),
+            "n_features": bundle.pipeline.featurizer.n_features(),
+            "top_features": top.iter().map(|(l, fs)| json!({"label": l, "features": fs.iter().map(|(n, w)| json!({"feature": n, "weight": w})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    println!("model        {}", path.display());
+    println!(
+        "format       version {FORMAT_VERSION}, written by stance {}",
+        p.crate_version
+    );
+    println!("created      {}", p.created);
+    let labels: Vec<String> = bundle
+        .pipeline
+        .model
+        .labels()
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    println!("labels       {}", labels.join(", "));
+    let f = &p.config.features;
+    println!(
+        "features     2^{} buckets; words 1-{}; chars {}; proclitics {}; tf {}",
+        f.hash_bits,
+        f.word_ngrams,
+        if f.char_min == 0 {
+            "off".to_string()
+        } else {
+            format!("{}-{}", f.char_min, f.char_max)
+        },
+        if f.proclitics { "on" } else { "off" },
+        if f.sublinear_tf { "sublinear" } else { "raw" }
+    );
+    println!("normaliser   {}", serde_json::to_string(&f.normalizer)?);
+    let m = &p.config.model;
+    println!(
+        "classifier   softmax regression; epochs {} lr {} ({:?}) l2 {} class weight {:?} patience {} seed {}",
+        m.epochs, m.learning_rate, m.schedule, m.l2, m.class_weight, m.patience, m.seed
+    );
+    for d in &p.data {
+        println!(
+            "data         {} {} ({} rows, {} bytes, {} skipped) sha256 {}",
+            d.role, d.path, d.rows, d.bytes, d.skipped, d.sha256
+        );
+    }
+    let counts: Vec<String> = p
+        .label_counts
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
+    println!("train labels {}", counts.join(", "));
+    print!(
+        "training     {} epochs run, kept epoch {}",
+        p.fit.epochs_run, p.fit.best_epoch
+    );
+    match p.fit.dev {
+        Some(d) => println!(
+            "; dev macro-F1 {:.4} accuracy {:.4}",
+            d.macro_f1, d.accuracy
+        ),
+        None => println!(),
+    }
+    for (label, features) in &top {
+        println!("\ntop features for {label}:");
+        for (name, weight) in features {
+            println!("  {weight:+.3}  {name}");
+        }
+    }
+    Ok(())
+}

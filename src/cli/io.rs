@@ -1,0 +1,119 @@
+//! Plumbing shared by the verbs: reading records (with `--skip-bad-rows`), loading the model,
+//! progress bars that show on a terminal only.
+
+use crate::bundle::Bundle;
+use crate::data::{Format, LabelPolicy, Record, RecordReader};
+use crate::error::Error;
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Input options shared by the verbs that read records.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InputArgs {
+    /// Input format; by default chosen from the file extension (.tsv .csv .jsonl .ft).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Warn about bad rows and go on, instead of stopping at the first one [default: stop].
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+impl InputArgs {
+    /// The format for `path`: `--format`, else the extension, else `fallback`.
+    pub fn format_for(&self, path: &Path, fallback: Format) -> Format {
+        self.format
+            .unwrap_or_else(|| Format::from_path(path, fallback))
+    }
+}
+
+/// Records read from one file, and how many bad rows were skipped.
+pub struct Loaded {
+    /// The good records.
+    pub records: Vec<Record>,
+    /// Bad rows skipped.
+    pub skipped: usize,
+}
+
+/// Reads every labelled record of `path`; bad rows fail, or are skipped with a warning and
+/// counted when `--skip-bad-rows` is given.
+///
+/// # Errors
+/// The first bad row (without `--skip-bad-rows`), or an I/O error, naming the file.
+pub fn read_labelled(path: &Path, input: &InputArgs, quiet: bool) -> anyhow::Result<Loaded> {
+    let format = input.format_for(path, Format::Tsv);
+    let reader = RecordReader::open(path, format, LabelPolicy::Required)?;
+    let mut records = Vec::new();
+    let mut skipped = 0;
+    for item in reader {
+        match item {
+            Ok(record) => records.push(record),
+            Err(err) => skip_or_fail(err, input.skip_bad_rows, quiet, &mut skipped)?,
+        }
+    }
+    report_skipped(path, skipped, quiet);
+    Ok(Loaded { records, skipped })
+}
+
+/// Handles one bad row: fails, or warns and counts it when skipping is on. I/O errors always fail.
+///
+/// # Errors
+/// `err` itself when it cannot be skipped.
+pub fn skip_or_fail(
+    err: Error,
+    skip: bool,
+    quiet: bool,
+    skipped: &mut usize,
+) -> anyhow::Result<()> {
+    if skip && err.is_row_error() {
+        *skipped += 1;
+        if !quiet {
+            eprintln!("warning: skipped bad row: {err}");
+        }
+        Ok(())
+    } else {
+        Err(err.into())
+    }
+}
+
+/// Prints the count of skipped rows at the end of a file.
+pub fn report_skipped(path: &Path, skipped: usize, quiet: bool) {
+    if skipped > 0 && !quiet {
+        eprintln!("warning: skipped {skipped} bad rows in {}", path.display());
+    }
+}
+
+/// The model path: `--model`, else `$STANCE_MODEL`, else `models/stance.model`.
+pub fn model_path(given: Option<&Path>) -> PathBuf {
+    given
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("STANCE_MODEL").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(super::DEFAULT_MODEL))
+}
+
+/// Loads the model at `path`, with a hint when the default model is missing.
+///
+/// # Errors
+/// Unreadable, foreign, corrupted or newer-version model files.
+pub fn load_model(path: &Path) -> anyhow::Result<Bundle> {
+    if !path.exists() {
+        anyhow::bail!(
+            "no model at {} (train one with `stance train`, or pass --model FILE)",
+            path.display()
+        );
+    }
+    Bundle::load(path).with_context(|| format!("loading model {}", path.display()))
+}
+
+/// A progress bar on stderr when it is a terminal and `--quiet` is off; hidden otherwise.
+pub fn progress_bar(len: u64, quiet: bool, template: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}

@@ -1,0 +1,70 @@
+//! Command-line interface: the verbs `train`, `eval`, `predict` and `inspect` (clap derive),
+//! and the plumbing they share (reading records, loading the model, progress bars).
+
+pub mod eval;
+pub mod inspect;
+pub mod io;
+pub mod predict;
+pub mod train;
+
+use clap::{Parser, Subcommand};
+
+/// Where `train` writes and the other verbs read the model when `--model` is not given.
+pub const DEFAULT_MODEL: &str = "models/stance.model";
+/// The shipped training data.
+pub const DEFAULT_TRAIN: &str = "datasets/train.tsv";
+/// The shipped dev data (early stopping).
+pub const DEFAULT_DEV: &str = "datasets/dev.tsv";
+
+/// Train, evaluate and run stance classifiers for Arabic news sentences: each sentence is
+/// labelled assertion, denial or allegation.
+#[derive(Debug, Parser)]
+#[command(name = "stance", version, about, long_about = None, after_help = "\
+Examples:
+  stance train                                  # train the shipped model from datasets/
+  stance eval datasets/test.tsv                 # score it on held-out sentences
+  stance predict \"نفت الوزارة صحة هذه الأنباء\"     # label a sentence
+  stance inspect --top 10                       # what the model learned")]
+pub struct Cli {
+    /// Print nothing but results: no progress, no summaries on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// The verb.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a model on labelled sentences and save it.
+    Train(train::TrainArgs),
+    /// Score a model on a labelled file: accuracy, per-label P/R/F1, macro-F1, confusions.
+    Eval(eval::EvalArgs),
+    /// Label sentences given as arguments, in a file or on standard input.
+    Predict(predict::PredictArgs),
+    /// Show a model's metadata, settings and strongest features.
+    Inspect(inspect::InspectArgs),
+}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// Any failure of the verb, with context naming the step and the file.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Train(args) => train::run(args, cli.quiet),
+        Command::Eval(args) => eval::run(args, cli.quiet),
+        Command::Predict(args) => predict::run(args, cli.quiet),
+        Command::Inspect(args) => inspect::run(args),
+    }
+}
+
+/// True when the error comes from writing to a closed pipe (`stance predict ... | head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

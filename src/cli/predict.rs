@@ -1,0 +1,233 @@
+//! `stance predict`: label sentences from arguments, a file or standard input, streaming in
+//! chunks (constant memory on inputs of any size), output in input order.
+
+use super::io::{load_model, model_path, report_skipped, skip_or_fail, InputArgs};
+use crate::data::{Format, LabelPolicy, Origin, Record, RecordReader};
+use crate::pipeline::{Pipeline, Prediction};
+use anyhow::Context;
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+/// Sentences predicted per parallel chunk.
+const CHUNK: usize = 4096;
+
+/// Output layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// `label<TAB>confidence<TAB>text`, readable in a terminal.
+    Text,
+    /// One JSON object per sentence, with the input's id and other fields passed through.
+    Jsonl,
+    /// Tab-separated with a header: id, label, confidence, [probabilities], text.
+    Tsv,
+}
+
+/// Arguments of `stance predict`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  stance predict \"نفت الوزارة صحة التقارير\" \"زعمت الجماعة أنها أسقطت طائرة\"
+  stance predict --input news.txt --output tsv --probs > labels.tsv
+  cat records.jsonl | stance predict --input - --format jsonl --output jsonl
+  stance predict --input big.txt --threads 2 --explain")]
+pub struct PredictArgs {
+    /// Sentences to label (otherwise --input, or standard input).
+    pub text: Vec<String>,
+    /// File of sentences, one per line (or records in TSV/CSV/JSONL/fastText); `-` is stdin.
+    #[arg(long, short, conflicts_with = "text")]
+    pub input: Option<PathBuf>,
+    /// Model file [default: $STANCE_MODEL, else models/stance.model].
+    #[arg(long, short)]
+    pub model: Option<PathBuf>,
+    /// Output layout [default: text].
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// Include every label's probability.
+    #[arg(long)]
+    pub probs: bool,
+    /// Show the features that decided each label, with their weights.
+    #[arg(long)]
+    pub explain: bool,
+    /// Threads for prediction; 0 uses every core [default: 0].
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+}
+
+/// Runs `stance predict`.
+///
+/// # Errors
+/// Bad input rows (without `--skip-bad-rows`), an unreadable model, or a failed write.
+pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
+    let bundle = load_model(&model_path(args.model.as_deref()))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .context("starting prediction threads")?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if args.output == Output::Tsv {
+        write_tsv_header(&mut out, &bundle.pipeline, args.probs)?;
+    }
+    let mut write_chunk = |chunk: &[Record]| -> anyhow::Result<()> {
+        let predictions: Vec<Prediction> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|r| bundle.pipeline.predict(&r.text))
+                .collect::<crate::Result<_>>()
+        })?;
+        for (record, prediction) in chunk.iter().zip(&predictions) {
+            write_one(&mut out, args, &bundle.pipeline, record, prediction)?;
+        }
+        Ok(())
+    };
+
+    if args.input.is_none() && !args.text.is_empty() {
+        let records: Vec<Record> = args
+            .text
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Record {
+                id: None,
+                text: t.clone(),
+                label: None,
+                extra: Map::new(),
+                origin: Origin {
+                    path: PathBuf::from("<argument>"),
+                    line: i + 1,
+                },
+            })
+            .collect();
+        write_chunk(&records)?;
+    } else {
+        let path = args.input.clone().unwrap_or_else(|| PathBuf::from("-"));
+        let format = args.input_args.format_for(&path, Format::Text);
+        let reader = RecordReader::open(&path, format, LabelPolicy::Optional)?;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut skipped = 0;
+        for item in reader {
+            match item {
+                Ok(record) => chunk.push(record),
+                Err(err) => skip_or_fail(err, args.input_args.skip_bad_rows, quiet, &mut skipped)?,
+            }
+            if chunk.len() == CHUNK {
+                write_chunk(&chunk)?;
+                chunk.clear();
+            }
+        }
+        write_chunk(&chunk)?;
+        report_skipped(&path, skipped, quiet);
+    }
+    out.flush().context("writing predictions")?;
+    Ok(())
+}
+
+fn write_tsv_header(out: &mut impl Write, pipeline: &Pipeline, probs: bool) -> anyhow::Result<()> {
+    write!(out, "id\tlabel\tconfidence")?;
+    if probs {
+        for label in pipeline.model.labels() {
+            write!(out, "\tp_{label}")?;
+        }
+    }
+    writeln!(out, "\ttext")?;
+    Ok(())
+}
+
+fn explanation(
+    pipeline: &Pipeline,
+    record: &Record,
+    prediction: &Prediction,
+) -> crate::Result<Vec<(String, f32, String)>> {
+    Ok(pipeline
+        .explain(&record.text, prediction.label, 5)?
+        .into_iter()
+        .map(|c| (c.feature, c.weight, record.text[c.start..c.end].to_string()))
+        .collect())
+}
+
+fn write_one(
+    out: &mut impl Write,
+    args: &PredictArgs,
+    pipeline: &Pipeline,
+    record: &Record,
+    prediction: &Prediction,
+) -> anyhow::Result<()> {
+    let because = if args.explain {
+        explanation(pipeline, record, prediction)?
+    } else {
+        Vec::new()
+    };
+    match args.output {
+        Output::Text => {
+            write!(out, "{}\t{:.3}", prediction.label, prediction.confidence())?;
+            if args.probs {
+                for (label, p) in &prediction.probabilities {
+                    write!(out, "\t{label}={p:.3}")?;
+                }
+            }
+            writeln!(out, "\t{}", record.text)?;
+            if args.explain {
+                let list: Vec<String> = because
+                    .iter()
+                    .map(|(f, w, span)| format!("{f} «{span}» {w:+.3}"))
+                    .collect();
+                writeln!(out, "\tbecause: {}", list.join(", "))?;
+            }
+        }
+        Output::Tsv => {
+            write!(
+                out,
+                "{}\t{}\t{:.4}",
+                record.id.as_deref().unwrap_or(""),
+                prediction.label,
+                prediction.confidence()
+            )?;
+            if args.probs {
+                for (_, p) in &prediction.probabilities {
+                    write!(out, "\t{p:.4}")?;
+                }
+            }
+            writeln!(out, "\t{}", record.text)?;
+        }
+        Output::Jsonl => {
+            let mut obj = Map::new();
+            if let Some(id) = &record.id {
+                obj.insert("id".into(), Value::String(id.clone()));
+            }
+            obj.insert("text".into(), Value::String(record.text.clone()));
+            obj.insert("label".into(), Value::String(prediction.label.to_string()));
+            obj.insert(
+                "confidence".into(),
+                Value::from(f64::from(prediction.confidence())),
+            );
+            if args.probs {
+                let probs: Map<String, Value> = prediction
+                    .probabilities
+                    .iter()
+                    .map(|(l, p)| (l.to_string(), Value::from(f64::from(*p))))
+                    .collect();
+                obj.insert("probabilities".into(), Value::Object(probs));
+            }
+            if let Some(gold) = record.label {
+                obj.insert("gold".into(), Value::String(gold.to_string()));
+            }
+            if args.explain {
+                let list: Vec<Value> = because
+                    .iter()
+                    .map(
+                        |(f, w, span)| serde_json::json!({"feature": f, "weight": w, "span": span}),
+                    )
+                    .collect();
+                obj.insert("because".into(), Value::Array(list));
+            }
+            for (key, value) in &record.extra {
+                obj.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+            writeln!(out, "{}", Value::Object(obj))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! `stance train`: read labelled data, fit the pipeline, report, save the model atomically.
+
+use super::io::{progress_bar, read_labelled, InputArgs};
+use super::{DEFAULT_DEV, DEFAULT_MODEL, DEFAULT_TRAIN};
+use crate::bundle::{Bundle, DataFile, Provenance};
+use crate::config::TrainConfig;
+use crate::data::Record;
+use crate::label::Stance;
+use crate::model::{ClassWeight, EpochReport, LearningRate};
+use crate::trainer;
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Arguments of `stance train`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  stance train                                        # datasets/train.tsv, early stop on datasets/dev.tsv
+  stance train my.tsv --dev my-dev.tsv --out my.model
+  stance train data.jsonl --epochs 40 --l2 1e-6 --char-ngrams 3-5 --seed 7
+  stance train --config best.json --save-config used.json")]
+pub struct TrainArgs {
+    /// Labelled training file [default: datasets/train.tsv].
+    pub train: Option<PathBuf>,
+    /// Labelled dev file for early stopping and dev metrics [default: datasets/dev.tsv when
+    /// TRAIN is omitted, none otherwise].
+    #[arg(long)]
+    pub dev: Option<PathBuf>,
+    /// Train without a dev file even when TRAIN is omitted.
+    #[arg(long, conflicts_with = "dev")]
+    pub no_dev: bool,
+    /// Where to write the model [default: models/stance.model].
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Training configuration (JSON, as written by --save-config); flags override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Also write the configuration actually used to this JSON file.
+    #[arg(long)]
+    pub save_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub overrides: Overrides,
+}
+
+/// Flags that override single settings of the configuration.
+#[derive(Debug, Default, clap::Args)]
+#[command(next_help_heading = "Model")]
+pub struct Overrides {
+    /// Most passes over the data [default: 30].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Initial learning rate [default: 0.5].
+    #[arg(long)]
+    pub lr: Option<f32>,
+    /// Learning-rate schedule [default: linear].
+    #[arg(long, value_enum)]
+    pub schedule: Option<LearningRate>,
+    /// L2 penalty [default: 1e-5].
+    #[arg(long)]
+    pub l2: Option<f32>,
+    /// Class weighting [default: balanced].
+    #[arg(long, value_enum)]
+    pub class_weight: Option<ClassWeight>,
+    /// Epochs without dev improvement before stopping; 0 never stops early [default: 5].
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Seed of the row order [default: 13].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Feature buckets are 2^BITS [default: 18].
+    #[arg(long, help_heading = "Features")]
+    pub hash_bits: Option<u8>,
+    /// Longest word n-gram, 1-3 [default: 2].
+    #[arg(long, help_heading = "Features")]
+    pub word_ngrams: Option<usize>,
+    /// Character n-gram lengths as MIN-MAX, or 0 for none [default: 2-5].
+    #[arg(long, help_heading = "Features", value_parser = parse_char_range)]
+    pub char_ngrams: Option<(usize, usize)>,
+    /// Do not add proclitic-stripped word forms [default: add them].
+    #[arg(long, help_heading = "Features")]
+    pub no_proclitics: bool,
+    /// Use raw term counts instead of 1 + ln(count) [default: sublinear].
+    #[arg(long, help_heading = "Features")]
+    pub raw_tf: bool,
+    /// Keep diacritics (tashkeel) [default: strip].
+    #[arg(long, help_heading = "Normaliser")]
+    pub keep_diacritics: bool,
+    /// Do not fold أ إ آ ٱ to ا [default: fold].
+    #[arg(long, help_heading = "Normaliser")]
+    pub no_fold_alef: bool,
+    /// Do not fold ى to ي [default: fold].
+    #[arg(long, help_heading = "Normaliser")]
+    pub no_fold_yeh: bool,
+    /// Do not fold ة to ه [default: fold].
+    #[arg(long, help_heading = "Normaliser")]
+    pub no_fold_teh_marbuta: bool,
+}
+
+fn parse_char_range(s: &str) -> Result<(usize, usize), String> {
+    if s == "0" {
+        return Ok((0, 0));
+    }
+    let (min, max) = s
+        .split_once('-')
+        .ok_or_else(|| format!("expected MIN-MAX such as 2-5, or 0, found {s:?}"))?;
+    let parse = |v: &str| v.trim().parse::<usize>().map_err(|e| format!("{v:?}: {e}"));
+    Ok((parse(min)?, parse(max)?))
+}
+
+impl Overrides {
+    /// Applies the flags that were given to a configuration.
+    pub fn apply(&self, config: &mut TrainConfig) {
+        let m = &mut config.model;
+        let f = &mut config.features;
+        if let Some(v) = self.epochs {
+            m.epochs = v;
+        }
+        if let Some(v) = self.lr {
+            m.learning_rate = v;
+        }
+        if let Some(v) = self.schedule {
+            m.schedule = v;
+        }
+        if let Some(v) = self.l2 {
+            m.l2 = v;
+        }
+        if let Some(v) = self.class_weight {
+            m.class_weight = v;
+        }
+        if let Some(v) = self.patience {
+            m.patience = v;
+        }
+        if let Some(v) = self.seed {
+            m.seed = v;
+        }
+        if let Some(v) = self.hash_bits {
+            f.hash_bits = v;
+        }
+        if let Some(v) = self.word_ngrams {
+            f.word_ngrams = v;
+        }
+        if let Some((min, max)) = self.char_ngrams {
+            f.char_min = min;
+            f.char_max = max;
+        }
+        f.proclitics &= !self.no_proclitics;
+        f.sublinear_tf &= !self.raw_tf;
+        f.normalizer.strip_diacritics &= !self.keep_diacritics;
+        f.normalizer.fold_alef &= !self.no_fold_alef;
+        f.normalizer.fold_yeh &= !self.no_fold_yeh;
+        f.normalizer.fold_teh_marbuta &= !self.no_fold_teh_marbuta;
+    }
+}
+
+/// Runs `stance train`.
+///
+/// # Errors
+/// Bad data, bad settings, or a model that cannot be written.
+pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let train_path = args
+        .train
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_TRAIN));
+    let dev_path = match (&args.dev, args.no_dev, &args.train) {
+        (Some(dev), _, _) => Some(dev.clone()),
+        (None, false, None) => Some(PathBuf::from(DEFAULT_DEV)).filter(|p| p.exists()),
+        _ => None,
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL));
+    let mut config = match &args.config {
+        Some(path) => {
+            TrainConfig::load(path).with_context(|| format!("reading config {}", path.display()))?
+        }
+        None => TrainConfig::default(),
+    };
+    args.overrides.apply(&mut config);
+
+    let train = read_labelled(&train_path, &args.input, quiet)
+        .with_context(|| format!("reading training data {}", train_path.display()))?;
+    let dev = dev_path
+        .as_ref()
+        .map(|p| {
+            read_labelled(p, &args.input, quiet)
+                .with_context(|| format!("reading dev data {}", p.display()))
+        })
+        .transpose()?;
+
+    let bar = progress_bar(
+        config.model.epochs as u64,
+        quiet,
+        "{spinner} epoch {pos}/{len} [{bar:30}] {msg}",
+    );
+    let mut on_epoch = |r: &EpochReport| {
+        let dev = r.dev.map_or(String::new(), |d| {
+            format!(
+                "  dev macro-F1 {:.4}  dev loss {:.4}{}",
+                d.macro_f1,
+                d.loss,
+                if r.best { " *" } else { "" }
+            )
+        });
+        bar.set_position(r.epoch as u64);
+        bar.println(format!(
+            "epoch {:>3}/{}  train loss {:.4}{dev}",
+            r.epoch, r.max_epochs, r.train_loss
+        ));
+    };
+    let trained = trainer::train(
+        &config,
+        &train.records,
+        dev.as_ref().map(|d| d.records.as_slice()),
+        &mut on_epoch,
+    )?;
+    bar.finish_and_clear();
+
+    let mut data = vec![data_file(
+        "train",
+        &train_path,
+        &train.records,
+        train.skipped,
+    )?];
+    if let (Some(path), Some(dev)) = (&dev_path, &dev) {
+        data.push(data_file("dev", path, &dev.records, dev.skipped)?);
+    }
+    let bundle = Bundle {
+        pipeline: trained.pipeline,
+        top_features: trained.top_features,
+        provenance: Provenance {
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            created: created_date()?,
+            config,
+            data,
+            label_counts: label_counts(&train.records),
+            fit: trained.summary,
+        },
+    };
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating folder {}", parent.display()))?;
+    }
+    bundle
+        .save(&out)
+        .with_context(|| format!("saving model {}", out.display()))?;
+    if let Some(path) = &args.save_config {
+        crate::bundle::write_atomically(path, config.to_json().as_bytes())
+            .with_context(|| format!("saving config {}", path.display()))?;
+    }
+
+    let counts = bundle
+        .provenance
+        .label_counts
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    println!(
+        "trained on {}: {} rows ({counts})",
+        train_path.display(),
+        train.records.len()
+    );
+    let fit = &bundle.provenance.fit;
+    println!(
+        "epochs run {} of {}, kept epoch {}{}",
+        fit.epochs_run,
+        config.model.epochs,
+        fit.best_epoch,
+        if fit.stopped_early {
+            " (stopped early)"
+        } else {
+            ""
+        }
+    );
+    if let (Some(path), Some(d)) = (&dev_path, fit.dev) {
+        println!(
+            "dev {}: macro-F1 {:.4}  accuracy {:.4}  loss {:.4}",
+            path.display(),
+            d.macro_f1,
+            d.accuracy,
+            d.loss
+        );
+    }
+    let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "model written to {} ({:.1} MB) in {:.1} s",
+        out.display(),
+        size as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn data_file(
+    role: &str,
+    path: &Path,
+    records: &[Record],
+    skipped: usize,
+) -> anyhow::Result<DataFile> {
+    let bytes = if path == Path::new("-") {
+        Vec::new() // standard input was consumed while reading; nothing to hash
+    } else {
+        std::fs::read(path).with_context(|| format!("hashing {}", path.display()))?
+    };
+    Ok(DataFile {
+        role: role.to_string(),
+        path: path.display().to_string(),
+        sha256: format!("{:x}", Sha256::digest(&bytes)),
+        bytes: bytes.len() as u64,
+        rows: records.len(),
+        skipped,
+    })
+}
+
+fn label_counts(records: &[Record]) -> Vec<(Stance, usize)> {
+    Stance::ALL
+        .iter()
+        .map(|&l| (l, records.iter().filter(|r| r.label == Some(l)).count()))
+        .collect()
+}
+
+/// Today's UTC date, or the date of `SOURCE_DATE_EPOCH` when set, so that the same data,
+/// config and seed give the same model file byte for byte.
+fn created_date() -> anyhow::Result<String> {
+    let when = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) => {
+            let secs: i64 = s
+                .trim()
+                .parse()
+                .with_context(|| format!("SOURCE_DATE_EPOCH is not a number of seconds: {s:?}"))?;
+            time::OffsetDateTime::from_unix_timestamp(secs)
+                .context("SOURCE_DATE_EPOCH out of range")?
+        }
+        Err(_) => time::OffsetDateTime::now_utc(),
+    };
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Ok(when.format(&format)?)
+}

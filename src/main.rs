@@ -1,0 +1,17 @@
+//! The `stance` command line: parse, run, report. Exit codes are decided here once:
+//! 0 success (a closed stdout counts as success), 1 runtime error, 2 usage error (clap).
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = stance::cli::Cli::parse();
+    match stance::cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if stance::cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
