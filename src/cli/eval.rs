@@ -1,6 +1,7 @@
 //! `stance eval`: score a model on a labelled file.
 
 use super::io::{load_model, model_path, read_labelled, InputArgs};
+use crate::baseline::CueBaseline;
 use crate::data::Record;
 use crate::label::Stance;
 use crate::metrics::Metrics;
@@ -23,6 +24,9 @@ pub struct EvalArgs {
     /// Model file [default: $STANCE_MODEL, else models/stance.model].
     #[arg(long, short)]
     pub model: Option<PathBuf>,
+    /// Score the cue-only baseline (the first cue word decides) instead of a model.
+    #[arg(long, conflicts_with = "model")]
+    pub baseline: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -62,6 +66,9 @@ struct Report<'a> {
 /// # Errors
 /// Bad data or an unreadable model.
 pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
+    if args.baseline {
+        return run_baseline(args, quiet);
+    }
     let model_file = model_path(args.model.as_deref());
     let bundle = load_model(&model_file)?;
     let loaded = read_labelled(&args.file, &args.input, quiet)
@@ -139,6 +146,31 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
                 e.because.join(", ")
             );
         }
+    }
+    Ok(())
+}
+
+fn run_baseline(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
+    let baseline = CueBaseline::new()?;
+    let loaded = read_labelled(&args.file, &args.input, quiet)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let pairs = loaded
+        .records
+        .iter()
+        .map(|r| {
+            Ok((
+                r.label
+                    .expect("read_labelled only returns labelled records"),
+                baseline.predict(&r.text)?,
+            ))
+        })
+        .collect::<crate::Result<Vec<_>>>()?;
+    let metrics = Metrics::from_pairs(pairs);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&metrics)?);
+    } else {
+        println!("cue-only baseline on {}", args.file.display());
+        print!("{}", metrics.report());
     }
     Ok(())
 }
