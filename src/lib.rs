@@ -16,6 +16,7 @@ pub mod baseline;
 pub mod bundle;
 pub mod cli;
 pub mod config;
+pub mod cv;
 pub mod data;
 pub mod error;
 pub mod features;

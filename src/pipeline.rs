@@ -125,7 +125,7 @@ impl Pipeline {
             let weight = value * (own - others);
             if weight > 0.0 && seen.insert(o.bucket) {
                 out.push(Contribution {
-                    feature: o.gram.to_string(),
+                    feature: o.name(),
                     kind: o.kind,
                     weight,
                     start: tokens[o.tokens.0].start,

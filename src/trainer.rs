@@ -183,7 +183,7 @@ fn top_features(pipeline: &Pipeline, train: &[Record], per_label: usize) -> Resu
                 *names
                     .entry(o.bucket)
                     .or_default()
-                    .entry(o.gram.to_string())
+                    .entry(o.name())
                     .or_default() += 1;
             }
         });

@@ -1,6 +1,7 @@
 //! Command-line interface: the verbs `train`, `eval`, `predict` and `inspect` (clap derive),
 //! and the plumbing they share (reading records, loading the model, progress bars).
 
+pub mod cv;
 pub mod eval;
 pub mod inspect;
 pub mod io;
@@ -43,6 +44,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Label sentences given as arguments, in a file or on standard input.
     Predict(predict::PredictArgs),
+    /// Cross-validate a configuration or a grid of them (model selection).
+    Cv(cv::CvArgs),
     /// Show a model's metadata, settings and strongest features.
     Inspect(inspect::InspectArgs),
 }
@@ -56,6 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(args) => train::run(args, cli.quiet),
         Command::Eval(args) => eval::run(args, cli.quiet),
         Command::Predict(args) => predict::run(args, cli.quiet),
+        Command::Cv(args) => cv::run(args, cli.quiet),
         Command::Inspect(args) => inspect::run(args),
     }
 }

@@ -80,6 +80,9 @@ pub struct Overrides {
     /// Character n-gram lengths as MIN-MAX, or 0 for none [default: 2-5].
     #[arg(long, help_heading = "Features", value_parser = parse_char_range)]
     pub char_ngrams: Option<(usize, usize)>,
+    /// Give the first N words features of their own, 0 for none [default: 0].
+    #[arg(long, help_heading = "Features")]
+    pub lead_words: Option<usize>,
     /// Do not add proclitic-stripped word forms [default: add them].
     #[arg(long, help_heading = "Features")]
     pub no_proclitics: bool,
@@ -142,6 +145,9 @@ impl Overrides {
         }
         if let Some(v) = self.word_ngrams {
             f.word_ngrams = v;
+        }
+        if let Some(v) = self.lead_words {
+            f.lead_words = v;
         }
         if let Some((min, max)) = self.char_ngrams {
             f.char_min = min;

@@ -1,0 +1,117 @@
+//! `stance cv`: stratified k-fold cross-validation of one configuration or of a grid.
+
+use super::io::{read_labelled, InputArgs};
+use super::train::Overrides;
+use crate::config::TrainConfig;
+use crate::cv::{cross_validate, expand, CvReport, GridAxis};
+use anyhow::Context;
+use std::path::PathBuf;
+
+/// Arguments of `stance cv`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  stance cv datasets/train.tsv
+  stance cv datasets/train.tsv --folds 10 --seed 7 --json
+  stance cv datasets/train.tsv --grid l2=1e-6,1e-5,1e-4 --grid char-ngrams=0,2-5,3-5 --save-config best.json
+  stance train --config best.json")]
+pub struct CvArgs {
+    /// Labelled file to cross-validate on [default: datasets/train.tsv].
+    pub file: Option<PathBuf>,
+    /// Number of folds [default: 5].
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of the fold assignment [default: 13].
+    #[arg(long, default_value_t = 13)]
+    pub fold_seed: u64,
+    /// Grid axis KEY=V1,V2,... (repeatable): l2, lr, epochs, hash-bits, word-ngrams,
+    /// char-ngrams, lead-words, proclitics, sublinear-tf, fold-alef, fold-yeh,
+    /// fold-teh-marbuta, class-weight.
+    #[arg(long)]
+    pub grid: Vec<GridAxis>,
+    /// Base configuration (JSON); flags override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write the best configuration to this JSON file (for `stance train --config`).
+    #[arg(long)]
+    pub save_config: Option<PathBuf>,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub overrides: Overrides,
+}
+
+/// Runs `stance cv`.
+///
+/// # Errors
+/// Bad data, bad settings or training failures.
+pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
+    let file = args.file.clone().unwrap_or_else(|| PathBuf::from(super::DEFAULT_TRAIN));
+    let mut base = match &args.config {
+        Some(path) => TrainConfig::load(path).with_context(|| format!("reading config {}", path.display()))?,
+        None => TrainConfig::default(),
+    };
+    args.overrides.apply(&mut base);
+    let records = read_labelled(&file, &args.input, quiet)
+        .with_context(|| format!("reading {}", file.display()))?
+        .records;
+    let points = expand(&base, &args.grid)?;
+    let bar = super::io::progress_bar(points.len() as u64, quiet, "{spinner} grid point {pos}/{len} [{bar:30}] {msg}");
+    let mut results: Vec<(String, CvReport)> = Vec::new();
+    for (name, config) in points {
+        let report = cross_validate(&config, &records, args.folds, args.fold_seed)?;
+        bar.inc(1);
+        bar.println(format!(
+            "{:<40} macro-F1 {:.4} ± {:.4}",
+            if name.is_empty() { "(base)" } else { &name },
+            report.macro_f1.mean,
+            report.macro_f1.std
+        ));
+        results.push((name, report));
+    }
+    bar.finish_and_clear();
+    let best = results
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1 .1.macro_f1.mean.total_cmp(&b.1 .1.macro_f1.mean).then(b.0.cmp(&a.0)))
+        .map(|(i, _)| i)
+        .expect("a grid has at least one point");
+    if let Some(path) = &args.save_config {
+        crate::bundle::write_atomically(path, results[best].1.config.to_json().as_bytes())
+            .with_context(|| format!("saving config {}", path.display()))?;
+    }
+    if args.json {
+        let value: Vec<serde_json::Value> = results
+            .iter()
+            .enumerate()
+            .map(|(i, (name, r))| serde_json::json!({"point": name, "best": i == best, "report": r}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    println!("{}-fold cross-validation on {} ({} rows)", args.folds, file.display(), records.len());
+    println!("{:<40} {:>17} {:>17} {:>9} {:>9} {:>9}", "point", "macro-F1", "accuracy", "F1 asr", "F1 den", "F1 all");
+    for (i, (name, r)) in results.iter().enumerate() {
+        let label = if name.is_empty() { "(base)".to_string() } else { name.clone() };
+        let f1 = |k: usize| r.per_label_f1[k].1.mean;
+        println!(
+            "{:<40} {:.4} ± {:.4}   {:.4} ± {:.4}   {:>9.4} {:>9.4} {:>9.4}{}",
+            label,
+            r.macro_f1.mean,
+            r.macro_f1.std,
+            r.accuracy.mean,
+            r.accuracy.std,
+            f1(0),
+            f1(1),
+            f1(2),
+            if i == best && results.len() > 1 { "  <- best" } else { "" }
+        );
+    }
+    if let Some(path) = &args.save_config {
+        println!("best configuration written to {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! Model selection: stratified k-fold cross-validation (folds trained in parallel) and a grid
+//! over settings, choosing the point with the best mean macro-F1.
+
+use crate::config::TrainConfig;
+use crate::data::split::stratified_folds;
+use crate::data::Record;
+use crate::error::{Error, Result};
+use crate::label::Stance;
+use crate::metrics::Metrics;
+use crate::model::ClassWeight;
+use crate::trainer::{labels_of, train};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Mean and sample standard deviation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MeanStd {
+    /// Mean over folds.
+    pub mean: f64,
+    /// Sample standard deviation over folds (0 for one fold).
+    pub std: f64,
+}
+
+impl MeanStd {
+    fn of(values: &[f64]) -> MeanStd {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = if values.len() > 1 {
+            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+        } else {
+            0.0
+        };
+        MeanStd { mean, std: var.sqrt() }
+    }
+}
+
+/// Cross-validation results of one configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct CvReport {
+    /// The configuration scored.
+    pub config: TrainConfig,
+    /// Macro-F1 over folds.
+    pub macro_f1: MeanStd,
+    /// Accuracy over folds.
+    pub accuracy: MeanStd,
+    /// F1 of each label over folds.
+    pub per_label_f1: Vec<(Stance, MeanStd)>,
+    /// Each fold's metrics.
+    pub folds: Vec<Metrics>,
+}
+
+/// Scores `config` by stratified `k`-fold cross-validation on `records`; folds train in
+/// parallel. Each fold trains for the configured epochs without early stopping.
+///
+/// # Errors
+/// Unlabelled records, `k` out of range, or training failures.
+pub fn cross_validate(config: &TrainConfig, records: &[Record], k: usize, seed: u64) -> Result<CvReport> {
+    let labels = labels_of(records)?;
+    let folds = stratified_folds(&labels, k, seed)?;
+    let fold_metrics: Vec<Metrics> = (0..k)
+        .into_par_iter()
+        .map(|fold| {
+            let (held, kept): (Vec<_>, Vec<_>) = records
+                .iter()
+                .zip(&folds)
+                .partition(|(_, f)| **f == fold);
+            let train_rows: Vec<Record> = kept.into_iter().map(|(r, _)| r.clone()).collect();
+            let trained = train(config, &train_rows, None, &mut |_| {})?;
+            let pairs = held
+                .into_iter()
+                .map(|(r, _)| Ok((r.label.expect("labels checked above"), trained.pipeline.predict(&r.text)?.label)))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Metrics::from_pairs(pairs))
+        })
+        .collect::<Result<_>>()?;
+    let collect = |f: &dyn Fn(&Metrics) -> f64| MeanStd::of(&fold_metrics.iter().map(f).collect::<Vec<_>>());
+    Ok(CvReport {
+        config: *config,
+        macro_f1: collect(&|m| m.macro_f1),
+        accuracy: collect(&|m| m.accuracy),
+        per_label_f1: Stance::ALL
+            .iter()
+            .map(|&l| (l, collect(&|m| m.per_label[l.index()].f1)))
+            .collect(),
+        folds: fold_metrics,
+    })
+}
+
+/// One axis of a grid: a setting and the values to try.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridAxis {
+    /// The setting, named as its command-line flag (`l2`, `char-ngrams`, ...).
+    pub key: String,
+    /// The values, as written on the command line.
+    pub values: Vec<String>,
+}
+
+impl std::str::FromStr for GridAxis {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        let (key, values) = s
+            .split_once('=')
+            .ok_or_else(|| format!("expected KEY=V1,V2,... such as l2=1e-6,1e-5, found {s:?}"))?;
+        let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+        if values.is_empty() {
+            return Err(format!("no values for {key}"));
+        }
+        let axis = GridAxis {
+            key: key.trim().to_string(),
+            values,
+        };
+        // validate every value now, so a typo fails before hours of training
+        for v in &axis.values {
+            set(&mut TrainConfig::default(), &axis.key, v).map_err(|e| e.to_string())?;
+        }
+        Ok(axis)
+    }
+}
+
+/// Sets one named setting of a configuration from its text.
+///
+/// # Errors
+/// [`Error::InvalidParam`] for an unknown key or a value that does not parse.
+pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
+    fn parse<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T> {
+        value.parse().map_err(|_| Error::InvalidParam {
+            name,
+            value: value.to_string(),
+            reason: "does not parse".into(),
+        })
+    }
+    let f = &mut config.features;
+    let m = &mut config.model;
+    match key {
+        "l2" => m.l2 = parse("l2", value)?,
+        "lr" => m.learning_rate = parse("lr", value)?,
+        "epochs" => m.epochs = parse("epochs", value)?,
+        "hash-bits" => f.hash_bits = parse("hash-bits", value)?,
+        "word-ngrams" => f.word_ngrams = parse("word-ngrams", value)?,
+        "lead-words" => f.lead_words = parse("lead-words", value)?,
+        "proclitics" => f.proclitics = parse("proclitics", value)?,
+        "sublinear-tf" => f.sublinear_tf = parse("sublinear-tf", value)?,
+        "fold-alef" => f.normalizer.fold_alef = parse("fold-alef", value)?,
+        "fold-yeh" => f.normalizer.fold_yeh = parse("fold-yeh", value)?,
+        "fold-teh-marbuta" => f.normalizer.fold_teh_marbuta = parse("fold-teh-marbuta", value)?,
+        "char-ngrams" => {
+            let (min, max) = if value == "0" {
+                (0, 0)
+            } else {
+                let (a, b) = value.split_once('-').ok_or_else(|| Error::InvalidParam {
+                    name: "char-ngrams",
+                    value: value.to_string(),
+                    reason: "expected MIN-MAX or 0".into(),
+                })?;
+                (parse("char-ngrams", a)?, parse("char-ngrams", b)?)
+            };
+            f.char_min = min;
+            f.char_max = max;
+        }
+        "class-weight" => {
+            m.class_weight = match value {
+                "balanced" => ClassWeight::Balanced,
+                "none" => ClassWeight::None,
+                _ => {
+                    return Err(Error::InvalidParam {
+                        name: "class-weight",
+                        value: value.to_string(),
+                        reason: "expected balanced or none".into(),
+                    })
+                }
+            }
+        }
+        _ => {
+            return Err(Error::InvalidParam {
+                name: "grid",
+                value: key.to_string(),
+                reason: "unknown setting; use l2, lr, epochs, hash-bits, word-ngrams, char-ngrams, lead-words, \
+                         proclitics, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
+                    .into(),
+            })
+        }
+    }
+    Ok(())
+}
+
+/// Every configuration of the grid: the cartesian product of the axes applied to `base`.
+///
+/// # Errors
+/// [`Error::InvalidParam`] for a bad key or value.
+pub fn expand(base: &TrainConfig, axes: &[GridAxis]) -> Result<Vec<(String, TrainConfig)>> {
+    let mut points = vec![(String::new(), *base)];
+    for axis in axes {
+        let mut next = Vec::new();
+        for (name, config) in &points {
+            for value in &axis.values {
+                let mut c = *config;
+                set(&mut c, &axis.key, value)?;
+                let label = if name.is_empty() {
+                    format!("{}={value}", axis.key)
+                } else {
+                    format!("{name} {}={value}", axis.key)
+                };
+                next.push((label, c));
+            }
+        }
+        points = next;
+    }
+    Ok(points)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_expands_to_the_cartesian_product() {
+        let axes: Vec<GridAxis> = ["l2=1e-6,1e-5", "char-ngrams=0,3-5"].iter().map(|s| s.parse().unwrap()).collect();
+        let points = expand(&TrainConfig::default(), &axes).unwrap();
+        assert_eq!(points.len(), 4);
+        assert_eq!(points[3].0, "l2=1e-5 char-ngrams=3-5");
+        assert_eq!(points[3].1.model.l2, 1e-5);
+        assert_eq!((points[3].1.features.char_min, points[3].1.features.char_max), (3, 5));
+        assert_eq!(points[0].1.features.char_min, 0);
+    }
+
+    #[test]
+    fn bad_axes_fail_early() {
+        assert!("l2".parse::<GridAxis>().is_err());
+        assert!("colour=red".parse::<GridAxis>().is_err());
+        assert!("l2=abc".parse::<GridAxis>().is_err());
+    }
+
+    #[test]
+    fn mean_std_is_the_sample_std() {
+        let m = MeanStd::of(&[1.0, 2.0, 3.0]);
+        assert!((m.mean - 2.0).abs() < 1e-12 && (m.std - 1.0).abs() < 1e-12);
+    }
+}
