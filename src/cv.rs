@@ -30,7 +30,10 @@ impl MeanStd {
         } else {
             0.0
         };
-        MeanStd { mean, std: var.sqrt() }
+        MeanStd {
+            mean,
+            std: var.sqrt(),
+        }
     }
 }
 
@@ -54,26 +57,35 @@ pub struct CvReport {
 ///
 /// # Errors
 /// Unlabelled records, `k` out of range, or training failures.
-pub fn cross_validate(config: &TrainConfig, records: &[Record], k: usize, seed: u64) -> Result<CvReport> {
+pub fn cross_validate(
+    config: &TrainConfig,
+    records: &[Record],
+    k: usize,
+    seed: u64,
+) -> Result<CvReport> {
     let labels = labels_of(records)?;
     let folds = stratified_folds(&labels, k, seed)?;
     let fold_metrics: Vec<Metrics> = (0..k)
         .into_par_iter()
         .map(|fold| {
-            let (held, kept): (Vec<_>, Vec<_>) = records
-                .iter()
-                .zip(&folds)
-                .partition(|(_, f)| **f == fold);
+            let (held, kept): (Vec<_>, Vec<_>) =
+                records.iter().zip(&folds).partition(|(_, f)| **f == fold);
             let train_rows: Vec<Record> = kept.into_iter().map(|(r, _)| r.clone()).collect();
             let trained = train(config, &train_rows, None, &mut |_| {})?;
             let pairs = held
                 .into_iter()
-                .map(|(r, _)| Ok((r.label.expect("labels checked above"), trained.pipeline.predict(&r.text)?.label)))
+                .map(|(r, _)| {
+                    Ok((
+                        r.label.expect("labels checked above"),
+                        trained.pipeline.predict(&r.text)?.label,
+                    ))
+                })
                 .collect::<Result<Vec<_>>>()?;
             Ok(Metrics::from_pairs(pairs))
         })
         .collect::<Result<_>>()?;
-    let collect = |f: &dyn Fn(&Metrics) -> f64| MeanStd::of(&fold_metrics.iter().map(f).collect::<Vec<_>>());
+    let collect =
+        |f: &dyn Fn(&Metrics) -> f64| MeanStd::of(&fold_metrics.iter().map(f).collect::<Vec<_>>());
     Ok(CvReport {
         config: *config,
         macro_f1: collect(&|m| m.macro_f1),
@@ -102,7 +114,11 @@ impl std::str::FromStr for GridAxis {
         let (key, values) = s
             .split_once('=')
             .ok_or_else(|| format!("expected KEY=V1,V2,... such as l2=1e-6,1e-5, found {s:?}"))?;
-        let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+        let values: Vec<String> = values
+            .split(',')
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect();
         if values.is_empty() {
             return Err(format!("no values for {key}"));
         }
@@ -140,6 +156,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
         "word-ngrams" => f.word_ngrams = parse("word-ngrams", value)?,
         "lead-words" => f.lead_words = parse("lead-words", value)?,
         "proclitics" => f.proclitics = parse("proclitics", value)?,
+        "punctuation" => f.punctuation = parse("punctuation", value)?,
         "sublinear-tf" => f.sublinear_tf = parse("sublinear-tf", value)?,
         "fold-alef" => f.normalizer.fold_alef = parse("fold-alef", value)?,
         "fold-yeh" => f.normalizer.fold_yeh = parse("fold-yeh", value)?,
@@ -176,7 +193,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
                 name: "grid",
                 value: key.to_string(),
                 reason: "unknown setting; use l2, lr, epochs, hash-bits, word-ngrams, char-ngrams, lead-words, \
-                         proclitics, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
+                         proclitics, punctuation, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
                     .into(),
             })
         }
@@ -215,12 +232,18 @@ mod tests {
 
     #[test]
     fn grid_expands_to_the_cartesian_product() {
-        let axes: Vec<GridAxis> = ["l2=1e-6,1e-5", "char-ngrams=0,3-5"].iter().map(|s| s.parse().unwrap()).collect();
+        let axes: Vec<GridAxis> = ["l2=1e-6,1e-5", "char-ngrams=0,3-5"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
         let points = expand(&TrainConfig::default(), &axes).unwrap();
         assert_eq!(points.len(), 4);
         assert_eq!(points[3].0, "l2=1e-5 char-ngrams=3-5");
         assert_eq!(points[3].1.model.l2, 1e-5);
-        assert_eq!((points[3].1.features.char_min, points[3].1.features.char_max), (3, 5));
+        assert_eq!(
+            (points[3].1.features.char_min, points[3].1.features.char_max),
+            (3, 5)
+        );
         assert_eq!(points[0].1.features.char_min, 0);
     }
 

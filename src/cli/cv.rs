@@ -49,9 +49,14 @@ pub struct CvArgs {
 /// # Errors
 /// Bad data, bad settings or training failures.
 pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
-    let file = args.file.clone().unwrap_or_else(|| PathBuf::from(super::DEFAULT_TRAIN));
+    let file = args
+        .file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TRAIN));
     let mut base = match &args.config {
-        Some(path) => TrainConfig::load(path).with_context(|| format!("reading config {}", path.display()))?,
+        Some(path) => {
+            TrainConfig::load(path).with_context(|| format!("reading config {}", path.display()))?
+        }
         None => TrainConfig::default(),
     };
     args.overrides.apply(&mut base);
@@ -59,7 +64,11 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
         .with_context(|| format!("reading {}", file.display()))?
         .records;
     let points = expand(&base, &args.grid)?;
-    let bar = super::io::progress_bar(points.len() as u64, quiet, "{spinner} grid point {pos}/{len} [{bar:30}] {msg}");
+    let bar = super::io::progress_bar(
+        points.len() as u64,
+        quiet,
+        "{spinner} grid point {pos}/{len} [{bar:30}] {msg}",
+    );
     let mut results: Vec<(String, CvReport)> = Vec::new();
     for (name, config) in points {
         let report = cross_validate(&config, &records, args.folds, args.fold_seed)?;
@@ -76,7 +85,13 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
     let best = results
         .iter()
         .enumerate()
-        .max_by(|a, b| a.1 .1.macro_f1.mean.total_cmp(&b.1 .1.macro_f1.mean).then(b.0.cmp(&a.0)))
+        .max_by(|a, b| {
+            a.1 .1
+                .macro_f1
+                .mean
+                .total_cmp(&b.1 .1.macro_f1.mean)
+                .then(b.0.cmp(&a.0))
+        })
         .map(|(i, _)| i)
         .expect("a grid has at least one point");
     if let Some(path) = &args.save_config {
@@ -87,15 +102,29 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
         let value: Vec<serde_json::Value> = results
             .iter()
             .enumerate()
-            .map(|(i, (name, r))| serde_json::json!({"point": name, "best": i == best, "report": r}))
+            .map(
+                |(i, (name, r))| serde_json::json!({"point": name, "best": i == best, "report": r}),
+            )
             .collect();
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
-    println!("{}-fold cross-validation on {} ({} rows)", args.folds, file.display(), records.len());
-    println!("{:<40} {:>17} {:>17} {:>9} {:>9} {:>9}", "point", "macro-F1", "accuracy", "F1 asr", "F1 den", "F1 all");
+    println!(
+        "{}-fold cross-validation on {} ({} rows)",
+        args.folds,
+        file.display(),
+        records.len()
+    );
+    println!(
+        "{:<40} {:>17} {:>17} {:>9} {:>9} {:>9}",
+        "point", "macro-F1", "accuracy", "F1 asr", "F1 den", "F1 all"
+    );
     for (i, (name, r)) in results.iter().enumerate() {
-        let label = if name.is_empty() { "(base)".to_string() } else { name.clone() };
+        let label = if name.is_empty() {
+            "(base)".to_string()
+        } else {
+            name.clone()
+        };
         let f1 = |k: usize| r.per_label_f1[k].1.mean;
         println!(
             "{:<40} {:.4} ± {:.4}   {:.4} ± {:.4}   {:>9.4} {:>9.4} {:>9.4}{}",
@@ -107,7 +136,11 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
             f1(0),
             f1(1),
             f1(2),
-            if i == best && results.len() > 1 { "  <- best" } else { "" }
+            if i == best && results.len() > 1 {
+                "  <- best"
+            } else {
+                ""
+            }
         );
     }
     if let Some(path) = &args.save_config {

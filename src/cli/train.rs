@@ -83,6 +83,9 @@ pub struct Overrides {
     /// Give the first N words features of their own, 0 for none [default: 0].
     #[arg(long, help_heading = "Features")]
     pub lead_words: Option<usize>,
+    /// Give punctuation and quote tokens features of their own [default: no].
+    #[arg(long, help_heading = "Features")]
+    pub punctuation: bool,
     /// Do not add proclitic-stripped word forms [default: add them].
     #[arg(long, help_heading = "Features")]
     pub no_proclitics: bool,
@@ -154,6 +157,7 @@ impl Overrides {
             f.char_max = max;
         }
         f.proclitics &= !self.no_proclitics;
+        f.punctuation |= self.punctuation;
         f.sublinear_tf &= !self.raw_tf;
         f.normalizer.strip_diacritics &= !self.keep_diacritics;
         f.normalizer.fold_alef &= !self.no_fold_alef;

@@ -29,6 +29,9 @@ pub struct FeatureConfig {
     pub proclitics: bool,
     /// Use 1 + ln(count) instead of the raw count (default true).
     pub sublinear_tf: bool,
+    /// Give punctuation tokens (quotes, commas, ...) features of their own (default false:
+    /// quote style and punctuation habits differ between outlets and say nothing of stance).
+    pub punctuation: bool,
     /// Mark the (proclitic-stripped) words among the first `lead_words` word tokens with a
     /// feature of their own, since the main act of a news sentence is usually stated first
     /// (rules 7 and 9); 0 turns this off (default 0).
@@ -46,6 +49,7 @@ impl Default for FeatureConfig {
             char_max: 5,
             proclitics: true,
             sublinear_tf: true,
+            punctuation: false,
             lead_words: 0,
             normalizer: NormalizerConfig::default(),
         }
@@ -248,7 +252,13 @@ impl Featurizer {
 
     /// Calls `visit` for every feature occurrence of a tokenised sentence, in token order.
     pub fn walk<'t>(&self, tokens: &'t [Token], mut visit: impl FnMut(Occurrence<'_>)) {
-        let words: Vec<&'t str> = tokens.iter().map(|t| t.text.as_str()).collect();
+        // Indices of the tokens that take part in features.
+        let kept: Vec<usize> = (0..tokens.len())
+            .filter(|&i| {
+                self.config.punctuation || tokens[i].text.chars().any(char::is_alphanumeric)
+            })
+            .collect();
+        let words: Vec<&'t str> = kept.iter().map(|&i| tokens[i].text.as_str()).collect();
         let bases: Vec<&'t str> = if self.config.proclitics {
             words
                 .iter()
@@ -257,12 +267,12 @@ impl Featurizer {
         } else {
             words.clone()
         };
-        let mut emit = |kind: FeatureKind, tokens: (usize, usize), gram: Gram<'_>| {
+        let mut emit = |kind: FeatureKind, span: (usize, usize), gram: Gram<'_>| {
             let bucket = self.hasher.bucket(gram.hash(kind));
             visit(Occurrence {
                 kind,
                 bucket,
-                tokens,
+                tokens: (kept[span.0], kept[span.1 - 1] + 1),
                 gram,
             });
         };
@@ -291,13 +301,8 @@ impl Featurizer {
                 }
             }
         }
-        let lead = words
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| w.chars().any(char::is_alphanumeric))
-            .take(self.config.lead_words);
-        for (i, _) in lead {
-            emit(FeatureKind::Lead, (i, i + 1), Gram::Word(bases[i]));
+        for (i, base) in bases.iter().enumerate().take(self.config.lead_words) {
+            emit(FeatureKind::Lead, (i, i + 1), Gram::Word(base));
         }
         for n in 2..=self.config.word_ngrams {
             for start in 0..bases.len().saturating_sub(n - 1) {
