@@ -15,6 +15,71 @@ pub struct TrainConfig {
     pub features: FeatureConfig,
     /// Classifier hyperparameters (the seed among them).
     pub model: ValidLinearParams,
+    /// Use of unlabelled sentences (`--unlabelled`), if any are given.
+    pub unlabelled: UnlabelledConfig,
+}
+
+/// How unlabelled in-domain sentences help training: they join the IDF fit, and in
+/// self-training rounds the model's most confident predictions on them become extra,
+/// down-weighted training rows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UnlabelledConfig {
+    /// Fit IDF on the unlabelled sentences as well as the training rows (default true).
+    pub idf: bool,
+    /// Self-training rounds; 0 turns self-training off (default 0).
+    pub rounds: usize,
+    /// Least confidence for a prediction to become a pseudo-label (default 0.9).
+    pub threshold: f32,
+    /// Loss weight of a pseudo-labelled row relative to a labelled one (default 0.5).
+    pub weight: f32,
+    /// Pseudo-labelled rows per label at most, as a multiple of that label's labelled rows
+    /// (default 1.0).
+    pub max_ratio: f32,
+}
+
+impl Default for UnlabelledConfig {
+    fn default() -> Self {
+        UnlabelledConfig {
+            idf: true,
+            rounds: 0,
+            threshold: 0.9,
+            weight: 0.5,
+            max_ratio: 1.0,
+        }
+    }
+}
+
+impl UnlabelledConfig {
+    /// Checks the ranges.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] naming the setting.
+    pub fn check(&self) -> Result<()> {
+        let bad = |name: &'static str, value: f32, reason: &str| Error::InvalidParam {
+            name,
+            value: value.to_string(),
+            reason: reason.into(),
+        };
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return Err(bad(
+                "self-train-threshold",
+                self.threshold,
+                "must lie in [0, 1]",
+            ));
+        }
+        if !(self.weight > 0.0 && self.weight <= 1.0) {
+            return Err(bad("pseudo-weight", self.weight, "must lie in (0, 1]"));
+        }
+        if !(self.max_ratio >= 0.0 && self.max_ratio.is_finite()) {
+            return Err(bad(
+                "pseudo-max-ratio",
+                self.max_ratio,
+                "must be a number >= 0",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl TrainConfig {

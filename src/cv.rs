@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::label::Stance;
 use crate::metrics::Metrics;
 use crate::model::ClassWeight;
-use crate::trainer::{labels_of, train};
+use crate::trainer::{labels_of, train, TrainData};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -71,7 +71,14 @@ pub fn cross_validate(
             let (held, kept): (Vec<_>, Vec<_>) =
                 records.iter().zip(&folds).partition(|(_, f)| **f == fold);
             let train_rows: Vec<Record> = kept.into_iter().map(|(r, _)| r.clone()).collect();
-            let trained = train(config, &train_rows, None, &mut |_| {})?;
+            let trained = train(
+                config,
+                TrainData {
+                    train: &train_rows,
+                    ..TrainData::default()
+                },
+                &mut |_| {},
+            )?;
             let pairs = held
                 .into_iter()
                 .map(|(r, _)| {
@@ -157,6 +164,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
         "lead-words" => f.lead_words = parse("lead-words", value)?,
         "proclitics" => f.proclitics = parse("proclitics", value)?,
         "punctuation" => f.punctuation = parse("punctuation", value)?,
+        "clauses" => f.clauses = parse("clauses", value)?,
         "sublinear-tf" => f.sublinear_tf = parse("sublinear-tf", value)?,
         "fold-alef" => f.normalizer.fold_alef = parse("fold-alef", value)?,
         "fold-yeh" => f.normalizer.fold_yeh = parse("fold-yeh", value)?,
@@ -193,7 +201,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
                 name: "grid",
                 value: key.to_string(),
                 reason: "unknown setting; use l2, lr, epochs, hash-bits, word-ngrams, char-ngrams, lead-words, \
-                         proclitics, punctuation, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
+                         proclitics, punctuation, clauses, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
                     .into(),
             })
         }

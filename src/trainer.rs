@@ -1,12 +1,13 @@
 //! Training orchestration: labelled records -> featurizer, IDF, sparse rows -> fitted model,
 //! plus the readable top features per label. Used by `stance train` and `stance cv`.
 
-use crate::config::TrainConfig;
+use crate::config::{TrainConfig, UnlabelledConfig};
 use crate::data::Record;
 use crate::error::{Error, Result};
 use crate::features::{Featurizer, IdfWeights, SparseRows};
 use crate::label::Stance;
 use crate::model::fit::{score, DevScore, SparseDataset};
+use crate::model::fitted::argmax;
 use crate::model::{EpochReport, FitSummary, FittedLinear, LinearParams};
 use crate::pipeline::Pipeline;
 use linfa::{DatasetBase, ParamGuard};
@@ -46,6 +47,8 @@ pub struct Trained {
     pub summary: FitSummary,
     /// Readable strongest features per label.
     pub top_features: TopFeatures,
+    /// Self-training rounds run (empty without unlabelled data).
+    pub rounds: Vec<SelfTrainRound>,
 }
 
 /// The labels of records, failing on the first unlabelled one.
@@ -100,45 +103,152 @@ pub fn dataset(pipeline: &Pipeline, records: &[Record]) -> Result<SparseDataset>
     ))
 }
 
-/// Trains a pipeline on labelled records, stopping early on `dev` when given.
+/// The records training reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TrainData<'a> {
+    /// Labelled training rows.
+    pub train: &'a [Record],
+    /// Labelled dev rows for early stopping, if any.
+    pub dev: Option<&'a [Record]>,
+    /// Unlabelled in-domain sentences (IDF, self-training), if any.
+    pub unlabelled: Option<&'a [Record]>,
+}
+
+/// What happened in one self-training round.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SelfTrainRound {
+    /// 1-based round.
+    pub round: usize,
+    /// Pseudo-labelled rows added per label, in label order.
+    pub added: [usize; 3],
+    /// Dev scores after the round, when a dev set is given.
+    pub dev: Option<DevScore>,
+}
+
+/// Trains a pipeline on labelled records, stopping early on `dev` when given; with unlabelled
+/// sentences, fits IDF on them too and runs the configured self-training rounds.
 ///
 /// # Errors
 /// Invalid settings ([`Error::InvalidParam`]), unlabelled records ([`Error::Parse`]), empty
 /// training data ([`Error::Data`]) or text-pipeline failures.
 pub fn train(
     config: &TrainConfig,
-    train: &[Record],
-    dev: Option<&[Record]>,
+    data: TrainData<'_>,
     on_epoch: &mut dyn FnMut(&EpochReport),
 ) -> Result<Trained> {
     let params = LinearParams(config.model).check()?;
+    config.unlabelled.check()?;
     let featurizer = Featurizer::new(config.features)?;
     let n_features = featurizer.n_features();
-    let labels = labels_of(train)?;
-    if train.is_empty() {
+    let labels = labels_of(data.train)?;
+    if data.train.is_empty() {
         return Err(Error::Data("training data has no rows".into()));
     }
-    let counts = count_rows(&featurizer, train)?;
-    let idf = IdfWeights::fit(n_features, counts.iter().map(|r| r.as_slice()));
-    let sublinear = config.features.sublinear_tf;
-    let train_set = DatasetBase::new(
-        tfidf_rows(counts, &idf, sublinear, n_features),
-        Array1::from(labels),
+    let counts = count_rows(&featurizer, data.train)?;
+    let unlabelled_counts = match data.unlabelled {
+        Some(rows) if config.unlabelled.idf => count_rows(&featurizer, rows)?,
+        _ => Vec::new(),
+    };
+    let idf = IdfWeights::fit(
+        n_features,
+        counts
+            .iter()
+            .chain(&unlabelled_counts)
+            .map(|r| r.as_slice()),
     );
+    drop(unlabelled_counts);
+    let sublinear = config.features.sublinear_tf;
+    let train_rows = tfidf_rows(counts, &idf, sublinear, n_features);
     let mut pipeline = Pipeline {
         featurizer,
         idf,
         model: FittedLinear::zeros(Stance::ALL.to_vec(), n_features),
     };
-    let dev_set = dev.map(|d| dataset(&pipeline, d)).transpose()?;
-    let (model, summary) = params.fit_with_dev(&train_set, dev_set.as_ref(), on_epoch)?;
+    let dev_set = data.dev.map(|d| dataset(&pipeline, d)).transpose()?;
+    let train_set = DatasetBase::new(train_rows.clone(), Array1::from(labels.clone()));
+    let (mut model, mut summary) = params.fit_with_dev(&train_set, dev_set.as_ref(), on_epoch)?;
+    let mut rounds = Vec::new();
+    if let Some(unlabelled) = data.unlabelled.filter(|_| config.unlabelled.rounds > 0) {
+        let unlabelled_rows = {
+            let texts: Vec<&str> = unlabelled.iter().map(|r| r.text.as_str()).collect();
+            pipeline.feature_rows(&texts)?
+        };
+        for round in 1..=config.unlabelled.rounds {
+            let (rows, targets, weights, added) = with_pseudo_labels(
+                &model,
+                &train_rows,
+                &labels,
+                &unlabelled_rows,
+                &config.unlabelled,
+            );
+            let set =
+                DatasetBase::new(rows, Array1::from(targets)).with_weights(Array1::from(weights));
+            let (next, next_summary) = params.fit_with_dev(&set, dev_set.as_ref(), on_epoch)?;
+            model = next;
+            summary = next_summary;
+            rounds.push(SelfTrainRound {
+                round,
+                added,
+                dev: summary.dev,
+            });
+        }
+    }
     pipeline.model = model;
-    let top_features = top_features(&pipeline, train, NAMED_FEATURES_PER_LABEL)?;
+    let top_features = top_features(&pipeline, data.train, NAMED_FEATURES_PER_LABEL)?;
     Ok(Trained {
         pipeline,
         summary,
         top_features,
+        rounds,
     })
+}
+
+/// The labelled rows plus the unlabelled rows whose prediction by `model` is confident enough,
+/// the most confident first, at most `max_ratio` x the labelled count per label; returns rows,
+/// targets, per-row weights and the count added per label.
+fn with_pseudo_labels(
+    model: &FittedLinear,
+    labelled: &SparseRows,
+    labels: &[Stance],
+    unlabelled: &SparseRows,
+    config: &UnlabelledConfig,
+) -> (SparseRows, Vec<Stance>, Vec<f32>, [usize; 3]) {
+    let mut candidates: Vec<(f32, usize, Stance)> = (0..unlabelled.n_rows())
+        .into_par_iter()
+        .map(|i| {
+            let (idx, val) = unlabelled.row(i);
+            let p = model.probabilities(idx, val);
+            let best = argmax(&p);
+            (p[best], i, model.labels()[best])
+        })
+        .filter(|(confidence, _, _)| *confidence >= config.threshold)
+        .collect();
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut room = [0usize; 3];
+    for label in Stance::ALL {
+        let n = labels.iter().filter(|l| **l == label).count();
+        room[label.index()] = (n as f32 * config.max_ratio) as usize;
+    }
+    let mut chosen: Vec<(usize, Stance)> = Vec::new();
+    let mut added = [0usize; 3];
+    for (_, i, label) in candidates {
+        if added[label.index()] < room[label.index()] {
+            added[label.index()] += 1;
+            chosen.push((i, label));
+        }
+    }
+    chosen.sort_by_key(|(i, _)| *i);
+    let mut rows = labelled.clone();
+    let mut targets = labels.to_vec();
+    let mut weights = vec![1.0; labels.len()];
+    for (i, label) in chosen {
+        let (idx, val) = unlabelled.row(i);
+        let row: Vec<(u32, f32)> = idx.iter().copied().zip(val.iter().copied()).collect();
+        rows.push(&row);
+        targets.push(label);
+        weights.push(config.weight);
+    }
+    (rows, targets, weights, added)
 }
 
 /// Dev-style scores of a pipeline on labelled records.

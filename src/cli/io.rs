@@ -56,6 +56,29 @@ pub fn read_labelled(path: &Path, input: &InputArgs, quiet: bool) -> anyhow::Res
     Ok(Loaded { records, skipped })
 }
 
+/// Reads every record of `path` as unlabelled text (labels, if any, are ignored); plain text
+/// files hold one sentence per line.
+///
+/// # Errors
+/// The first bad row (without `--skip-bad-rows`), or an I/O error, naming the file.
+pub fn read_unlabelled(path: &Path, input: &InputArgs, quiet: bool) -> anyhow::Result<Loaded> {
+    let format = input.format_for(path, Format::Text);
+    let reader = RecordReader::open(path, format, LabelPolicy::Optional)?;
+    let mut records = Vec::new();
+    let mut skipped = 0;
+    for item in reader {
+        match item {
+            Ok(mut record) => {
+                record.label = None;
+                records.push(record);
+            }
+            Err(err) => skip_or_fail(err, input.skip_bad_rows, quiet, &mut skipped)?,
+        }
+    }
+    report_skipped(path, skipped, quiet);
+    Ok(Loaded { records, skipped })
+}
+
 /// Handles one bad row: fails, or warns and counts it when skipping is on. I/O errors always fail.
 ///
 /// # Errors

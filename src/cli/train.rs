@@ -1,13 +1,13 @@
 //! `stance train`: read labelled data, fit the pipeline, report, save the model atomically.
 
-use super::io::{progress_bar, read_labelled, InputArgs};
+use super::io::{progress_bar, read_labelled, read_unlabelled, InputArgs};
 use super::{DEFAULT_DEV, DEFAULT_MODEL, DEFAULT_TRAIN};
 use crate::bundle::{Bundle, DataFile, Provenance};
 use crate::config::TrainConfig;
 use crate::data::Record;
 use crate::label::Stance;
 use crate::model::{ClassWeight, EpochReport, LearningRate};
-use crate::trainer;
+use crate::trainer::{self, TrainData};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -34,6 +34,10 @@ pub struct TrainArgs {
     /// Where to write the model [default: models/stance.model].
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// Unlabelled in-domain sentences (one per line, or TSV/CSV/JSONL with a text column):
+    /// they join the IDF fit, and feed self-training when --self-train-rounds is above 0.
+    #[arg(long)]
+    pub unlabelled: Option<PathBuf>,
     /// Training configuration (JSON, as written by --save-config); flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -80,9 +84,27 @@ pub struct Overrides {
     /// Character n-gram lengths as MIN-MAX, or 0 for none [default: 2-5].
     #[arg(long, help_heading = "Features", value_parser = parse_char_range)]
     pub char_ngrams: Option<(usize, usize)>,
+    /// Self-training rounds over the --unlabelled sentences [default: 0].
+    #[arg(long, help_heading = "Unlabelled data")]
+    pub self_train_rounds: Option<usize>,
+    /// Least confidence for a pseudo-label [default: 0.9].
+    #[arg(long, help_heading = "Unlabelled data")]
+    pub self_train_threshold: Option<f32>,
+    /// Loss weight of a pseudo-labelled row [default: 0.5].
+    #[arg(long, help_heading = "Unlabelled data")]
+    pub pseudo_weight: Option<f32>,
+    /// Pseudo-labels per label at most, as a multiple of its labelled rows [default: 1.0].
+    #[arg(long, help_heading = "Unlabelled data")]
+    pub pseudo_max_ratio: Option<f32>,
+    /// Fit IDF on the training rows only, not on the --unlabelled sentences [default: both].
+    #[arg(long, help_heading = "Unlabelled data")]
+    pub no_unlabelled_idf: bool,
     /// Give the first N words features of their own, 0 for none [default: 0].
     #[arg(long, help_heading = "Features")]
     pub lead_words: Option<usize>,
+    /// Tag words with their clause kind (main, coordinated, participle) [default: no].
+    #[arg(long, help_heading = "Features")]
+    pub clauses: bool,
     /// Give punctuation and quote tokens features of their own [default: no].
     #[arg(long, help_heading = "Features")]
     pub punctuation: bool,
@@ -121,7 +143,6 @@ impl Overrides {
     /// Applies the flags that were given to a configuration.
     pub fn apply(&self, config: &mut TrainConfig) {
         let m = &mut config.model;
-        let f = &mut config.features;
         if let Some(v) = self.epochs {
             m.epochs = v;
         }
@@ -143,12 +164,28 @@ impl Overrides {
         if let Some(v) = self.seed {
             m.seed = v;
         }
+        let f = &mut config.features;
         if let Some(v) = self.hash_bits {
             f.hash_bits = v;
         }
         if let Some(v) = self.word_ngrams {
             f.word_ngrams = v;
         }
+        let u = &mut config.unlabelled;
+        if let Some(v) = self.self_train_rounds {
+            u.rounds = v;
+        }
+        if let Some(v) = self.self_train_threshold {
+            u.threshold = v;
+        }
+        if let Some(v) = self.pseudo_weight {
+            u.weight = v;
+        }
+        if let Some(v) = self.pseudo_max_ratio {
+            u.max_ratio = v;
+        }
+        u.idf &= !self.no_unlabelled_idf;
+        let f = &mut config.features;
         if let Some(v) = self.lead_words {
             f.lead_words = v;
         }
@@ -158,6 +195,7 @@ impl Overrides {
         }
         f.proclitics &= !self.no_proclitics;
         f.punctuation |= self.punctuation;
+        f.clauses |= self.clauses;
         f.sublinear_tf &= !self.raw_tf;
         f.normalizer.strip_diacritics &= !self.keep_diacritics;
         f.normalizer.fold_alef &= !self.no_fold_alef;
@@ -223,10 +261,21 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
             r.epoch, r.max_epochs, r.train_loss
         ));
     };
+    let unlabelled = args
+        .unlabelled
+        .as_ref()
+        .map(|p| {
+            read_unlabelled(p, &args.input, quiet)
+                .with_context(|| format!("reading unlabelled data {}", p.display()))
+        })
+        .transpose()?;
     let trained = trainer::train(
         &config,
-        &train.records,
-        dev.as_ref().map(|d| d.records.as_slice()),
+        TrainData {
+            train: &train.records,
+            dev: dev.as_ref().map(|d| d.records.as_slice()),
+            unlabelled: unlabelled.as_ref().map(|u| u.records.as_slice()),
+        },
         &mut on_epoch,
     )?;
     bar.finish_and_clear();
@@ -239,6 +288,9 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     )?];
     if let (Some(path), Some(dev)) = (&dev_path, &dev) {
         data.push(data_file("dev", path, &dev.records, dev.skipped)?);
+    }
+    if let (Some(path), Some(u)) = (&args.unlabelled, &unlabelled) {
+        data.push(data_file("unlabelled", path, &u.records, u.skipped)?);
     }
     let bundle = Bundle {
         pipeline: trained.pipeline,
@@ -276,6 +328,19 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         train_path.display(),
         train.records.len()
     );
+    for r in &trained.rounds {
+        println!(
+            "self-training round {}: added assertion {}, denial {}, allegation {}{}",
+            r.round,
+            r.added[0],
+            r.added[1],
+            r.added[2],
+            r.dev.map_or(String::new(), |d| format!(
+                "; dev macro-F1 {:.4}",
+                d.macro_f1
+            ))
+        );
+    }
     let fit = &bundle.provenance.fit;
     println!(
         "epochs run {} of {}, kept epoch {}{}",

@@ -6,6 +6,7 @@
 //! can never disagree about what the features are.
 
 use crate::error::{Error, Result};
+use crate::features::clauses::clause_kinds;
 use crate::features::hashing::{FeatureHasher, Fnv1a};
 use crate::text::clitics::strip_proclitics;
 use crate::text::{NormalizerConfig, TextPipeline, Token};
@@ -32,6 +33,10 @@ pub struct FeatureConfig {
     /// Give punctuation tokens (quotes, commas, ...) features of their own (default false:
     /// quote style and punctuation habits differ between outlets and say nothing of stance).
     pub punctuation: bool,
+    /// Add each word tagged with its clause kind (main, coordinated, participle), so the
+    /// model can tell a cue in the main clause from one in a trailing participle clause
+    /// (rules 7 and 9) (default false).
+    pub clauses: bool,
     /// Mark the (proclitic-stripped) words among the first `lead_words` word tokens with a
     /// feature of their own, since the main act of a news sentence is usually stated first
     /// (rules 7 and 9); 0 turns this off (default 0).
@@ -50,6 +55,7 @@ impl Default for FeatureConfig {
             proclitics: true,
             sublinear_tf: true,
             punctuation: false,
+            clauses: false,
             lead_words: 0,
             normalizer: NormalizerConfig::default(),
         }
@@ -109,6 +115,8 @@ pub enum FeatureKind {
     Chars,
     /// A word among the first words of the sentence.
     Lead,
+    /// A word tagged with the kind of clause it stands in.
+    Clause,
 }
 
 impl FeatureKind {
@@ -118,6 +126,7 @@ impl FeatureKind {
             FeatureKind::WordNgram => b'b',
             FeatureKind::Chars => b'c',
             FeatureKind::Lead => b'l',
+            FeatureKind::Clause => b'k',
         }
     }
 }
@@ -129,6 +138,8 @@ pub enum Gram<'a> {
     Word(&'a str),
     /// Several words.
     Words(&'a [&'a str]),
+    /// A word tagged with its clause kind.
+    Tagged(&'static str, &'a str),
     /// Characters of a padded word.
     Chars(&'a str),
 }
@@ -138,6 +149,11 @@ impl Gram<'_> {
         let mut h = Fnv1a::new(kind.namespace());
         match self {
             Gram::Word(w) | Gram::Chars(w) => h.write(w.as_bytes()),
+            Gram::Tagged(tag, w) => {
+                h.write(tag.as_bytes());
+                h.write(b":");
+                h.write(w.as_bytes());
+            }
             Gram::Words(words) => {
                 for (i, w) in words.iter().enumerate() {
                     if i > 0 {
@@ -157,6 +173,7 @@ impl fmt::Display for Gram<'_> {
             Gram::Word(w) => f.write_str(w),
             Gram::Words(words) => f.write_str(&words.join(" ")),
             Gram::Chars(c) => write!(f, "[{c}]"),
+            Gram::Tagged(tag, w) => write!(f, "{tag}:{w}"),
         }
     }
 }
@@ -299,6 +316,19 @@ impl Featurizer {
                         emit(FeatureKind::Chars, (i, i + 1), Gram::Chars(gram));
                     }
                 }
+            }
+        }
+        if self.config.clauses {
+            let comma_before: Vec<bool> = kept
+                .iter()
+                .map(|&t| t > 0 && matches!(tokens[t - 1].text.as_str(), "،" | ","))
+                .collect();
+            for (i, kind) in clause_kinds(&bases, &comma_before).into_iter().enumerate() {
+                emit(
+                    FeatureKind::Clause,
+                    (i, i + 1),
+                    Gram::Tagged(kind.tag(), bases[i]),
+                );
             }
         }
         for (i, base) in bases.iter().enumerate().take(self.config.lead_words) {

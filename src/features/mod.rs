@@ -1,5 +1,6 @@
 //! Feature stage: tokens -> hashed word and character n-gram counts -> TF-IDF rows (CSR).
 
+pub mod clauses;
 pub mod extract;
 pub mod hashing;
 pub mod sparse;

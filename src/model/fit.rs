@@ -64,8 +64,8 @@ pub struct FitSummary {
 const MIN_SCALE: f32 = 1e-6;
 
 impl ValidLinearParams {
-    /// Fits the model on `train`, stopping early on `dev` when given, and calls `on_epoch`
-    /// after every epoch. With a dev set, the weights of the best dev epoch (macro-F1, then
+    /// Fits the model on `train` (honouring its per-row weights when it has any), stopping
+    /// early on `dev` when given, and calls `on_epoch` after every epoch. With a dev set, the weights of the best dev epoch (macro-F1, then
     /// loss) are kept.
     ///
     /// # Errors
@@ -95,7 +95,8 @@ impl ValidLinearParams {
         }
         let labels = Stance::ALL.to_vec();
         let k = labels.len();
-        let row_weights = self.row_weights(targets);
+        let class_weights = self.row_weights(targets);
+        let sample_weights = train.weights();
         let mut model = FittedLinear::zeros(labels, rows.n_features());
         let mut order: Vec<usize> = (0..rows.n_rows()).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
@@ -113,7 +114,7 @@ impl ValidLinearParams {
             for &i in &order {
                 let (idx, val) = rows.row(i);
                 let y = targets[i].index();
-                let row_weight = row_weights[y];
+                let row_weight = class_weights[y] * sample_weights.map_or(1.0, |w| w[i]);
                 let lr = self.rate_at(step as f32, total_steps);
                 step += 1;
                 {

@@ -1,0 +1,137 @@
+//! A shallow clause marker for news sentences: which words stand in the main clause, in a
+//! coordinated clause (after فيما، بينما، لكن، في حين، ...), or in a trailing participle clause
+//! (after a comma and a participle such as مشيرا، مؤكدة، متهما). The guideline decides labels by
+//! clause (rules 7 and 9), so words carry their clause kind as an extra feature.
+//!
+//! Hand-written: no Rust crate parses Arabic clauses, and a full parser would be far slower
+//! than the rest of the pipeline; these cue lists cover the connectives the guideline names.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a word stands in the sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ClauseKind {
+    /// Before any connective or participle clause.
+    Main,
+    /// After a coordinating or contrastive connective (rule 9).
+    Coordinated,
+    /// After a comma-introduced participle (rule 7).
+    Participle,
+}
+
+impl ClauseKind {
+    /// A one-letter tag used in feature names.
+    pub fn tag(self) -> &'static str {
+        match self {
+            ClauseKind::Main => "M",
+            ClauseKind::Coordinated => "C",
+            ClauseKind::Participle => "P",
+        }
+    }
+}
+
+/// Connectives that open a coordinated clause (normalised: alef, yeh, teh marbuta folded).
+const CONNECTIVES: &[&str] = &[
+    "فيما",
+    "بينما",
+    "لكن",
+    "لكنه",
+    "لكنها",
+    "لكنهم",
+    "ولكن",
+    "وبينما",
+    "وفيما",
+];
+/// Two-word connectives.
+const CONNECTIVE_PAIRS: &[(&str, &str)] = &[
+    ("في", "حين"),
+    ("الا", "ان"),
+    ("غير", "ان"),
+    ("في", "المقابل"),
+];
+
+/// True for a word shaped like an active participle of a reporting or accusing verb
+/// (مشيرا، مؤكدة، متهمين، نافيا ...): starts with م, at least five letters, ends in ا، ه or ين.
+fn is_participle(word: &str) -> bool {
+    let n = word.chars().count();
+    word.starts_with('م')
+        && n >= 5
+        && (word.ends_with('ا') || word.ends_with('ه') || word.ends_with("ين"))
+        || matches!(
+            word,
+            "نافيا"
+                | "نافيه"
+                | "قائلا"
+                | "قائله"
+                | "زاعما"
+                | "زاعمه"
+                | "واصفا"
+                | "واصفه"
+        )
+}
+
+/// The clause kind of each word; `is_comma_before[i]` tells whether a comma token stood right
+/// before word `i` in the sentence.
+pub fn clause_kinds(words: &[&str], is_comma_before: &[bool]) -> Vec<ClauseKind> {
+    let mut kinds = Vec::with_capacity(words.len());
+    let mut current = ClauseKind::Main;
+    for (i, word) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied().unwrap_or("");
+        if CONNECTIVES.contains(word)
+            || CONNECTIVE_PAIRS
+                .iter()
+                .any(|(a, b)| a == word && *b == next)
+        {
+            current = ClauseKind::Coordinated;
+        } else if i > 0 && is_comma_before[i] && is_participle(word) {
+            current = ClauseKind::Participle;
+        }
+        kinds.push(current);
+    }
+    kinds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(sentence: &str) -> Vec<&'static str> {
+        let mut words = Vec::new();
+        let mut commas = Vec::new();
+        let mut comma = false;
+        for token in sentence.split_whitespace() {
+            if token == "،" {
+                comma = true;
+                continue;
+            }
+            words.push(token);
+            commas.push(comma);
+            comma = false;
+        }
+        clause_kinds(&words, &commas)
+            .into_iter()
+            .map(ClauseKind::tag)
+            .collect()
+    }
+
+    #[test]
+    fn participle_and_coordinated_clauses_are_marked() {
+        assert_eq!(
+            kinds("نفت قسد فرار سجناء ، مشيره الي ان الاجراءات احترازيه"),
+            ["M", "M", "M", "M", "P", "P", "P", "P", "P"]
+        );
+        assert_eq!(
+            kinds("اعلنت مصادر مقتل ثلاثه فيما نفي المسلحون ذلك"),
+            ["M", "M", "M", "M", "C", "C", "C", "C"]
+        );
+        assert_eq!(
+            kinds("قال الوزير في حين نفت الشركه"),
+            ["M", "M", "C", "C", "C", "C"]
+        );
+    }
+
+    #[test]
+    fn a_participle_without_a_comma_stays_in_its_clause() {
+        assert_eq!(kinds("اكدت مصادر مطلعه الخبر"), ["M", "M", "M", "M"]);
+    }
+}
