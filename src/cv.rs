@@ -70,12 +70,12 @@ pub fn cross_validate(
         .map(|fold| {
             let (held, kept): (Vec<_>, Vec<_>) =
                 records.iter().zip(&folds).partition(|(_, f)| **f == fold);
-            let train_rows: Vec<Record> = kept.into_iter().map(|(r, _)| r.clone()).collect();
             let trained = train(
                 config,
                 TrainData {
-                    train: &train_rows,
-                    ..TrainData::default()
+                    train: Box::new(kept.into_iter().map(|(r, _)| Ok(r.clone()))),
+                    dev: None,
+                    unlabelled: None,
                 },
                 &mut |_| {},
             )?;

@@ -4,7 +4,8 @@
 use crate::config::{TrainConfig, UnlabelledConfig};
 use crate::data::Record;
 use crate::error::{Error, Result};
-use crate::features::{Featurizer, IdfWeights, SparseRows};
+use crate::features::tfidf::IdfAccumulator;
+use crate::features::{Featurizer, ReverseMap, SparseRows};
 use crate::label::Stance;
 use crate::model::fit::{score, DevScore, SparseDataset};
 use crate::model::fitted::argmax;
@@ -14,7 +15,6 @@ use linfa::{DatasetBase, ParamGuard};
 use ndarray::Array1;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
 
 /// How many named features per label a model keeps for `stance inspect`.
 pub const NAMED_FEATURES_PER_LABEL: usize = 100;
@@ -22,8 +22,7 @@ pub const NAMED_FEATURES_PER_LABEL: usize = 100;
 /// A feature bucket with the n-gram(s) that fill it and its weight for a label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NamedFeature {
-    /// The n-grams seen in this bucket in training, most frequent first (several when the
-    /// hash collides).
+    /// The first n-gram seen in this bucket in training (empty if none was recorded).
     pub names: Vec<String>,
     /// The bucket.
     pub bucket: u32,
@@ -49,6 +48,8 @@ pub struct Trained {
     pub top_features: TopFeatures,
     /// Self-training rounds run (empty without unlabelled data).
     pub rounds: Vec<SelfTrainRound>,
+    /// Training rows per label.
+    pub label_counts: Vec<(Stance, usize)>,
 }
 
 /// The labels of records, failing on the first unlabelled one.
@@ -76,20 +77,6 @@ fn count_rows(featurizer: &Featurizer, records: &[Record]) -> Result<Vec<Vec<(u3
         .collect()
 }
 
-fn tfidf_rows(
-    rows: Vec<Vec<(u32, f32)>>,
-    idf: &IdfWeights,
-    sublinear: bool,
-    n_features: usize,
-) -> SparseRows {
-    let mut out = SparseRows::new(n_features);
-    for mut row in rows {
-        idf.transform(&mut row, sublinear);
-        out.push(&row);
-    }
-    out
-}
-
 /// Builds the labelled sparse dataset of some records with a fitted pipeline's features.
 ///
 /// # Errors
@@ -104,10 +91,10 @@ pub fn dataset(pipeline: &Pipeline, records: &[Record]) -> Result<SparseDataset>
 }
 
 /// The records training reads.
-#[derive(Debug, Clone, Copy, Default)]
 pub struct TrainData<'a> {
-    /// Labelled training rows.
-    pub train: &'a [Record],
+    /// Labelled training rows, streamed: their text is dropped as soon as it is featurised,
+    /// so training memory grows with the feature count, not the text size.
+    pub train: Box<dyn Iterator<Item = Result<Record>> + 'a>,
     /// Labelled dev rows for early stopping, if any.
     pub dev: Option<&'a [Record]>,
     /// Unlabelled in-domain sentences (IDF, self-training), if any.
@@ -140,32 +127,28 @@ pub fn train(
     config.unlabelled.check()?;
     let featurizer = Featurizer::new(config.features)?;
     let n_features = featurizer.n_features();
-    let labels = labels_of(data.train)?;
-    if data.train.is_empty() {
+    let mut ingested = ingest(&featurizer, data.train)?;
+    if ingested.labels.is_empty() {
         return Err(Error::Data("training data has no rows".into()));
     }
-    let counts = count_rows(&featurizer, data.train)?;
-    let unlabelled_counts = match data.unlabelled {
-        Some(rows) if config.unlabelled.idf => count_rows(&featurizer, rows)?,
-        _ => Vec::new(),
-    };
-    let idf = IdfWeights::fit(
-        n_features,
-        counts
-            .iter()
-            .chain(&unlabelled_counts)
-            .map(|r| r.as_slice()),
-    );
-    drop(unlabelled_counts);
+    if let Some(rows) = data.unlabelled.filter(|_| config.unlabelled.idf) {
+        for counts in count_rows(&featurizer, rows)? {
+            ingested.df.add(&counts);
+        }
+    }
+    let idf = ingested.df.finish();
     let sublinear = config.features.sublinear_tf;
-    let train_rows = tfidf_rows(counts, &idf, sublinear, n_features);
+    let mut train_rows = ingested.rows;
+    train_rows.for_each_row_mut(|indices, values| idf.transform_slices(indices, values, sublinear));
+    let labels = ingested.labels;
     let mut pipeline = Pipeline {
         featurizer,
         idf,
         model: FittedLinear::zeros(Stance::ALL.to_vec(), n_features),
     };
     let dev_set = data.dev.map(|d| dataset(&pipeline, d)).transpose()?;
-    let train_set = DatasetBase::new(train_rows.clone(), Array1::from(labels.clone()));
+    let label_counts = Stance::ALL.map(|l| labels.iter().filter(|x| **x == l).count());
+    let mut train_set = DatasetBase::new(train_rows, Array1::from(labels));
     let (mut model, mut summary) = params.fit_with_dev(&train_set, dev_set.as_ref(), on_epoch)?;
     let mut rounds = Vec::new();
     if let Some(unlabelled) = data.unlabelled.filter(|_| config.unlabelled.rounds > 0) {
@@ -173,17 +156,17 @@ pub fn train(
             let texts: Vec<&str> = unlabelled.iter().map(|r| r.text.as_str()).collect();
             pipeline.feature_rows(&texts)?
         };
+        let n_labelled = train_set.records.n_rows();
         for round in 1..=config.unlabelled.rounds {
-            let (rows, targets, weights, added) = with_pseudo_labels(
+            let added = add_pseudo_labels(
                 &model,
-                &train_rows,
-                &labels,
+                &mut train_set,
+                n_labelled,
                 &unlabelled_rows,
                 &config.unlabelled,
             );
-            let set =
-                DatasetBase::new(rows, Array1::from(targets)).with_weights(Array1::from(weights));
-            let (next, next_summary) = params.fit_with_dev(&set, dev_set.as_ref(), on_epoch)?;
+            let (next, next_summary) =
+                params.fit_with_dev(&train_set, dev_set.as_ref(), on_epoch)?;
             model = next;
             summary = next_summary;
             rounds.push(SelfTrainRound {
@@ -194,25 +177,77 @@ pub fn train(
         }
     }
     pipeline.model = model;
-    let top_features = top_features(&pipeline, data.train, NAMED_FEATURES_PER_LABEL)?;
+    let top_features = top_features(&pipeline, &ingested.names, NAMED_FEATURES_PER_LABEL);
     Ok(Trained {
         pipeline,
         summary,
         top_features,
         rounds,
+        label_counts: Stance::ALL.iter().copied().zip(label_counts).collect(),
     })
 }
 
-/// The labelled rows plus the unlabelled rows whose prediction by `model` is confident enough,
-/// the most confident first, at most `max_ratio` x the labelled count per label; returns rows,
-/// targets, per-row weights and the count added per label.
-fn with_pseudo_labels(
+/// Training rows as hashed counts, with what the first pass learns on the way.
+struct Ingested {
+    labels: Vec<Stance>,
+    rows: SparseRows,
+    df: IdfAccumulator,
+    names: ReverseMap,
+}
+
+/// Records featurised per parallel chunk while ingesting.
+const INGEST_CHUNK: usize = 8192;
+
+/// One streaming pass over the training records: hashed counts (in parallel, per chunk, in
+/// input order), document frequencies and the reverse map of first-seen n-grams. Each chunk's
+/// text is dropped once featurised.
+fn ingest(
+    featurizer: &Featurizer,
+    records: Box<dyn Iterator<Item = Result<Record>> + '_>,
+) -> Result<Ingested> {
+    let n_features = featurizer.n_features();
+    let mut out = Ingested {
+        labels: Vec::new(),
+        rows: SparseRows::new(n_features),
+        df: IdfAccumulator::new(n_features),
+        names: ReverseMap::new(n_features),
+    };
+    let mut chunk: Vec<Record> = Vec::with_capacity(INGEST_CHUNK);
+    let mut records = records.peekable();
+    while records.peek().is_some() {
+        chunk.clear();
+        for record in records.by_ref().take(INGEST_CHUNK) {
+            chunk.push(record?);
+        }
+        let labels = labels_of(&chunk)?;
+        let names = &out.names;
+        let featurised: Vec<(Vec<(u32, f32)>, Vec<(u32, String)>)> = chunk
+            .par_iter()
+            .map(|r| featurizer.counts_and_new_names(&r.text, names))
+            .collect::<Result<_>>()?;
+        for ((counts, new_names), label) in featurised.into_iter().zip(labels) {
+            out.df.add(&counts);
+            out.rows.push(&counts);
+            out.labels.push(label);
+            for (bucket, name) in new_names {
+                out.names.insert_if_missing(bucket, &name);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces the pseudo-labelled rows of `set` (those after the first `n_labelled`) by the
+/// unlabelled rows whose prediction by `model` is confident enough, the most confident first,
+/// at most `max_ratio` x the labelled count per label, weighted by `config.weight`. Returns
+/// the count added per label.
+fn add_pseudo_labels(
     model: &FittedLinear,
-    labelled: &SparseRows,
-    labels: &[Stance],
+    set: &mut SparseDataset,
+    n_labelled: usize,
     unlabelled: &SparseRows,
     config: &UnlabelledConfig,
-) -> (SparseRows, Vec<Stance>, Vec<f32>, [usize; 3]) {
+) -> [usize; 3] {
     let mut candidates: Vec<(f32, usize, Stance)> = (0..unlabelled.n_rows())
         .into_par_iter()
         .map(|i| {
@@ -224,11 +259,9 @@ fn with_pseudo_labels(
         .filter(|(confidence, _, _)| *confidence >= config.threshold)
         .collect();
     candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut room = [0usize; 3];
-    for label in Stance::ALL {
-        let n = labels.iter().filter(|l| **l == label).count();
-        room[label.index()] = (n as f32 * config.max_ratio) as usize;
-    }
+    let labelled: Vec<Stance> = set.targets.iter().take(n_labelled).copied().collect();
+    let room = Stance::ALL
+        .map(|l| (labelled.iter().filter(|x| **x == l).count() as f32 * config.max_ratio) as usize);
     let mut chosen: Vec<(usize, Stance)> = Vec::new();
     let mut added = [0usize; 3];
     for (_, i, label) in candidates {
@@ -238,9 +271,10 @@ fn with_pseudo_labels(
         }
     }
     chosen.sort_by_key(|(i, _)| *i);
-    let mut rows = labelled.clone();
-    let mut targets = labels.to_vec();
-    let mut weights = vec![1.0; labels.len()];
+    let keep: Vec<usize> = (0..n_labelled).collect();
+    let mut rows = set.records.select(&keep);
+    let mut targets = labelled;
+    let mut weights = vec![1.0; n_labelled];
     for (i, label) in chosen {
         let (idx, val) = unlabelled.row(i);
         let row: Vec<(u32, f32)> = idx.iter().copied().zip(val.iter().copied()).collect();
@@ -248,7 +282,8 @@ fn with_pseudo_labels(
         targets.push(label);
         weights.push(config.weight);
     }
-    (rows, targets, weights, added)
+    *set = DatasetBase::new(rows, Array1::from(targets)).with_weights(Array1::from(weights));
+    added
 }
 
 /// Dev-style scores of a pipeline on labelled records.
@@ -259,67 +294,40 @@ pub fn evaluate(pipeline: &Pipeline, records: &[Record]) -> Result<DevScore> {
     Ok(score(&pipeline.model, &dataset(pipeline, records)?))
 }
 
-/// The `per_label` strongest buckets of each label, named by the n-grams that fill them in
-/// the training texts (a second pass over the texts, keeping names for those buckets only).
-fn top_features(pipeline: &Pipeline, train: &[Record], per_label: usize) -> Result<TopFeatures> {
+/// The `per_label` strongest buckets of each label, named from the reverse map.
+fn top_features(pipeline: &Pipeline, names: &ReverseMap, per_label: usize) -> TopFeatures {
     let weights = pipeline.model.weights();
     let labels = pipeline.model.labels();
     let k = labels.len();
-    let mut chosen: Vec<(Stance, Vec<(u32, f32)>)> = Vec::new();
-    for (class, &label) in labels.iter().enumerate() {
-        let mut scored: Vec<(u32, f32)> = weights
-            .rows()
-            .into_iter()
-            .enumerate()
-            .filter(|(j, _)| pipeline.idf.get(*j as u32) > 0.0)
-            .map(|(j, row)| {
-                let others = (row.sum() - row[class]) / (k - 1).max(1) as f32;
-                (j as u32, row[class] - others)
-            })
-            .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        scored.truncate(per_label);
-        chosen.push((label, scored));
-    }
-    let wanted: HashSet<u32> = chosen
+    let per_label = labels
         .iter()
-        .flat_map(|(_, v)| v.iter().map(|x| x.0))
+        .enumerate()
+        .map(|(class, &label)| {
+            let mut scored: Vec<(u32, f32)> = weights
+                .rows()
+                .into_iter()
+                .enumerate()
+                .filter(|(j, _)| pipeline.idf.get(*j as u32) > 0.0)
+                .map(|(j, row)| {
+                    let others = (row.sum() - row[class]) / (k - 1).max(1) as f32;
+                    (j as u32, row[class] - others)
+                })
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            scored.truncate(per_label);
+            let named = scored
+                .into_iter()
+                .map(|(bucket, weight)| NamedFeature {
+                    names: names
+                        .get(bucket)
+                        .map(|n| vec![n.to_string()])
+                        .unwrap_or_default(),
+                    bucket,
+                    weight,
+                })
+                .collect();
+            (label, named)
+        })
         .collect();
-    let mut names: HashMap<u32, HashMap<String, usize>> = HashMap::new();
-    for record in train {
-        let tokens = pipeline.featurizer.pipeline().tokenize(&record.text)?;
-        pipeline.featurizer.walk(&tokens, |o| {
-            if wanted.contains(&o.bucket) {
-                *names
-                    .entry(o.bucket)
-                    .or_default()
-                    .entry(o.name())
-                    .or_default() += 1;
-            }
-        });
-    }
-    let name_list = |bucket: u32| -> Vec<String> {
-        let mut list: Vec<(String, usize)> = names
-            .get(&bucket)
-            .map(|m| m.iter().map(|(n, c)| (n.clone(), *c)).collect())
-            .unwrap_or_default();
-        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        list.into_iter().take(3).map(|(n, _)| n).collect()
-    };
-    Ok(TopFeatures {
-        per_label: chosen
-            .into_iter()
-            .map(|(label, buckets)| {
-                let named = buckets
-                    .into_iter()
-                    .map(|(bucket, weight)| NamedFeature {
-                        names: name_list(bucket),
-                        bucket,
-                        weight,
-                    })
-                    .collect();
-                (label, named)
-            })
-            .collect(),
-    })
+    TopFeatures { per_label }
 }

@@ -42,11 +42,44 @@ pub struct Loaded {
 /// # Errors
 /// The first bad row (without `--skip-bad-rows`), or an I/O error, naming the file.
 pub fn read_labelled(path: &Path, input: &InputArgs, quiet: bool) -> anyhow::Result<Loaded> {
-    let format = input.format_for(path, Format::Tsv);
-    let reader = RecordReader::open(path, format, LabelPolicy::Required)?;
+    read_all(
+        path,
+        input.format_for(path, Format::Tsv),
+        LabelPolicy::Required,
+        input,
+        quiet,
+    )
+}
+
+/// Reads every record of `path` as unlabelled text (labels, if any, are dropped); plain text
+/// files hold one sentence per line.
+///
+/// # Errors
+/// The first bad row (without `--skip-bad-rows`), or an I/O error, naming the file.
+pub fn read_unlabelled(path: &Path, input: &InputArgs, quiet: bool) -> anyhow::Result<Loaded> {
+    let mut loaded = read_all(
+        path,
+        input.format_for(path, Format::Text),
+        LabelPolicy::Optional,
+        input,
+        quiet,
+    )?;
+    for record in &mut loaded.records {
+        record.label = None;
+    }
+    Ok(loaded)
+}
+
+fn read_all(
+    path: &Path,
+    format: Format,
+    labels: LabelPolicy,
+    input: &InputArgs,
+    quiet: bool,
+) -> anyhow::Result<Loaded> {
     let mut records = Vec::new();
     let mut skipped = 0;
-    for item in reader {
+    for item in RecordReader::open(path, format, labels)? {
         match item {
             Ok(record) => records.push(record),
             Err(err) => skip_or_fail(err, input.skip_bad_rows, quiet, &mut skipped)?,
@@ -56,27 +89,33 @@ pub fn read_labelled(path: &Path, input: &InputArgs, quiet: bool) -> anyhow::Res
     Ok(Loaded { records, skipped })
 }
 
-/// Reads every record of `path` as unlabelled text (labels, if any, are ignored); plain text
-/// files hold one sentence per line.
+/// Streams the labelled records of `path`, skipping bad rows (with a warning, counted in
+/// `skipped`) when `--skip-bad-rows` is given, so training never holds the whole file.
 ///
 /// # Errors
-/// The first bad row (without `--skip-bad-rows`), or an I/O error, naming the file.
-pub fn read_unlabelled(path: &Path, input: &InputArgs, quiet: bool) -> anyhow::Result<Loaded> {
-    let format = input.format_for(path, Format::Text);
-    let reader = RecordReader::open(path, format, LabelPolicy::Optional)?;
-    let mut records = Vec::new();
-    let mut skipped = 0;
-    for item in reader {
-        match item {
-            Ok(mut record) => {
-                record.label = None;
-                records.push(record);
+/// An input that cannot be opened.
+pub fn stream_labelled<'a>(
+    path: &Path,
+    input: &InputArgs,
+    quiet: bool,
+    skipped: &'a std::cell::Cell<usize>,
+) -> anyhow::Result<impl Iterator<Item = crate::Result<Record>> + 'a> {
+    let reader = RecordReader::open(
+        path,
+        input.format_for(path, Format::Tsv),
+        LabelPolicy::Required,
+    )?;
+    let skip = input.skip_bad_rows;
+    Ok(reader.filter(move |item| match item {
+        Err(err) if skip && err.is_row_error() => {
+            skipped.set(skipped.get() + 1);
+            if !quiet {
+                eprintln!("warning: skipped bad row: {err}");
             }
-            Err(err) => skip_or_fail(err, input.skip_bad_rows, quiet, &mut skipped)?,
+            false
         }
-    }
-    report_skipped(path, skipped, quiet);
-    Ok(Loaded { records, skipped })
+        _ => true,
+    }))
 }
 
 /// Handles one bad row: fails, or warns and counts it when skipping is on. I/O errors always fail.

@@ -1,11 +1,11 @@
 //! `stance train`: read labelled data, fit the pipeline, report, save the model atomically.
 
-use super::io::{progress_bar, read_labelled, read_unlabelled, InputArgs};
+use super::io::{
+    progress_bar, read_labelled, read_unlabelled, report_skipped, stream_labelled, InputArgs,
+};
 use super::{DEFAULT_DEV, DEFAULT_MODEL, DEFAULT_TRAIN};
 use crate::bundle::{Bundle, DataFile, Provenance};
 use crate::config::TrainConfig;
-use crate::data::Record;
-use crate::label::Stance;
 use crate::model::{ClassWeight, EpochReport, LearningRate};
 use crate::trainer::{self, TrainData};
 use anyhow::Context;
@@ -231,8 +231,6 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     };
     args.overrides.apply(&mut config);
 
-    let train = read_labelled(&train_path, &args.input, quiet)
-        .with_context(|| format!("reading training data {}", train_path.display()))?;
     let dev = dev_path
         .as_ref()
         .map(|p| {
@@ -269,28 +267,29 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
                 .with_context(|| format!("reading unlabelled data {}", p.display()))
         })
         .transpose()?;
+    let skipped = std::cell::Cell::new(0);
+    let train_rows = stream_labelled(&train_path, &args.input, quiet, &skipped)
+        .with_context(|| format!("reading training data {}", train_path.display()))?;
     let trained = trainer::train(
         &config,
         TrainData {
-            train: &train.records,
+            train: Box::new(train_rows),
             dev: dev.as_ref().map(|d| d.records.as_slice()),
             unlabelled: unlabelled.as_ref().map(|u| u.records.as_slice()),
         },
         &mut on_epoch,
-    )?;
+    )
+    .with_context(|| format!("training on {}", train_path.display()))?;
     bar.finish_and_clear();
+    report_skipped(&train_path, skipped.get(), quiet);
+    let train_rows: usize = trained.label_counts.iter().map(|(_, n)| n).sum();
 
-    let mut data = vec![data_file(
-        "train",
-        &train_path,
-        &train.records,
-        train.skipped,
-    )?];
+    let mut data = vec![data_file("train", &train_path, train_rows, skipped.get())?];
     if let (Some(path), Some(dev)) = (&dev_path, &dev) {
-        data.push(data_file("dev", path, &dev.records, dev.skipped)?);
+        data.push(data_file("dev", path, dev.records.len(), dev.skipped)?);
     }
     if let (Some(path), Some(u)) = (&args.unlabelled, &unlabelled) {
-        data.push(data_file("unlabelled", path, &u.records, u.skipped)?);
+        data.push(data_file("unlabelled", path, u.records.len(), u.skipped)?);
     }
     let bundle = Bundle {
         pipeline: trained.pipeline,
@@ -300,7 +299,7 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
             created: created_date()?,
             config,
             data,
-            label_counts: label_counts(&train.records),
+            label_counts: trained.label_counts.clone(),
             fit: trained.summary,
         },
     };
@@ -324,9 +323,8 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         .collect::<Vec<_>>()
         .join(", ");
     println!(
-        "trained on {}: {} rows ({counts})",
-        train_path.display(),
-        train.records.len()
+        "trained on {}: {train_rows} rows ({counts})",
+        train_path.display()
     );
     for r in &trained.rounds {
         println!(
@@ -372,32 +370,26 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn data_file(
-    role: &str,
-    path: &Path,
-    records: &[Record],
-    skipped: usize,
-) -> anyhow::Result<DataFile> {
-    let bytes = if path == Path::new("-") {
-        Vec::new() // standard input was consumed while reading; nothing to hash
+/// Describes a data file for the model's provenance: its path, SHA-256 (streamed), size and rows.
+fn data_file(role: &str, path: &Path, rows: usize, skipped: usize) -> anyhow::Result<DataFile> {
+    let (sha256, bytes) = if path == Path::new("-") {
+        (String::new(), 0) // standard input was consumed while reading; nothing to hash
     } else {
-        std::fs::read(path).with_context(|| format!("hashing {}", path.display()))?
+        let mut file =
+            std::fs::File::open(path).with_context(|| format!("hashing {}", path.display()))?;
+        let mut hasher = Sha256::new();
+        let bytes = std::io::copy(&mut file, &mut hasher)
+            .with_context(|| format!("hashing {}", path.display()))?;
+        (format!("{:x}", hasher.finalize()), bytes)
     };
     Ok(DataFile {
         role: role.to_string(),
         path: path.display().to_string(),
-        sha256: format!("{:x}", Sha256::digest(&bytes)),
-        bytes: bytes.len() as u64,
-        rows: records.len(),
+        sha256,
+        bytes,
+        rows,
         skipped,
     })
-}
-
-fn label_counts(records: &[Record]) -> Vec<(Stance, usize)> {
-    Stance::ALL
-        .iter()
-        .map(|&l| (l, records.iter().filter(|r| r.label == Some(l)).count()))
-        .collect()
 }
 
 /// Today's UTC date, or the date of `SOURCE_DATE_EPOCH` when set, so that the same data,

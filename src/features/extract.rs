@@ -8,6 +8,7 @@
 use crate::error::{Error, Result};
 use crate::features::clauses::clause_kinds;
 use crate::features::hashing::{FeatureHasher, Fnv1a};
+use crate::features::names::ReverseMap;
 use crate::text::clitics::strip_proclitics;
 use crate::text::{NormalizerConfig, TextPipeline, Token};
 use serde::{Deserialize, Serialize};
@@ -254,17 +255,31 @@ impl Featurizer {
     /// [`Error::Tokenizer`] if the text pipeline fails.
     pub fn counts(&self, text: &str) -> Result<Vec<(u32, f32)>> {
         let tokens = self.pipeline.tokenize(text)?;
-        let mut buckets = Vec::with_capacity(tokens.len() * 24);
+        let mut buckets = Vec::with_capacity(tokens.len() * 8);
         self.walk(&tokens, |occurrence| buckets.push(occurrence.bucket));
-        buckets.sort_unstable();
-        let mut counts: Vec<(u32, f32)> = Vec::with_capacity(buckets.len());
-        for bucket in buckets {
-            match counts.last_mut() {
-                Some((last, count)) if *last == bucket => *count += 1.0,
-                _ => counts.push((bucket, 1.0)),
+        Ok(merge_counts(buckets))
+    }
+
+    /// Like [`Featurizer::counts`], and also the names of the features whose buckets `known`
+    /// has no name for yet (each bucket once, in order of appearance).
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] if the text pipeline fails.
+    pub fn counts_and_new_names(
+        &self,
+        text: &str,
+        known: &ReverseMap,
+    ) -> Result<(Vec<(u32, f32)>, Vec<(u32, String)>)> {
+        let tokens = self.pipeline.tokenize(text)?;
+        let mut buckets = Vec::with_capacity(tokens.len() * 8);
+        let mut names: Vec<(u32, String)> = Vec::new();
+        self.walk(&tokens, |o| {
+            buckets.push(o.bucket);
+            if known.is_missing(o.bucket) && !names.iter().any(|(b, _)| *b == o.bucket) {
+                names.push((o.bucket, o.name()));
             }
-        }
-        Ok(counts)
+        });
+        Ok((merge_counts(buckets), names))
     }
 
     /// Calls `visit` for every feature occurrence of a tokenised sentence, in token order.
@@ -344,6 +359,19 @@ impl Featurizer {
             }
         }
     }
+}
+
+/// Sorts buckets and counts each one.
+fn merge_counts(mut buckets: Vec<u32>) -> Vec<(u32, f32)> {
+    buckets.sort_unstable();
+    let mut counts: Vec<(u32, f32)> = Vec::with_capacity(buckets.len());
+    for bucket in buckets {
+        match counts.last_mut() {
+            Some((last, count)) if *last == bucket => *count += 1.0,
+            _ => counts.push((bucket, 1.0)),
+        }
+    }
+    counts
 }
 
 #[cfg(test)]

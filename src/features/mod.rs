@@ -3,10 +3,12 @@
 pub mod clauses;
 pub mod extract;
 pub mod hashing;
+pub mod names;
 pub mod sparse;
 pub mod tfidf;
 
 pub use extract::{FeatureConfig, FeatureKind, Featurizer, Gram};
 pub use hashing::FeatureHasher;
+pub use names::ReverseMap;
 pub use sparse::SparseRows;
 pub use tfidf::IdfWeights;

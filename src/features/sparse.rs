@@ -56,6 +56,14 @@ impl SparseRows {
         (&self.indices[start..end], &self.values[start..end])
     }
 
+    /// Calls `f` on every row's indices and mutable values, in row order.
+    pub fn for_each_row_mut(&mut self, mut f: impl FnMut(&[u32], &mut [f32])) {
+        for i in 0..self.n_rows() {
+            let (start, end) = (self.row_starts[i], self.row_starts[i + 1]);
+            f(&self.indices[start..end], &mut self.values[start..end]);
+        }
+    }
+
     /// A new matrix holding the given rows, in the given order.
     pub fn select(&self, rows: &[usize]) -> SparseRows {
         let mut out = SparseRows::new(self.n_features);

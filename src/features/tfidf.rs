@@ -90,20 +90,41 @@ impl IdfWeights {
         self.idf.get(bucket as usize).copied().unwrap_or(0.0)
     }
 
-    /// Turns a row of counts into TF-IDF values in place: `tf` is the count or, when
-    /// `sublinear`, `1 + ln(count)`; zero-IDF buckets are dropped; the row is scaled to unit
-    /// L2 norm (an empty row stays empty).
+    /// The TF-IDF value of a count in a bucket: `tf x idf`, where `tf` is the count or, when
+    /// `sublinear`, `1 + ln(count)`.
+    fn weigh(&self, bucket: u32, count: f32, sublinear: bool) -> f32 {
+        let tf = if sublinear { 1.0 + count.ln() } else { count };
+        tf * self.get(bucket)
+    }
+
+    /// Turns a row of counts into TF-IDF values in place: zero-IDF buckets are dropped and the
+    /// row is scaled to unit L2 norm (an empty row stays empty).
     pub fn transform(&self, row: &mut Vec<(u32, f32)>, sublinear: bool) {
         row.retain_mut(|(bucket, value)| {
-            let tf = if sublinear { 1.0 + value.ln() } else { *value };
-            *value = tf * self.get(*bucket);
+            *value = self.weigh(*bucket, *value, sublinear);
             *value != 0.0
         });
-        let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            for (_, value) in row.iter_mut() {
-                *value /= norm;
-            }
+        let mut values: Vec<&mut f32> = row.iter_mut().map(|(_, v)| v).collect();
+        normalize(&mut values);
+    }
+
+    /// The same as [`IdfWeights::transform`] for a row stored as parallel slices (a CSR row):
+    /// zero-IDF buckets keep a zero value instead of being dropped.
+    pub fn transform_slices(&self, indices: &[u32], values: &mut [f32], sublinear: bool) {
+        for (bucket, value) in indices.iter().zip(values.iter_mut()) {
+            *value = self.weigh(*bucket, *value, sublinear);
+        }
+        let mut refs: Vec<&mut f32> = values.iter_mut().collect();
+        normalize(&mut refs);
+    }
+}
+
+/// Scales values to unit L2 norm (all-zero values stay zero).
+fn normalize(values: &mut [&mut f32]) {
+    let norm = values.iter().map(|v| **v * **v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for v in values.iter_mut() {
+            **v /= norm;
         }
     }
 }
@@ -135,5 +156,11 @@ mod tests {
         let tf0 = 1.0 + 3.0f32.ln();
         let w1 = (3.0f32 / 2.0).ln() + 1.0;
         assert!((row[0].1 / row[1].1 - tf0 / w1).abs() < 1e-5);
+
+        let indices = [0, 1, 3];
+        let mut values = [3.0, 1.0, 5.0];
+        idf.transform_slices(&indices, &mut values, true);
+        assert_eq!(values[2], 0.0);
+        assert_eq!((values[0], values[1]), (row[0].1, row[1].1));
     }
 }

@@ -53,28 +53,56 @@ impl Default for NormalizerConfig {
     }
 }
 
+/// One `Replace` step of the normaliser: the regex stored in the tokenizer JSON and, for the
+/// fast path (`text::fast`), the same characters spelled out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rule {
+    /// The regex, a single character or a character class.
+    pub pattern: String,
+    /// Every character the pattern matches (inclusive ranges).
+    pub ranges: Vec<(char, char)>,
+    /// What each match becomes: `None` removes it, `Some(c)` replaces it with `c`.
+    pub replacement: Option<char>,
+}
+
+impl Rule {
+    fn new(pattern: &str, ranges: &[(char, char)], replacement: Option<char>) -> Rule {
+        Rule {
+            pattern: pattern.to_string(),
+            ranges: ranges.to_vec(),
+            replacement,
+        }
+    }
+}
+
+/// The characters of [`DIACRITICS`].
+const DIACRITIC_RANGES: &[(char, char)] = &[
+    ('\u{064B}', '\u{065F}'),
+    ('\u{0670}', '\u{0670}'),
+    ('\u{06D6}', '\u{06DC}'),
+    ('\u{06DF}', '\u{06E8}'),
+    ('\u{06EA}', '\u{06ED}'),
+];
+/// The characters of [`ALEF_FORMS`].
+const ALEF_RANGES: &[(char, char)] = &[
+    ('\u{0623}', '\u{0623}'),
+    ('\u{0625}', '\u{0625}'),
+    ('\u{0622}', '\u{0622}'),
+    ('\u{0671}', '\u{0671}'),
+];
+/// The characters of [`YEH_FORMS`].
+const YEH_RANGES: &[(char, char)] = &[('\u{0649}', '\u{0649}'), ('\u{06CC}', '\u{06CC}')];
+
 impl NormalizerConfig {
-    /// Builds the `tokenizers` normaliser for these rules: NFKC first, then one `Replace` per
-    /// enabled rule (ten for the digits, one per digit value).
-    ///
-    /// # Errors
-    /// [`Error::Tokenizer`] if a pattern fails to compile (a bug, not a user error).
-    pub fn build(&self) -> Result<NormalizerWrapper> {
-        let mut steps: Vec<NormalizerWrapper> = vec![NFKC.into()];
-        let mut replace = |pattern: String, content: &str| -> Result<()> {
-            let step = Replace::new(
-                tokenizers::normalizers::replace::ReplacePattern::Regex(pattern),
-                content,
-            )
-            .map_err(|e| Error::Tokenizer(e.to_string()))?;
-            steps.push(step.into());
-            Ok(())
-        };
+    /// The `Replace` steps for the enabled rules, in the order they run after NFKC (ten for
+    /// the digits, one per digit value).
+    pub(crate) fn rules(&self) -> Vec<Rule> {
+        let mut rules = Vec::new();
         if self.strip_diacritics {
-            replace(DIACRITICS.to_string(), "")?;
+            rules.push(Rule::new(DIACRITICS, DIACRITIC_RANGES, None));
         }
         if self.strip_tatweel {
-            replace(TATWEEL.to_string(), "")?;
+            rules.push(Rule::new(TATWEEL, &[('\u{0640}', '\u{0640}')], None));
         }
         if self.map_digits {
             for (value, ascii) in ('0'..='9').enumerate() {
@@ -82,17 +110,44 @@ impl NormalizerConfig {
                     char::from_u32(0x0660 + value as u32).expect("U+0660..U+0669 are chars");
                 let extended =
                     char::from_u32(0x06F0 + value as u32).expect("U+06F0..U+06F9 are chars");
-                replace(format!("[{arabic_indic}{extended}]"), &ascii.to_string())?;
+                rules.push(Rule::new(
+                    &format!("[{arabic_indic}{extended}]"),
+                    &[(arabic_indic, arabic_indic), (extended, extended)],
+                    Some(ascii),
+                ));
             }
         }
         if self.fold_alef {
-            replace(ALEF_FORMS.to_string(), "\u{0627}")?;
+            rules.push(Rule::new(ALEF_FORMS, ALEF_RANGES, Some('\u{0627}')));
         }
         if self.fold_yeh {
-            replace(YEH_FORMS.to_string(), "\u{064A}")?;
+            rules.push(Rule::new(YEH_FORMS, YEH_RANGES, Some('\u{064A}')));
         }
         if self.fold_teh_marbuta {
-            replace(TEH_MARBUTA.to_string(), "\u{0647}")?;
+            rules.push(Rule::new(
+                TEH_MARBUTA,
+                &[('\u{0629}', '\u{0629}')],
+                Some('\u{0647}'),
+            ));
+        }
+        rules
+    }
+
+    /// Builds the `tokenizers` normaliser for these rules: NFKC first, then one `Replace` per
+    /// rule of [`NormalizerConfig::rules`].
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] if a pattern fails to compile (a bug, not a user error).
+    pub fn build(&self) -> Result<NormalizerWrapper> {
+        let mut steps: Vec<NormalizerWrapper> = vec![NFKC.into()];
+        for rule in self.rules() {
+            let content = rule.replacement.map(String::from).unwrap_or_default();
+            let step = Replace::new(
+                tokenizers::normalizers::replace::ReplacePattern::Regex(rule.pattern),
+                content,
+            )
+            .map_err(|e| Error::Tokenizer(e.to_string()))?;
+            steps.push(step.into());
         }
         Ok(Sequence::new(steps).into())
     }
