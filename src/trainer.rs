@@ -4,6 +4,7 @@
 use crate::config::{TrainConfig, UnlabelledConfig};
 use crate::data::Record;
 use crate::error::{Error, Result};
+use crate::features::extract::NewNames;
 use crate::features::tfidf::IdfAccumulator;
 use crate::features::{Featurizer, ReverseMap, SparseRows};
 use crate::label::Stance;
@@ -221,7 +222,7 @@ fn ingest(
         }
         let labels = labels_of(&chunk)?;
         let names = &out.names;
-        let featurised: Vec<(Vec<(u32, f32)>, Vec<(u32, String)>)> = chunk
+        let featurised: Vec<(Vec<(u32, f32)>, NewNames)> = chunk
             .par_iter()
             .map(|r| featurizer.counts_and_new_names(&r.text, names))
             .collect::<Result<_>>()?;

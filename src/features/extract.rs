@@ -269,7 +269,7 @@ impl Featurizer {
         &self,
         text: &str,
         known: &ReverseMap,
-    ) -> Result<(Vec<(u32, f32)>, Vec<(u32, String)>)> {
+    ) -> Result<(Vec<(u32, f32)>, NewNames)> {
         let tokens = self.pipeline.tokenize(text)?;
         let mut buckets = Vec::with_capacity(tokens.len() * 8);
         let mut names: Vec<(u32, String)> = Vec::new();
@@ -360,6 +360,9 @@ impl Featurizer {
         }
     }
 }
+
+/// Buckets first met in a sentence, with the n-gram that filled them.
+pub type NewNames = Vec<(u32, String)>;
 
 /// Sorts buckets and counts each one.
 fn merge_counts(mut buckets: Vec<u32>) -> Vec<(u32, f32)> {
