@@ -78,19 +78,33 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         .collect();
     println!("labels       {}", labels.join(", "));
     let f = &p.config.features;
+    let chars = if f.char_min == 0 {
+        "off".to_string()
+    } else {
+        format!("{}-{}", f.char_min, f.char_max)
+    };
     println!(
-        "features     2^{} buckets; words 1-{}; chars {}; proclitics {}; tf {}",
+        "features     2^{} buckets; words 1-{}; chars {chars}; lead words {}; proclitics {}; clauses {}; punctuation {}; tf {}",
         f.hash_bits,
         f.word_ngrams,
-        if f.char_min == 0 {
-            "off".to_string()
-        } else {
-            format!("{}-{}", f.char_min, f.char_max)
-        },
-        if f.proclitics { "on" } else { "off" },
+        f.lead_words,
+        on_off(f.proclitics),
+        on_off(f.clauses),
+        on_off(f.punctuation),
         if f.sublinear_tf { "sublinear" } else { "raw" }
     );
     println!("normaliser   {}", serde_json::to_string(&f.normalizer)?);
+    let u = &p.config.unlabelled;
+    if p.data.iter().any(|d| d.role == "unlabelled") {
+        println!(
+            "unlabelled   idf {}; self-training rounds {} (threshold {}, weight {}, max ratio {})",
+            on_off(u.idf),
+            u.rounds,
+            u.threshold,
+            u.weight,
+            u.max_ratio
+        );
+    }
     let m = &p.config.model;
     println!(
         "classifier   softmax regression; epochs {} lr {} ({:?}) l2 {} class weight {:?} patience {} seed {}",
@@ -126,4 +140,12 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn on_off(flag: bool) -> &'static str {
+    if flag {
+        "on"
+    } else {
+        "off"
+    }
 }

@@ -81,7 +81,7 @@ pub struct Overrides {
     /// Longest word n-gram, 1-3 [default: 2].
     #[arg(long, help_heading = "Features")]
     pub word_ngrams: Option<usize>,
-    /// Character n-gram lengths as MIN-MAX, or 0 for none [default: 2-5].
+    /// Character n-gram lengths as MIN-MAX, or 0 for none [default: 0].
     #[arg(long, help_heading = "Features", value_parser = parse_char_range)]
     pub char_ngrams: Option<(usize, usize)>,
     /// Self-training rounds over the --unlabelled sentences [default: 0].
@@ -99,7 +99,7 @@ pub struct Overrides {
     /// Fit IDF on the training rows only, not on the --unlabelled sentences [default: both].
     #[arg(long, help_heading = "Unlabelled data")]
     pub no_unlabelled_idf: bool,
-    /// Give the first N words features of their own, 0 for none [default: 0].
+    /// Give the first N words features of their own, 0 for none [default: 5].
     #[arg(long, help_heading = "Features")]
     pub lead_words: Option<usize>,
     /// Tag words with their clause kind (main, coordinated, participle) [default: no].
