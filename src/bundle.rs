@@ -218,8 +218,8 @@ impl Bundle {
         let payload: Payload = codec()
             .deserialize(body)
             .map_err(|e| corrupt(format!("cannot decode: {e}")))?;
-        let text =
-            TextPipeline::from_json(&payload.tokenizer_json).map_err(|e| corrupt(e.to_string()))?;
+        let text = TextPipeline::from_json(&payload.tokenizer_json, &payload.features.normalizer)
+            .map_err(|e| corrupt(e.to_string()))?;
         let featurizer = Featurizer::with_pipeline(payload.features, text)
             .map_err(|e| corrupt(e.to_string()))?;
         if payload.labels != payload.model.labels() {
@@ -247,7 +247,8 @@ impl Bundle {
     }
 }
 
-/// Writes bytes to `path` through a temporary file in the same folder and a rename.
+/// Writes bytes to `path` through a temporary file in the same folder and a rename, creating
+/// the folder if needed. The file gets the permissions of the file it replaces, or 0644.
 ///
 /// # Errors
 /// [`Error::Io`] naming the path.
@@ -257,8 +258,17 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => Path::new("."),
     };
     let io = |e: std::io::Error| Error::io(path, e);
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
     tmp.write_all(bytes).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(io)?;
+    }
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())

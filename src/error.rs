@@ -18,13 +18,13 @@ pub enum Error {
     },
 
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The file that was being read or written.
         path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        /// The underlying error, shown in the message (not also chained as a source, so
+        /// error chains print it once).
+        cause: std::io::Error,
     },
 
     /// A file given as a model is not a `stance` model at all.
@@ -108,10 +108,18 @@ pub enum Error {
 
 impl Error {
     /// Wraps an I/O error with the file it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause,
+        }
+    }
+
+    /// The I/O error kind, for I/O errors.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            Error::Io { cause, .. } => Some(cause.kind()),
+            _ => None,
         }
     }
 

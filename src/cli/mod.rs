@@ -66,9 +66,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// True when the error comes from writing to a closed pipe (`stance predict ... | head`).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    let broken = Some(std::io::ErrorKind::BrokenPipe);
     err.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            .map(std::io::Error::kind)
+            == broken
+            || cause
+                .downcast_ref::<crate::Error>()
+                .and_then(crate::Error::io_kind)
+                == broken
     })
 }

@@ -85,6 +85,9 @@ pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
         Ok(())
     };
 
+    if let Some(i) = args.text.iter().position(|t| t.trim().is_empty()) {
+        anyhow::bail!("argument {}: empty text", i + 1);
+    }
     if args.input.is_none() && !args.text.is_empty() {
         let records: Vec<Record> = args
             .text
@@ -168,7 +171,7 @@ fn write_one(
                     write!(out, "\t{label}={p:.3}")?;
                 }
             }
-            writeln!(out, "\t{}", record.text)?;
+            writeln!(out, "\t{}", one_line(&record.text))?;
             if args.explain {
                 let list: Vec<String> = because
                     .iter()
@@ -190,7 +193,7 @@ fn write_one(
                     write!(out, "\t{p:.4}")?;
                 }
             }
-            writeln!(out, "\t{}", record.text)?;
+            writeln!(out, "\t{}", one_line(&record.text))?;
         }
         Output::Jsonl => {
             let mut obj = Map::new();
@@ -230,4 +233,14 @@ fn write_one(
         }
     }
     Ok(())
+}
+
+/// The text with tabs and line breaks turned into spaces, so a row stays one row with its
+/// column count (TSV and text output).
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['\t', '\n', '\r']) {
+        text.replace(['\t', '\n', '\r'], " ").into()
+    } else {
+        text.into()
+    }
 }

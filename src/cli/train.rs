@@ -303,17 +303,13 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
             fit: trained.summary,
         },
     };
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating folder {}", parent.display()))?;
-    }
-    bundle
-        .save(&out)
-        .with_context(|| format!("saving model {}", out.display()))?;
     if let Some(path) = &args.save_config {
         crate::bundle::write_atomically(path, config.to_json().as_bytes())
             .with_context(|| format!("saving config {}", path.display()))?;
     }
+    bundle
+        .save(&out)
+        .with_context(|| format!("saving model {}", out.display()))?;
 
     let counts = bundle
         .provenance

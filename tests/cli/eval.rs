@@ -1,0 +1,233 @@
+//! `stance eval`: the text report, the JSON report, the listed errors, and agreement with
+//! what `predict` says about the same file.
+
+use crate::workdir::{Run, Workdir};
+use serde_json::Value;
+
+const LABELS: [&str; 3] = ["assertion", "denial", "allegation"];
+
+/// A trained model `m.model` in a fresh work directory.
+fn trained() -> Workdir {
+    let wd = Workdir::new();
+    wd.train("m.model", &[]);
+    wd
+}
+
+/// `dev.tsv` with every label replaced by the next one, so that most rows become errors.
+fn write_rotated(wd: &Workdir) {
+    let dev = wd.read_string("dev.tsv");
+    let rotated: Vec<String> = dev
+        .lines()
+        .map(|line| {
+            let mut fields: Vec<&str> = line.split('\t').collect();
+            if let Some(i) = LABELS.iter().position(|l| *l == fields[1]) {
+                fields[1] = LABELS[(i + 1) % 3];
+            }
+            fields.join("\t")
+        })
+        .collect();
+    wd.write("rotated.tsv", rotated.join("\n") + "\n");
+}
+
+/// The numbers of the line of `section` that starts with `label`.
+fn row(run: &Run, section: &str, label: &str) -> Vec<f64> {
+    let line = section
+        .lines()
+        .find(|l| l.starts_with(label) && l.split_whitespace().next() == Some(label))
+        .unwrap_or_else(|| panic!("no line for {label}:{run}"));
+    line.split_whitespace()
+        .skip(1)
+        .map(|w| {
+            w.parse()
+                .unwrap_or_else(|e| panic!("{w:?} in {line:?}: {e}:{run}"))
+        })
+        .collect()
+}
+
+fn rounded(v: &Value) -> String {
+    format!("{:.4}", v.as_f64().expect("a number"))
+}
+
+#[test]
+fn the_report_shows_accuracy_scores_per_label_and_the_confusion_matrix() {
+    let wd = trained();
+    let run = wd.ok(&["eval", "dev.tsv", "--model", "m.model"]);
+    let json = wd
+        .ok(&["eval", "dev.tsv", "--model", "m.model", "--json"])
+        .json();
+
+    let headline = format!(
+        "rows 18  accuracy {}  macro-F1 {}",
+        rounded(&json["accuracy"]),
+        rounded(&json["macro_f1"])
+    );
+    run.assert_stdout_has("m.model on dev.tsv")
+        .assert_stdout_has(&headline);
+    let header = run
+        .lines()
+        .into_iter()
+        .find(|l| l.starts_with("label "))
+        .unwrap_or_else(|| panic!("no table header:{run}"));
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(
+        columns,
+        ["label", "precision", "recall", "f1", "support"],
+        "{run}"
+    );
+
+    let (scores, confusion) = run
+        .stdout
+        .split_once("confusion (rows: true label, columns: predicted)")
+        .unwrap_or_else(|| panic!("no confusion matrix:{run}"));
+    let mut total = 0.0;
+    let mut correct = 0.0;
+    for (i, label) in LABELS.iter().enumerate() {
+        let numbers = row(&run, scores, label);
+        let expected = &json["per_label"][i];
+        assert_eq!(expected["label"], *label);
+        let shown: Vec<String> = numbers[..3].iter().map(|n| format!("{n:.4}")).collect();
+        let wanted: Vec<String> = ["precision", "recall", "f1"]
+            .iter()
+            .map(|k| rounded(&expected[k]))
+            .collect();
+        assert_eq!(shown, wanted, "{label}:{run}");
+        assert_eq!(numbers[3], 6.0, "support of {label}:{run}");
+
+        let counts = row(&run, confusion, label);
+        assert_eq!(counts.len(), 3, "{run}");
+        assert_eq!(
+            counts.iter().sum::<f64>(),
+            numbers[3],
+            "row {label} vs support:{run}"
+        );
+        let from_json: Vec<f64> = json["confusion"]["counts"][i]
+            .as_array()
+            .expect("a matrix row")
+            .iter()
+            .map(|v| v.as_f64().expect("a count"))
+            .collect();
+        assert_eq!(counts, from_json, "{run}");
+        total += counts.iter().sum::<f64>();
+        correct += counts[i];
+    }
+    assert_eq!(total, 18.0, "{run}");
+    assert_eq!(
+        format!("{:.4}", correct / total),
+        rounded(&json["accuracy"]),
+        "{run}"
+    );
+}
+
+#[test]
+fn the_json_report_has_the_documented_keys() {
+    let wd = trained();
+    let run = wd.ok(&["eval", "dev.tsv", "--model", "m.model", "--json"]);
+    let report = run.json();
+    for key in ["macro_f1", "accuracy", "per_label", "confusion", "rows"] {
+        assert!(report.get(key).is_some(), "no {key}:{run}");
+    }
+    assert_eq!(report["rows"], 18, "{run}");
+    let per_label = report["per_label"].as_array().expect("a list");
+    let names: Vec<&str> = per_label
+        .iter()
+        .map(|s| s["label"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(names, LABELS, "{run}");
+    let mean_f1 = per_label
+        .iter()
+        .map(|s| s["f1"].as_f64().expect("f1"))
+        .sum::<f64>()
+        / 3.0;
+    let macro_f1 = report["macro_f1"].as_f64().expect("macro_f1");
+    assert!(
+        (mean_f1 - macro_f1).abs() < 1e-9,
+        "macro-F1 is not the mean F1:{run}"
+    );
+    assert_eq!(
+        report["errors"],
+        Value::Array(vec![]),
+        "no errors were asked for:{run}"
+    );
+}
+
+#[test]
+fn errors_lists_at_most_n_with_their_text() {
+    let wd = trained();
+    write_rotated(&wd);
+    let rotated = wd.read_string("rotated.tsv");
+    let file_lines: Vec<&str> = rotated.lines().collect();
+
+    let run = wd.ok(&["eval", "rotated.tsv", "--model", "m.model", "--errors", "2"]);
+    let listed = run
+        .stdout
+        .split_once("most confident errors:\n")
+        .unwrap_or_else(|| panic!("no error list:{run}"))
+        .1;
+    let entries: Vec<&str> = listed.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(entries.len(), 2, "{run}");
+    for entry in entries {
+        // "- d05 (line 6): gold allegation predicted denial (0.45)", then the text.
+        let line: usize = entry
+            .split_once("(line ")
+            .and_then(|(_, rest)| rest.split_once(')'))
+            .and_then(|(n, _)| n.parse().ok())
+            .unwrap_or_else(|| panic!("no line number in {entry:?}:{run}"));
+        let source = file_lines[line - 1];
+        let fields: Vec<&str> = source.split('\t').collect();
+        assert!(
+            entry.starts_with(&format!(
+                "- {} (line {line}): gold {} predicted ",
+                fields[0], fields[1]
+            )),
+            "{entry:?} vs {source:?}:{run}"
+        );
+        run.assert_stdout_has(&format!("\n  {}\n  because: ", fields[2]));
+    }
+
+    let json = wd.ok(&[
+        "eval",
+        "rotated.tsv",
+        "--model",
+        "m.model",
+        "--errors",
+        "2",
+        "--json",
+    ]);
+    let report = json.json();
+    let errors = report["errors"].as_array().expect("an error list");
+    assert_eq!(errors.len(), 2, "{json}");
+    assert!(
+        report["accuracy"].as_f64().expect("accuracy") < 0.5,
+        "{json}"
+    );
+    for e in errors {
+        assert_ne!(e["gold"], e["predicted"], "{json}");
+        let text = e["text"].as_str().expect("text");
+        assert!(rotated.contains(text), "{text:?} is not in the file:{json}");
+    }
+    let confidence = |e: &Value| e["confidence"].as_f64().expect("confidence");
+    assert!(
+        confidence(&errors[0]) >= confidence(&errors[1]),
+        "not most confident first:{json}"
+    );
+
+    let quiet = wd.ok(&["eval", "rotated.tsv", "--model", "m.model"]);
+    assert!(!quiet.stdout.contains("most confident errors"), "{quiet}");
+}
+
+#[test]
+fn accuracy_agrees_with_predict_on_the_same_file() {
+    let wd = trained();
+    write_rotated(&wd);
+    for file in ["dev.tsv", "rotated.tsv"] {
+        let eval = wd.ok(&["eval", file, "--model", "m.model", "--json"]);
+        let predict = wd.ok(&[
+            "predict", "--model", "m.model", "--input", file, "--output", "jsonl",
+        ]);
+        let rows = predict.jsonl();
+        assert_eq!(rows.len(), 18, "{predict}");
+        let right = rows.iter().filter(|r| r["label"] == r["gold"]).count();
+        let ours = format!("{:.4}", right as f64 / rows.len() as f64);
+        assert_eq!(ours, rounded(&eval.json()["accuracy"]), "{eval}{predict}");
+    }
+}

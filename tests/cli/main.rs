@@ -1,0 +1,12 @@
+//! Integration tests of the `stance` binary: each test runs the built command in its own
+//! temporary directory holding copies of `tests/fixtures/`, and shows the command, stdout and
+//! stderr when it fails. Golden outputs live in `tests/golden/`; refresh them with
+//! `STANCE_BLESS=1 cargo test --test cli` and review the diff.
+
+mod bad_input;
+mod eval;
+mod inspect;
+mod model_file;
+mod predict;
+mod train;
+mod workdir;

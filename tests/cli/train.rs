@@ -1,0 +1,292 @@
+//! `stance train`: where the model goes, what is reported, configs, determinism and formats.
+
+use crate::workdir::{Workdir, FAST};
+use serde_json::Value;
+
+/// The number printed after `label` in a line such as `dev dev.tsv: macro-F1 0.8312  ...`.
+fn number_after(text: &str, label: &str) -> f64 {
+    let rest = text
+        .split_once(label)
+        .unwrap_or_else(|| panic!("no {label:?} in {text:?}"))
+        .1;
+    let word = rest.split_whitespace().next().expect("a number follows");
+    word.parse()
+        .unwrap_or_else(|e| panic!("{word:?} after {label:?} is not a number: {e}"))
+}
+
+#[test]
+fn writes_the_model_where_out_says_and_reports_dev_scores() {
+    let wd = Workdir::new();
+    let run = wd.train("models/a/first.model", &[]);
+    let model = wd.read("models/a/first.model");
+    assert!(model.starts_with(b"STANCEM\0"), "not a model file:{run}");
+    assert!(!wd.path("models/stance.model").exists(), "{run}");
+    run.assert_stdout_has("trained on train.tsv: 48 rows (assertion 16, denial 16, allegation 16)")
+        .assert_stdout_has("epochs run 5 of 5")
+        .assert_stdout_has("model written to models/a/first.model");
+
+    let dev_line = run
+        .lines()
+        .into_iter()
+        .find(|l| l.starts_with("dev dev.tsv: "))
+        .unwrap_or_else(|| panic!("no dev line:{run}"))
+        .to_string();
+    let macro_f1 = number_after(&dev_line, "macro-F1");
+    let accuracy = number_after(&dev_line, "accuracy");
+    assert!((0.0..=1.0).contains(&macro_f1), "{run}");
+
+    // The dev scores reported are those of the weights that were saved.
+    let eval = wd.ok(&[
+        "eval",
+        "dev.tsv",
+        "--model",
+        "models/a/first.model",
+        "--json",
+    ]);
+    let report = eval.json();
+    let f = |key: &str| format!("{:.4}", report[key].as_f64().expect("a number"));
+    assert_eq!(format!("{macro_f1:.4}"), f("macro_f1"), "{run}{eval}");
+    assert_eq!(format!("{accuracy:.4}"), f("accuracy"), "{run}{eval}");
+}
+
+#[test]
+fn without_arguments_trains_on_datasets_and_writes_the_default_model() {
+    let wd = Workdir::new();
+    wd.write("datasets/train.tsv", wd.read("train.tsv"));
+    wd.write("datasets/dev.tsv", wd.read("dev.tsv"));
+    let run = wd.ok(&["train"]);
+    run.assert_stdout_has("trained on datasets/train.tsv: 48 rows")
+        .assert_stdout_has("dev datasets/dev.tsv: macro-F1 ")
+        .assert_stdout_has("model written to models/stance.model");
+    assert!(wd.read("models/stance.model").starts_with(b"STANCEM\0"));
+
+    // The other verbs find the default model on their own.
+    let predict = wd.ok(&["predict", "نفت الوزارة صحة الأنباء عن اعتقال صحفيين"]);
+    assert_eq!(predict.lines().len(), 1, "{predict}");
+    let inspect = wd.ok(&["inspect", "--json"]);
+    let data = &inspect.json()["provenance"]["data"];
+    assert_eq!(data[0]["path"], "datasets/train.tsv", "{inspect}");
+    assert_eq!(data[1]["path"], "datasets/dev.tsv", "{inspect}");
+}
+
+#[test]
+fn no_dev_ignores_the_default_dev_file() {
+    let wd = Workdir::new();
+    wd.write("datasets/train.tsv", wd.read("train.tsv"));
+    wd.write("datasets/dev.tsv", wd.read("dev.tsv"));
+    let run = wd.ok(&["train", "--no-dev", "--epochs", "5"]);
+    assert!(
+        !run.lines().iter().any(|l| l.starts_with("dev ")),
+        "a dev line without dev data:{run}"
+    );
+    let inspect = wd.ok(&["inspect", "--json"]);
+    let provenance = &inspect.json()["provenance"];
+    let data = provenance["data"].as_array().expect("a data list");
+    assert_eq!(data.len(), 1, "{inspect}");
+    assert_eq!(data[0]["role"], "train", "{inspect}");
+    assert_eq!(provenance["fit"]["dev"], Value::Null, "{inspect}");
+
+    let clash = wd.fails(&["train", "--no-dev", "--dev", "dev.tsv"], 2);
+    clash.assert_stderr_has("--no-dev");
+}
+
+#[test]
+fn a_saved_config_reproduces_the_model_byte_for_byte() {
+    let wd = Workdir::new();
+    let flags = ["--hash-bits", "14", "--word-ngrams", "1", "--seed", "7"];
+    wd.train(
+        "first.model",
+        &[&["--save-config", "used.json"], &flags[..]].concat(),
+    );
+    let saved: Value = serde_json::from_slice(&wd.read("used.json")).expect("config is JSON");
+    assert_eq!(saved["features"]["hash_bits"], 14);
+    assert_eq!(saved["features"]["word_ngrams"], 1);
+    assert_eq!(saved["model"]["seed"], 7);
+    assert_eq!(saved["model"]["epochs"], 5);
+
+    // No flags this time: everything comes from the file.
+    let args = [
+        "train",
+        "train.tsv",
+        "--dev",
+        "dev.tsv",
+        "--out",
+        "second.model",
+        "--config",
+        "used.json",
+    ];
+    let run = wd.ok(&args);
+    assert!(
+        wd.read("first.model") == wd.read("second.model"),
+        "the model trained from --config differs from the first:{run}"
+    );
+
+    // `inspect --config` prints the same configuration.
+    let inspect = wd.ok(&["inspect", "first.model", "--config"]);
+    assert_eq!(inspect.json(), saved, "{inspect}");
+}
+
+#[test]
+fn flags_override_the_config_file() {
+    let wd = Workdir::new();
+    wd.train(
+        "base.model",
+        &["--seed", "21", "--save-config", "base.json"],
+    );
+    let args = [
+        "train",
+        "train.tsv",
+        "--out",
+        "over.model",
+        "--config",
+        "base.json",
+        "--hash-bits",
+        "12",
+        "--char-ngrams",
+        "3-4",
+        "--epochs",
+        "3",
+    ];
+    let run = wd.ok(&args);
+    run.assert_stdout_has("epochs run 3 of 3");
+    let inspect = wd.ok(&["inspect", "over.model", "--config"]);
+    let config = inspect.json();
+    assert_eq!(config["features"]["hash_bits"], 12, "{inspect}");
+    assert_eq!(config["features"]["char_min"], 3, "{inspect}");
+    assert_eq!(config["features"]["char_max"], 4, "{inspect}");
+    assert_eq!(config["model"]["epochs"], 3, "{inspect}");
+    // What no flag touched comes from the file.
+    assert_eq!(config["model"]["seed"], 21, "{inspect}");
+
+    let text = wd.ok(&["inspect", "over.model"]);
+    text.assert_stdout_has("2^12 buckets")
+        .assert_stdout_has("chars 3-4");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
+    let wd = Workdir::new();
+    wd.train("a.model", &["--seed", "5"]);
+    wd.train("b.model", &["--seed", "5"]);
+    wd.train("c.model", &["--seed", "6"]);
+    let (a, b, c) = (wd.read("a.model"), wd.read("b.model"), wd.read("c.model"));
+    assert!(a == b, "two trainings with the same seed differ");
+    assert!(a != c, "a different seed gave the same model file");
+
+    // The seed changes the weights, not only the recorded setting.
+    let probs = |model: &str| {
+        let run = wd.ok(&[
+            "predict",
+            "--model",
+            model,
+            "--input",
+            "sentences.txt",
+            "--output",
+            "jsonl",
+            "--probs",
+        ]);
+        run.jsonl()
+            .into_iter()
+            .map(|v| v["probabilities"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_ne!(probs("a.model"), probs("c.model"));
+}
+
+#[test]
+fn the_model_does_not_depend_on_the_number_of_threads() {
+    let wd = Workdir::new();
+    let train = |out: &str, threads: &str| {
+        let mut args = vec!["train", "train.tsv", "--dev", "dev.tsv", "--out", out];
+        args.extend_from_slice(FAST);
+        let mut cmd = wd.command(&args);
+        cmd.env("RAYON_NUM_THREADS", threads);
+        let run = wd.run_command(
+            &mut cmd,
+            format!("RAYON_NUM_THREADS={threads} stance {}", args.join(" ")),
+        );
+        assert_eq!(run.code, Some(0), "{run}");
+    };
+    train("one.model", "1");
+    train("four.model", "4");
+    assert!(
+        wd.read("one.model") == wd.read("four.model"),
+        "1 and 4 threads trained different models"
+    );
+}
+
+#[test]
+fn trains_from_jsonl_csv_and_fasttext() {
+    let wd = Workdir::new();
+    for file in ["train.jsonl", "train.csv", "train.ft"] {
+        let out = format!("{file}.model");
+        let mut args = vec!["train", file, "--out", &out];
+        args.extend_from_slice(FAST);
+        let run = wd.ok(&args);
+        run.assert_stdout_has(&format!(
+            "trained on {file}: 6 rows (assertion 2, denial 2, allegation 2)"
+        ));
+        assert!(wd.read(&out).starts_with(b"STANCEM\0"), "{run}");
+    }
+}
+
+#[test]
+fn format_overrides_the_extension() {
+    let wd = Workdir::new();
+    wd.write("records.txt", wd.read("train.jsonl"));
+    wd.write("tabs.csv", wd.read("train.tsv"));
+
+    // By extension, `.txt` is not a labelled format and `.csv` splits on commas.
+    let run = wd.fails(&["train", "records.txt", "--out", "x.model"], 1);
+    run.assert_stderr_has("records.txt:1:");
+    let run = wd.fails(&["train", "tabs.csv", "--out", "x.model"], 1);
+    run.assert_stderr_has("tabs.csv:");
+    assert!(!wd.path("x.model").exists());
+
+    let mut args = vec![
+        "train",
+        "records.txt",
+        "--format",
+        "jsonl",
+        "--out",
+        "j.model",
+    ];
+    args.extend_from_slice(FAST);
+    wd.ok(&args)
+        .assert_stdout_has("trained on records.txt: 6 rows");
+    let mut args = vec!["train", "tabs.csv", "--format", "tsv", "--out", "t.model"];
+    args.extend_from_slice(FAST);
+    wd.ok(&args)
+        .assert_stdout_has("trained on tabs.csv: 48 rows");
+}
+
+#[test]
+fn csv_quoted_fields_keep_their_commas_and_quotes() {
+    let wd = Workdir::new();
+    wd.train("m.model", &[]);
+    let run = wd.ok(&[
+        "predict",
+        "--model",
+        "m.model",
+        "--input",
+        "train.csv",
+        "--output",
+        "jsonl",
+    ]);
+    let rows = run.jsonl();
+    assert_eq!(rows.len(), 6, "{run}");
+    let ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(ids, ["1", "2", "3", "4", "5", "6"], "{run}");
+    assert_eq!(
+        rows[0]["text"], "أعلن البنك المركزي خفض سعر الفائدة, وقال إن القرار يسري فوراً.",
+        "{run}"
+    );
+    assert_eq!(
+        rows[4]["text"], "كذّب مصدر عسكري ما تداولته المواقع, ووصفه بأنه \"عارٍ عن الصحة\".",
+        "{run}"
+    );
+    assert_eq!(rows[4]["gold"], "denial", "{run}");
+}
