@@ -165,6 +165,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
         "proclitics" => f.proclitics = parse("proclitics", value)?,
         "punctuation" => f.punctuation = parse("punctuation", value)?,
         "clauses" => f.clauses = parse("clauses", value)?,
+        "stopwords" => f.stopwords = parse("stopwords", value)?,
         "sublinear-tf" => f.sublinear_tf = parse("sublinear-tf", value)?,
         "fold-alef" => f.normalizer.fold_alef = parse("fold-alef", value)?,
         "fold-yeh" => f.normalizer.fold_yeh = parse("fold-yeh", value)?,
@@ -201,7 +202,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
                 name: "grid",
                 value: key.to_string(),
                 reason: "unknown setting; use l2, lr, epochs, hash-bits, word-ngrams, char-ngrams, lead-words, \
-                         proclitics, punctuation, clauses, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
+                         proclitics, punctuation, clauses, stopwords, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
                     .into(),
             })
         }

@@ -12,6 +12,7 @@
 //!   -> bundle   (one checksummed model file holding all of the above)
 //! ```
 
+pub mod article;
 pub mod baseline;
 pub mod bundle;
 pub mod cli;

@@ -1,6 +1,7 @@
 //! Command-line interface: the verbs `train`, `eval`, `predict` and `inspect` (clap derive),
 //! and the plumbing they share (reading records, loading the model, progress bars).
 
+pub mod article;
 pub mod cv;
 pub mod eval;
 pub mod inspect;
@@ -44,6 +45,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Label sentences given as arguments, in a file or on standard input.
     Predict(predict::PredictArgs),
+    /// Label every sentence of whole articles, with the words that decided; text, JSONL or HTML.
+    Article(article::ArticleArgs),
     /// Cross-validate a configuration or a grid of them (model selection).
     Cv(cv::CvArgs),
     /// Show a model's metadata, settings and strongest features.
@@ -60,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => eval::run(args, cli.quiet),
         Command::Predict(args) => predict::run(args, cli.quiet),
         Command::Cv(args) => cv::run(args, cli.quiet),
+        Command::Article(args) => article::run(args),
         Command::Inspect(args) => inspect::run(args),
     }
 }

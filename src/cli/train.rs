@@ -102,6 +102,9 @@ pub struct Overrides {
     /// Give the first N words features of their own, 0 for none [default: 5].
     #[arg(long, help_heading = "Features")]
     pub lead_words: Option<usize>,
+    /// Drop unigrams of function words (prepositions, relatives, ...) [default: keep].
+    #[arg(long, help_heading = "Features")]
+    pub stopwords: bool,
     /// Tag words with their clause kind (main, coordinated, participle) [default: no].
     #[arg(long, help_heading = "Features")]
     pub clauses: bool,
@@ -196,6 +199,7 @@ impl Overrides {
         f.proclitics &= !self.no_proclitics;
         f.punctuation |= self.punctuation;
         f.clauses |= self.clauses;
+        f.stopwords |= self.stopwords;
         f.sublinear_tf &= !self.raw_tf;
         f.normalizer.strip_diacritics &= !self.keep_diacritics;
         f.normalizer.fold_alef &= !self.no_fold_alef;

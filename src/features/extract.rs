@@ -32,6 +32,10 @@ pub struct FeatureConfig {
     pub proclitics: bool,
     /// Use 1 + ln(count) instead of the raw count (default true).
     pub sublinear_tf: bool,
+    /// Drop unigram features of function words (prepositions, relatives, demonstratives,
+    /// auxiliaries; never negations, which carry stance), which otherwise pile up weight in
+    /// long sentences; they still take part in bigrams (default false).
+    pub stopwords: bool,
     /// Give punctuation tokens (quotes, commas, ...) features of their own (default false:
     /// quote style and punctuation habits differ between outlets and say nothing of stance).
     pub punctuation: bool,
@@ -56,6 +60,7 @@ impl Default for FeatureConfig {
             char_max: 5,
             proclitics: true,
             sublinear_tf: true,
+            stopwords: false,
             punctuation: false,
             clauses: false,
             lead_words: 5,
@@ -311,6 +316,9 @@ impl Featurizer {
         };
         let mut padded = String::new();
         for (i, word) in words.iter().enumerate() {
+            if self.config.stopwords && FUNCTION_WORDS.contains(&bases[i]) {
+                continue;
+            }
             emit(FeatureKind::Word, (i, i + 1), Gram::Word(word));
             if bases[i] != *word {
                 emit(FeatureKind::Word, (i, i + 1), Gram::Word(bases[i]));
@@ -361,6 +369,73 @@ impl Featurizer {
         }
     }
 }
+
+/// Function words (after normalisation and proclitic stripping) whose unigrams carry no stance.
+const FUNCTION_WORDS: &[&str] = &[
+    "في",
+    "من",
+    "الي",
+    "علي",
+    "عن",
+    "مع",
+    "الذي",
+    "التي",
+    "الذين",
+    "اللذين",
+    "هذا",
+    "هذه",
+    "ذلك",
+    "تلك",
+    "هولاء",
+    "كان",
+    "كانت",
+    "قد",
+    "ثم",
+    "او",
+    "هو",
+    "هي",
+    "هم",
+    "بين",
+    "حول",
+    "خلال",
+    "بعد",
+    "قبل",
+    "عند",
+    "منذ",
+    "حتي",
+    "كما",
+    "لدي",
+    "نحو",
+    "ضد",
+    "عبر",
+    "امام",
+    "وراء",
+    "فوق",
+    "تحت",
+    "الا",
+    "ان",
+    "انه",
+    "انها",
+    "اذا",
+    "حيث",
+    "فيه",
+    "فيها",
+    "منه",
+    "منها",
+    "له",
+    "لها",
+    "لهم",
+    "به",
+    "بها",
+    "عليه",
+    "عليها",
+    "كل",
+    "بعض",
+    "ايضا",
+    "اليوم",
+    "امس",
+    "وقت",
+];
 
 /// Buckets first met in a sentence, with the n-gram that filled them.
 pub type NewNames = Vec<(u32, String)>;

@@ -1,0 +1,122 @@
+//! Article mode: a whole news article -> sentences (rule 8 pieces skipped) -> a label, its
+//! probabilities and the deciding words for each sentence, with offsets into the article.
+
+pub mod html;
+pub mod segment;
+
+use crate::error::Result;
+use crate::pipeline::{Pipeline, Prediction};
+use segment::{segment, Skip};
+use serde::Serialize;
+
+/// A feature that pushed a sentence toward its label, located in the article.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    /// The feature as people read it.
+    pub feature: String,
+    /// Its contribution (weight x value, relative to the other labels).
+    pub weight: f32,
+    /// Byte span in the article of the words it came from.
+    pub start: usize,
+    /// End of that span (exclusive).
+    pub end: usize,
+}
+
+/// One labelled sentence of an article.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleSentence {
+    /// Byte offset of the sentence in the article.
+    pub start: usize,
+    /// Byte offset one past its end.
+    pub end: usize,
+    /// The prediction.
+    pub prediction: Prediction,
+    /// The deciding features, strongest first.
+    pub reasons: Vec<Reason>,
+}
+
+/// A piece of the article that was not labelled, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    /// Byte offset of the piece.
+    pub start: usize,
+    /// Byte offset one past its end.
+    pub end: usize,
+    /// Why (rule 8).
+    pub reason: Skip,
+}
+
+/// An analysed article.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleReport {
+    /// A name for the article (its file, or its record id).
+    pub name: String,
+    /// The article as given.
+    pub text: String,
+    /// Its sentences, in order.
+    pub sentences: Vec<ArticleSentence>,
+    /// The pieces left out.
+    pub skipped: Vec<Skipped>,
+}
+
+impl ArticleReport {
+    /// Splits `text` into sentences and labels each with `pipeline`, keeping up to
+    /// `explain_top` deciding features per sentence.
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
+    pub fn analyze(
+        pipeline: &Pipeline,
+        name: String,
+        text: String,
+        explain_top: usize,
+    ) -> Result<ArticleReport> {
+        let mut sentences = Vec::new();
+        let mut skipped = Vec::new();
+        for piece in segment(&text) {
+            if let Some(reason) = piece.skip {
+                skipped.push(Skipped {
+                    start: piece.start,
+                    end: piece.end,
+                    reason,
+                });
+                continue;
+            }
+            let sentence = piece.text(&text);
+            let prediction = pipeline.predict(sentence)?;
+            let reasons = pipeline
+                .explain(sentence, prediction.label, explain_top)?
+                .into_iter()
+                .map(|c| Reason {
+                    feature: c.feature,
+                    weight: c.weight,
+                    start: piece.start + c.start,
+                    end: piece.start + c.end,
+                })
+                .collect();
+            sentences.push(ArticleSentence {
+                start: piece.start,
+                end: piece.end,
+                prediction,
+                reasons,
+            });
+        }
+        Ok(ArticleReport {
+            name,
+            text,
+            sentences,
+            skipped,
+        })
+    }
+
+    /// The text of a byte span of the article.
+    pub fn slice(&self, start: usize, end: usize) -> &str {
+        &self.text[start..end]
+    }
+
+    /// Converts a byte offset of the article into a character (code point) offset, as
+    /// Python and JavaScript strings index.
+    pub fn char_offset(&self, byte: usize) -> usize {
+        self.text[..byte].chars().count()
+    }
+}
