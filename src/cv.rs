@@ -166,6 +166,8 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
         "punctuation" => f.punctuation = parse("punctuation", value)?,
         "clauses" => f.clauses = parse("clauses", value)?,
         "stopwords" => f.stopwords = parse("stopwords", value)?,
+        "min-df" => f.min_df = parse("min-df", value)?,
+        "unit-norm" => f.unit_norm = parse("unit-norm", value)?,
         "sublinear-tf" => f.sublinear_tf = parse("sublinear-tf", value)?,
         "fold-alef" => f.normalizer.fold_alef = parse("fold-alef", value)?,
         "fold-yeh" => f.normalizer.fold_yeh = parse("fold-yeh", value)?,
@@ -202,7 +204,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
                 name: "grid",
                 value: key.to_string(),
                 reason: "unknown setting; use l2, lr, epochs, hash-bits, word-ngrams, char-ngrams, lead-words, \
-                         proclitics, punctuation, clauses, stopwords, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
+                         proclitics, punctuation, clauses, stopwords, min-df, unit-norm, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
                     .into(),
             })
         }

@@ -61,8 +61,8 @@ impl Pipeline {
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn features(&self, text: &str) -> Result<Vec<(u32, f32)>> {
         let mut row = self.featurizer.counts(text)?;
-        self.idf
-            .transform(&mut row, self.featurizer.config().sublinear_tf);
+        let config = self.featurizer.config();
+        self.idf.transform(&mut row, config.sublinear_tf, config.unit_norm);
         Ok(row)
     }
 

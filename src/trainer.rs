@@ -137,10 +137,11 @@ pub fn train(
             ingested.df.add(&counts);
         }
     }
-    let idf = ingested.df.finish();
+    let idf = ingested.df.finish(config.features.min_df);
     let sublinear = config.features.sublinear_tf;
     let mut train_rows = ingested.rows;
-    train_rows.for_each_row_mut(|indices, values| idf.transform_slices(indices, values, sublinear));
+    let unit_norm = config.features.unit_norm;
+    train_rows.for_each_row_mut(|indices, values| idf.transform_slices(indices, values, sublinear, unit_norm));
     let labels = ingested.labels;
     let mut pipeline = Pipeline {
         featurizer,

@@ -36,7 +36,12 @@ fn extra<'a>(r: &'a Record, key: &str) -> &'a str {
 }
 
 fn char_grams(text: &str) -> HashSet<String> {
-    let chars: Vec<char> = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().collect();
+    let chars: Vec<char> = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .collect();
     chars.windows(5).map(|w| w.iter().collect()).collect()
 }
 
@@ -54,7 +59,9 @@ fn rows_parse_with_unique_ids_and_texts() {
     for (name, records) in all_splits() {
         assert!(!records.is_empty(), "{name} is empty");
         for r in &records {
-            let id = r.id.clone().unwrap_or_else(|| panic!("{name}:{} has no id", r.origin.line));
+            let id =
+                r.id.clone()
+                    .unwrap_or_else(|| panic!("{name}:{} has no id", r.origin.line));
             assert!(ids.insert(id.clone()), "duplicate id {id}");
             assert!(!r.text.trim().is_empty(), "{id}: empty text");
             assert!(texts.insert(r.text.clone()), "{id}: duplicated text");
@@ -63,7 +70,11 @@ fn rows_parse_with_unique_ids_and_texts() {
             assert!(!extra(r, "event").is_empty(), "{id}: no event");
         }
     }
-    assert!(ids.len() >= 4000, "only {} sentences, the corpus promises at least 4000", ids.len());
+    assert!(
+        ids.len() >= 4000,
+        "only {} sentences, the corpus promises at least 4000",
+        ids.len()
+    );
 }
 
 #[test]
@@ -72,12 +83,22 @@ fn splits_are_about_70_15_15_with_the_planned_label_shares() {
     let total: usize = splits.iter().map(|(_, r)| r.len()).sum();
     for ((name, records), target) in splits.iter().zip([0.70, 0.15, 0.15]) {
         let share = records.len() as f64 / total as f64;
-        assert!((share - target).abs() < 0.03, "{name} holds {share:.3} of the rows, target {target}");
+        assert!(
+            (share - target).abs() < 0.03,
+            "{name} holds {share:.3} of the rows, target {target}"
+        );
     }
     let all: Vec<&Record> = splits.iter().flat_map(|(_, r)| r).collect();
-    for (label, target) in [(Stance::Assertion, 0.45), (Stance::Denial, 0.25), (Stance::Allegation, 0.30)] {
+    for (label, target) in [
+        (Stance::Assertion, 0.45),
+        (Stance::Denial, 0.25),
+        (Stance::Allegation, 0.30),
+    ] {
         let share = all.iter().filter(|r| r.label == Some(label)).count() as f64 / all.len() as f64;
-        assert!((share - target).abs() < 0.04, "{label} is {share:.3} of the corpus, target {target}");
+        assert!(
+            (share - target).abs() < 0.04,
+            "{label} is {share:.3} of the corpus, target {target}"
+        );
     }
 }
 
@@ -97,7 +118,12 @@ fn events_never_cross_splits() {
 /// Pairs of sentences (from `a` and `b`) whose character 5-gram Jaccard similarity reaches
 /// `threshold`. Exact, with prefix filtering: sorting each set by global gram rarity, two sets
 /// with Jaccard >= t must share one of the first |A| - ceil(t |A|) + 1 grams of each.
-fn near_duplicates(a: &[Record], b: &[Record], threshold: f64, same: bool) -> Vec<(String, String, f64)> {
+fn near_duplicates(
+    a: &[Record],
+    b: &[Record],
+    threshold: f64,
+    same: bool,
+) -> Vec<(String, String, f64)> {
     let grams_a: Vec<HashSet<String>> = a.iter().map(|r| char_grams(&r.text)).collect();
     let grams_b: Vec<HashSet<String>> = b.iter().map(|r| char_grams(&r.text)).collect();
     let mut frequency: HashMap<&str, usize> = HashMap::new();
@@ -144,12 +170,24 @@ fn near_duplicate_finder_finds_them() {
         text: text.into(),
         label: Some(Stance::Denial),
         extra: Default::default(),
-        origin: stance::data::Origin { path: "t".into(), line: 1 },
+        origin: stance::data::Origin {
+            path: "t".into(),
+            line: 1,
+        },
     };
-    let a = [rec("a", "نفت وزارة الداخلية العراقية صحة الأنباء المتداولة عن اعتقال المحافظ السابق")];
+    let a = [rec(
+        "a",
+        "نفت وزارة الداخلية العراقية صحة الأنباء المتداولة عن اعتقال المحافظ السابق",
+    )];
     let b = [
-        rec("b", "نفت وزارة الداخلية العراقية صحة الأنباء المتداولة عن اعتقال المحافظ السابق أمس"),
-        rec("c", "أعلن الجيش السوداني سيطرته على جسر استراتيجي في العاصمة الخرطوم"),
+        rec(
+            "b",
+            "نفت وزارة الداخلية العراقية صحة الأنباء المتداولة عن اعتقال المحافظ السابق أمس",
+        ),
+        rec(
+            "c",
+            "أعلن الجيش السوداني سيطرته على جسر استراتيجي في العاصمة الخرطوم",
+        ),
     ];
     let found = near_duplicates(&a, &b, NEAR_DUPLICATE, false);
     assert_eq!(found.len(), 1, "{found:?}");
@@ -162,13 +200,22 @@ fn no_near_duplicates_across_splits() {
     for i in 0..splits.len() {
         for j in i + 1..splits.len() {
             let found = near_duplicates(&splits[i].1, &splits[j].1, NEAR_DUPLICATE, false);
-            assert!(found.is_empty(), "{} ~ {}: {found:?}", splits[i].0, splits[j].0);
+            assert!(
+                found.is_empty(),
+                "{} ~ {}: {found:?}",
+                splits[i].0,
+                splits[j].0
+            );
         }
     }
     for (name, records) in &splits {
         let within = near_duplicates(records, records, NEAR_DUPLICATE, true);
         eprintln!("near-duplicate pairs within {name}: {}", within.len());
-        assert!(within.len() * 100 <= records.len(), "{name}: {} near-duplicate pairs: {within:?}", within.len());
+        assert!(
+            within.len() * 100 <= records.len(),
+            "{name}: {} near-duplicate pairs: {within:?}",
+            within.len()
+        );
     }
 }
 
@@ -184,14 +231,25 @@ fn sentences_are_diverse() {
                 all += 1;
                 distinct.insert(t.join(" "));
             }
-            *openings.entry(w.iter().take(3).cloned().collect::<Vec<_>>().join(" ")).or_default() += 1;
+            *openings
+                .entry(w.iter().take(3).cloned().collect::<Vec<_>>().join(" "))
+                .or_default() += 1;
         }
         let diversity = distinct.len() as f64 / all as f64;
         eprintln!("{name}: distinct word 3-grams {diversity:.4}");
-        assert!(diversity > MIN_TRIGRAM_DIVERSITY, "{name}: word 3-gram diversity {diversity:.4}");
-        let (top, count) = openings.iter().max_by_key(|(o, c)| (**c, (*o).clone())).expect("non-empty split");
+        assert!(
+            diversity > MIN_TRIGRAM_DIVERSITY,
+            "{name}: word 3-gram diversity {diversity:.4}"
+        );
+        let (top, count) = openings
+            .iter()
+            .max_by_key(|(o, c)| (**c, (*o).clone()))
+            .expect("non-empty split");
         let share = *count as f64 / records.len() as f64;
-        assert!(share <= MAX_OPENING_SHARE, "{name}: opening «{top}» starts {share:.3} of the split");
+        assert!(
+            share <= MAX_OPENING_SHARE,
+            "{name}: opening «{top}» starts {share:.3} of the split"
+        );
     }
 }
 
@@ -200,14 +258,23 @@ fn every_hard_case_rule_is_well_covered() {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for (_, records) in all_splits() {
         for r in &records {
-            for tag in extra(r, "tags").split(',').filter(|t| !t.is_empty() && *t != "-") {
+            for tag in extra(r, "tags")
+                .split(',')
+                .filter(|t| !t.is_empty() && *t != "-")
+            {
                 *counts.entry(tag.to_string()).or_default() += 1;
             }
         }
     }
-    for rule in ["r1", "r2", "r3", "r4", "r5", "r7", "r9", "r10", "r11", "r12", "dalt", "aalt", "np", "plain"] {
+    for rule in [
+        "r1", "r2", "r3", "r4", "r5", "r7", "r9", "r10", "r11", "r12", "dalt", "aalt", "np",
+        "plain",
+    ] {
         let n = counts.get(rule).copied().unwrap_or(0);
-        assert!(n >= MIN_RULE_COUNT, "rule {rule}: {n} sentences, need {MIN_RULE_COUNT}");
+        assert!(
+            n >= MIN_RULE_COUNT,
+            "rule {rule}: {n} sentences, need {MIN_RULE_COUNT}"
+        );
     }
 }
 
@@ -218,9 +285,18 @@ fn cue_only_baseline_stays_clearly_below_the_shipped_model() {
         .expect("the shipped model loads");
     let baseline = CueBaseline::new().unwrap();
     let gold = |r: &Record| r.label.expect("labelled");
-    let base = Metrics::from_pairs(test.iter().map(|r| (gold(r), baseline.predict(&r.text).unwrap())));
-    let ours = Metrics::from_pairs(test.iter().map(|r| (gold(r), model.pipeline.predict(&r.text).unwrap().label)));
-    eprintln!("test.tsv macro-F1: cue baseline {:.4}, shipped model {:.4}", base.macro_f1, ours.macro_f1);
+    let base = Metrics::from_pairs(
+        test.iter()
+            .map(|r| (gold(r), baseline.predict(&r.text).unwrap())),
+    );
+    let ours = Metrics::from_pairs(
+        test.iter()
+            .map(|r| (gold(r), model.pipeline.predict(&r.text).unwrap().label)),
+    );
+    eprintln!(
+        "test.tsv macro-F1: cue baseline {:.4}, shipped model {:.4}",
+        base.macro_f1, ours.macro_f1
+    );
     assert!(
         ours.macro_f1 >= base.macro_f1 + 0.05,
         "model {:.4} is not clearly above the cue baseline {:.4}",

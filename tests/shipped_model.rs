@@ -15,7 +15,8 @@ fn shipped_model_retrains_byte_for_byte() {
     let p = &bundle.provenance;
 
     for file in &p.data {
-        let bytes = std::fs::read(root.join(&file.path)).unwrap_or_else(|e| panic!("{}: {e}", file.path));
+        let bytes =
+            std::fs::read(root.join(&file.path)).unwrap_or_else(|e| panic!("{}: {e}", file.path));
         assert_eq!(
             format!("{:x}", Sha256::digest(&bytes)),
             file.sha256,
@@ -28,8 +29,11 @@ fn shipped_model_retrains_byte_for_byte() {
     let config = dir.path().join("config.json");
     std::fs::write(&config, p.config.to_json()).unwrap();
     let out = dir.path().join("retrained.model");
-    let date = time::Date::parse(&p.created, time::macros::format_description!("[year]-[month]-[day]"))
-        .expect("created is a date");
+    let date = time::Date::parse(
+        &p.created,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .expect("created is a date");
     let epoch = date.midnight().assume_utc().unix_timestamp();
 
     let mut cmd = Command::cargo_bin("stance").unwrap();

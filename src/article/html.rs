@@ -40,7 +40,7 @@ pub fn render(reports: &[ArticleReport]) -> String {
 fn render_article(out: &mut String, report: &ArticleReport) {
     let _ = writeln!(
         out,
-        "<section class=\"article\">\n<h2>{}</h2>",
+        "<section class=\"article\">\n<h2><bdi>{}</bdi></h2>",
         text(&report.name)
     );
     let _ = writeln!(out, "<div class=\"summary\">");

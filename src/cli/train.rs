@@ -102,9 +102,15 @@ pub struct Overrides {
     /// Give the first N words features of their own, 0 for none [default: 5].
     #[arg(long, help_heading = "Features")]
     pub lead_words: Option<usize>,
-    /// Drop unigrams of function words (prepositions, relatives, ...) [default: keep].
+    /// Do not scale rows to unit L2 norm [default: scale].
     #[arg(long, help_heading = "Features")]
-    pub stopwords: bool,
+    pub no_norm: bool,
+    /// Ignore features seen in fewer than N training rows [default: 1].
+    #[arg(long, help_heading = "Features")]
+    pub min_df: Option<u32>,
+    /// Keep unigrams of function words (prepositions, relatives, ...) [default: drop them].
+    #[arg(long, help_heading = "Features")]
+    pub keep_function_words: bool,
     /// Tag words with their clause kind (main, coordinated, participle) [default: no].
     #[arg(long, help_heading = "Features")]
     pub clauses: bool,
@@ -199,7 +205,11 @@ impl Overrides {
         f.proclitics &= !self.no_proclitics;
         f.punctuation |= self.punctuation;
         f.clauses |= self.clauses;
-        f.stopwords |= self.stopwords;
+        f.stopwords &= !self.keep_function_words;
+        f.unit_norm &= !self.no_norm;
+        if let Some(v) = self.min_df {
+            f.min_df = v;
+        }
         f.sublinear_tf &= !self.raw_tf;
         f.normalizer.strip_diacritics &= !self.keep_diacritics;
         f.normalizer.fold_alef &= !self.no_fold_alef;

@@ -32,9 +32,14 @@ pub struct FeatureConfig {
     pub proclitics: bool,
     /// Use 1 + ln(count) instead of the raw count (default true).
     pub sublinear_tf: bool,
+    /// Scale each row to unit L2 norm (default true). Without it a cue weighs the same in a
+    /// long sentence as in a short one.
+    pub unit_norm: bool,
+    /// Ignore features seen in fewer than `min_df` training rows (default 1: keep all).
+    pub min_df: u32,
     /// Drop unigram features of function words (prepositions, relatives, demonstratives,
     /// auxiliaries; never negations, which carry stance), which otherwise pile up weight in
-    /// long sentences; they still take part in bigrams (default false).
+    /// long sentences; they still take part in bigrams (default true).
     pub stopwords: bool,
     /// Give punctuation tokens (quotes, commas, ...) features of their own (default false:
     /// quote style and punctuation habits differ between outlets and say nothing of stance).
@@ -60,7 +65,9 @@ impl Default for FeatureConfig {
             char_max: 5,
             proclitics: true,
             sublinear_tf: true,
-            stopwords: false,
+            unit_norm: true,
+            min_df: 1,
+            stopwords: true,
             punctuation: false,
             clauses: false,
             lead_words: 5,

@@ -36,14 +36,15 @@ impl IdfAccumulator {
         }
     }
 
-    /// The fitted weights.
-    pub fn finish(self) -> IdfWeights {
+    /// The fitted weights; buckets seen in fewer than `min_df` rows get IDF 0 (ignored), as
+    /// scikit-learn's `min_df` drops rare terms.
+    pub fn finish(self, min_df: u32) -> IdfWeights {
         let n = self.n_documents as f64;
         let idf = self
             .document_frequency
             .iter()
             .map(|&df| {
-                if df == 0 {
+                if df == 0 || df < min_df {
                     0.0
                 } else {
                     (((1.0 + n) / (1.0 + f64::from(df))).ln() + 1.0) as f32
@@ -67,7 +68,7 @@ impl IdfWeights {
         for row in rows {
             acc.add(row);
         }
-        acc.finish()
+        acc.finish(1)
     }
 
     /// The number of buckets.
@@ -98,24 +99,28 @@ impl IdfWeights {
     }
 
     /// Turns a row of counts into TF-IDF values in place: zero-IDF buckets are dropped and the
-    /// row is scaled to unit L2 norm (an empty row stays empty).
-    pub fn transform(&self, row: &mut Vec<(u32, f32)>, sublinear: bool) {
+    /// row is scaled to unit L2 norm when `unit_norm` (an empty row stays empty).
+    pub fn transform(&self, row: &mut Vec<(u32, f32)>, sublinear: bool, unit_norm: bool) {
         row.retain_mut(|(bucket, value)| {
             *value = self.weigh(*bucket, *value, sublinear);
             *value != 0.0
         });
-        let mut values: Vec<&mut f32> = row.iter_mut().map(|(_, v)| v).collect();
-        normalize(&mut values);
+        if unit_norm {
+            let mut values: Vec<&mut f32> = row.iter_mut().map(|(_, v)| v).collect();
+            normalize(&mut values);
+        }
     }
 
     /// The same as [`IdfWeights::transform`] for a row stored as parallel slices (a CSR row):
     /// zero-IDF buckets keep a zero value instead of being dropped.
-    pub fn transform_slices(&self, indices: &[u32], values: &mut [f32], sublinear: bool) {
+    pub fn transform_slices(&self, indices: &[u32], values: &mut [f32], sublinear: bool, unit_norm: bool) {
         for (bucket, value) in indices.iter().zip(values.iter_mut()) {
             *value = self.weigh(*bucket, *value, sublinear);
         }
-        let mut refs: Vec<&mut f32> = values.iter_mut().collect();
-        normalize(&mut refs);
+        if unit_norm {
+            let mut refs: Vec<&mut f32> = values.iter_mut().collect();
+            normalize(&mut refs);
+        }
     }
 }
 
@@ -149,7 +154,7 @@ mod tests {
         let rows: Vec<Vec<(u32, f32)>> = vec![vec![(0, 1.0), (1, 1.0)], vec![(0, 1.0)]];
         let idf = IdfWeights::fit(4, rows.iter().map(|r| r.as_slice()));
         let mut row = vec![(0, 3.0), (1, 1.0), (3, 5.0)];
-        idf.transform(&mut row, true);
+        idf.transform(&mut row, true, true);
         assert_eq!(row.iter().map(|r| r.0).collect::<Vec<_>>(), [0, 1]);
         let norm: f32 = row.iter().map(|r| r.1 * r.1).sum();
         assert!((norm - 1.0).abs() < 1e-6);
@@ -159,7 +164,7 @@ mod tests {
 
         let indices = [0, 1, 3];
         let mut values = [3.0, 1.0, 5.0];
-        idf.transform_slices(&indices, &mut values, true);
+        idf.transform_slices(&indices, &mut values, true, true);
         assert_eq!(values[2], 0.0);
         assert_eq!((values[0], values[1]), (row[0].1, row[1].1));
     }
