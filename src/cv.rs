@@ -168,6 +168,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
         "stopwords" => f.stopwords = parse("stopwords", value)?,
         "min-df" => f.min_df = parse("min-df", value)?,
         "unit-norm" => f.unit_norm = parse("unit-norm", value)?,
+        "cues" => f.cues = parse("cues", value)?,
         "sublinear-tf" => f.sublinear_tf = parse("sublinear-tf", value)?,
         "fold-alef" => f.normalizer.fold_alef = parse("fold-alef", value)?,
         "fold-yeh" => f.normalizer.fold_yeh = parse("fold-yeh", value)?,
@@ -204,7 +205,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
                 name: "grid",
                 value: key.to_string(),
                 reason: "unknown setting; use l2, lr, epochs, hash-bits, word-ngrams, char-ngrams, lead-words, \
-                         proclitics, punctuation, clauses, stopwords, min-df, unit-norm, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
+                         proclitics, punctuation, clauses, stopwords, min-df, unit-norm, cues, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
                     .into(),
             })
         }

@@ -2,6 +2,7 @@
 //! probabilities. Training builds one; a model file stores exactly its parts.
 
 use crate::error::Result;
+use crate::features::tfidf::Weighting;
 use crate::features::{FeatureKind, Featurizer, IdfWeights, SparseRows};
 use crate::label::Stance;
 use crate::model::FittedLinear;
@@ -62,7 +63,14 @@ impl Pipeline {
     pub fn features(&self, text: &str) -> Result<Vec<(u32, f32)>> {
         let mut row = self.featurizer.counts(text)?;
         let config = self.featurizer.config();
-        self.idf.transform(&mut row, config.sublinear_tf, config.unit_norm);
+        self.idf.transform(
+            &mut row,
+            Weighting {
+                sublinear: config.sublinear_tf,
+                unit_norm: config.unit_norm,
+                fixed: self.featurizer.fixed_buckets(),
+            },
+        );
         Ok(row)
     }
 

@@ -5,7 +5,7 @@ use crate::config::{TrainConfig, UnlabelledConfig};
 use crate::data::Record;
 use crate::error::{Error, Result};
 use crate::features::extract::NewNames;
-use crate::features::tfidf::IdfAccumulator;
+use crate::features::tfidf::{IdfAccumulator, Weighting};
 use crate::features::{Featurizer, ReverseMap, SparseRows};
 use crate::label::Stance;
 use crate::model::fit::{score, DevScore, SparseDataset};
@@ -140,8 +140,12 @@ pub fn train(
     let idf = ingested.df.finish(config.features.min_df);
     let sublinear = config.features.sublinear_tf;
     let mut train_rows = ingested.rows;
-    let unit_norm = config.features.unit_norm;
-    train_rows.for_each_row_mut(|indices, values| idf.transform_slices(indices, values, sublinear, unit_norm));
+    let options = Weighting {
+        sublinear,
+        unit_norm: config.features.unit_norm,
+        fixed: featurizer.fixed_buckets(),
+    };
+    train_rows.for_each_row_mut(|indices, values| idf.transform_slices(indices, values, options));
     let labels = ingested.labels;
     let mut pipeline = Pipeline {
         featurizer,

@@ -102,6 +102,9 @@ pub struct Overrides {
     /// Give the first N words features of their own, 0 for none [default: 5].
     #[arg(long, help_heading = "Features")]
     pub lead_words: Option<usize>,
+    /// No binary cue-lexicon features [default: add them].
+    #[arg(long, help_heading = "Features")]
+    pub no_cues: bool,
     /// Do not scale rows to unit L2 norm [default: scale].
     #[arg(long, help_heading = "Features")]
     pub no_norm: bool,
@@ -207,6 +210,7 @@ impl Overrides {
         f.clauses |= self.clauses;
         f.stopwords &= !self.keep_function_words;
         f.unit_norm &= !self.no_norm;
+        f.cues &= !self.no_cues;
         if let Some(v) = self.min_df {
             f.min_df = v;
         }

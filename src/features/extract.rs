@@ -9,7 +9,9 @@ use crate::error::{Error, Result};
 use crate::features::clauses::clause_kinds;
 use crate::features::hashing::{FeatureHasher, Fnv1a};
 use crate::features::names::ReverseMap;
+use crate::label::Stance;
 use crate::text::clitics::strip_proclitics;
+use crate::text::cues::find_cues;
 use crate::text::{NormalizerConfig, TextPipeline, Token};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -35,6 +37,11 @@ pub struct FeatureConfig {
     /// Scale each row to unit L2 norm (default true). Without it a cue weighs the same in a
     /// long sentence as in a short one.
     pub unit_norm: bool,
+    /// Add binary cue features from the guideline's lexicon: which labels' cues occur, where
+    /// (among the lead words or later) and which comes first. They keep the value 1 after
+    /// TF-IDF and normalisation, so a denial cue weighs as much in a 50-word sentence as in a
+    /// 10-word one (rule 9: a denial or allegation anywhere outranks an assertion) (default true).
+    pub cues: bool,
     /// Ignore features seen in fewer than `min_df` training rows (default 1: keep all).
     pub min_df: u32,
     /// Drop unigram features of function words (prepositions, relatives, demonstratives,
@@ -66,6 +73,7 @@ impl Default for FeatureConfig {
             proclitics: true,
             sublinear_tf: true,
             unit_norm: true,
+            cues: true,
             min_df: 1,
             stopwords: true,
             punctuation: false,
@@ -131,6 +139,8 @@ pub enum FeatureKind {
     Lead,
     /// A word tagged with the kind of clause it stands in.
     Clause,
+    /// A lexicon cue: its label and position.
+    Cue,
 }
 
 impl FeatureKind {
@@ -141,6 +151,7 @@ impl FeatureKind {
             FeatureKind::Chars => b'c',
             FeatureKind::Lead => b'l',
             FeatureKind::Clause => b'k',
+            FeatureKind::Cue => b'q',
         }
     }
 }
@@ -222,7 +233,12 @@ pub struct Featurizer {
     pipeline: TextPipeline,
     config: FeatureConfig,
     hasher: FeatureHasher,
+    /// Buckets of the binary cue features, sorted (empty when cues are off).
+    cue_buckets: Vec<u32>,
 }
+
+/// Positions a cue feature is tagged with.
+const CUE_TAGS: [&str; 4] = ["any", "lead", "later", "first"];
 
 impl Featurizer {
     /// Builds a featurizer and its text pipeline from a configuration.
@@ -240,10 +256,26 @@ impl Featurizer {
     /// [`Error::InvalidParam`] for settings out of range.
     pub fn with_pipeline(config: FeatureConfig, pipeline: TextPipeline) -> Result<Featurizer> {
         config.check()?;
+        let hasher = FeatureHasher::new(config.hash_bits);
+        let mut cue_buckets: Vec<u32> = if config.cues {
+            CUE_TAGS
+                .iter()
+                .flat_map(|tag| {
+                    Stance::ALL.map(|label| {
+                        hasher.bucket(Gram::Tagged(tag, label.as_str()).hash(FeatureKind::Cue))
+                    })
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        cue_buckets.sort_unstable();
+        cue_buckets.dedup();
         Ok(Featurizer {
             pipeline,
             config,
-            hasher: FeatureHasher::new(config.hash_bits),
+            hasher,
+            cue_buckets,
         })
     }
 
@@ -255,6 +287,12 @@ impl Featurizer {
     /// The text pipeline.
     pub fn pipeline(&self) -> &TextPipeline {
         &self.pipeline
+    }
+
+    /// Buckets whose features are binary and kept out of TF-IDF weighting and normalisation
+    /// (the cue features), sorted.
+    pub fn fixed_buckets(&self) -> &[u32] {
+        &self.cue_buckets
     }
 
     /// The number of feature buckets.
@@ -360,6 +398,23 @@ impl Featurizer {
                     (i, i + 1),
                     Gram::Tagged(kind.tag(), bases[i]),
                 );
+            }
+        }
+        if self.config.cues {
+            let cues = find_cues(&bases);
+            for (n, cue) in cues.iter().enumerate() {
+                let span = (cue.word, cue.word + cue.len);
+                let label = cue.label.as_str();
+                let place = if cue.word < self.config.lead_words {
+                    "lead"
+                } else {
+                    "later"
+                };
+                emit(FeatureKind::Cue, span, Gram::Tagged("any", label));
+                emit(FeatureKind::Cue, span, Gram::Tagged(place, label));
+                if n == 0 {
+                    emit(FeatureKind::Cue, span, Gram::Tagged("first", label));
+                }
             }
         }
         for (i, base) in bases.iter().enumerate().take(self.config.lead_words) {

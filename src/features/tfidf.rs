@@ -98,38 +98,62 @@ impl IdfWeights {
         tf * self.get(bucket)
     }
 
-    /// Turns a row of counts into TF-IDF values in place: zero-IDF buckets are dropped and the
-    /// row is scaled to unit L2 norm when `unit_norm` (an empty row stays empty).
-    pub fn transform(&self, row: &mut Vec<(u32, f32)>, sublinear: bool, unit_norm: bool) {
+    /// Turns a row of counts into TF-IDF values in place: zero-IDF buckets are dropped, the
+    /// row is scaled to unit L2 norm when asked (an empty row stays empty), and fixed buckets
+    /// (binary features) get the value 1 outside the norm.
+    pub fn transform(&self, row: &mut Vec<(u32, f32)>, options: Weighting<'_>) {
         row.retain_mut(|(bucket, value)| {
-            *value = self.weigh(*bucket, *value, sublinear);
-            *value != 0.0
+            *value = self.weigh(*bucket, *value, options.sublinear);
+            *value != 0.0 || options.fixed.binary_search(bucket).is_ok()
         });
-        if unit_norm {
-            let mut values: Vec<&mut f32> = row.iter_mut().map(|(_, v)| v).collect();
-            normalize(&mut values);
+        let (indices, mut values): (Vec<u32>, Vec<f32>) = row.iter().copied().unzip();
+        finish_row(&indices, &mut values, options);
+        for (r, v) in row.iter_mut().zip(values) {
+            r.1 = v;
         }
     }
 
     /// The same as [`IdfWeights::transform`] for a row stored as parallel slices (a CSR row):
     /// zero-IDF buckets keep a zero value instead of being dropped.
-    pub fn transform_slices(&self, indices: &[u32], values: &mut [f32], sublinear: bool, unit_norm: bool) {
+    pub fn transform_slices(&self, indices: &[u32], values: &mut [f32], options: Weighting<'_>) {
         for (bucket, value) in indices.iter().zip(values.iter_mut()) {
-            *value = self.weigh(*bucket, *value, sublinear);
+            *value = self.weigh(*bucket, *value, options.sublinear);
         }
-        if unit_norm {
-            let mut refs: Vec<&mut f32> = values.iter_mut().collect();
-            normalize(&mut refs);
-        }
+        finish_row(indices, values, options);
     }
 }
 
-/// Scales values to unit L2 norm (all-zero values stay zero).
-fn normalize(values: &mut [&mut f32]) {
-    let norm = values.iter().map(|v| **v * **v).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        for v in values.iter_mut() {
-            **v /= norm;
+/// How counts become values.
+#[derive(Debug, Clone, Copy)]
+pub struct Weighting<'a> {
+    /// `1 + ln(count)` instead of the count.
+    pub sublinear: bool,
+    /// Scale the weighted features to unit L2 norm.
+    pub unit_norm: bool,
+    /// Sorted buckets of binary features: value 1, outside the norm.
+    pub fixed: &'a [u32],
+}
+
+/// Scales the weighted values to unit L2 norm (when asked), then sets the fixed buckets to 1.
+fn finish_row(indices: &[u32], values: &mut [f32], options: Weighting<'_>) {
+    let is_fixed = |j: &u32| options.fixed.binary_search(j).is_ok();
+    if options.unit_norm {
+        let norm = indices
+            .iter()
+            .zip(values.iter())
+            .filter(|(j, _)| !is_fixed(j))
+            .map(|(_, v)| v * v)
+            .sum::<f32>()
+            .sqrt();
+        if norm > 0.0 {
+            for v in values.iter_mut() {
+                *v /= norm;
+            }
+        }
+    }
+    for (j, v) in indices.iter().zip(values.iter_mut()) {
+        if is_fixed(j) {
+            *v = 1.0;
         }
     }
 }
@@ -154,7 +178,12 @@ mod tests {
         let rows: Vec<Vec<(u32, f32)>> = vec![vec![(0, 1.0), (1, 1.0)], vec![(0, 1.0)]];
         let idf = IdfWeights::fit(4, rows.iter().map(|r| r.as_slice()));
         let mut row = vec![(0, 3.0), (1, 1.0), (3, 5.0)];
-        idf.transform(&mut row, true, true);
+        let options = Weighting {
+            sublinear: true,
+            unit_norm: true,
+            fixed: &[],
+        };
+        idf.transform(&mut row, options);
         assert_eq!(row.iter().map(|r| r.0).collect::<Vec<_>>(), [0, 1]);
         let norm: f32 = row.iter().map(|r| r.1 * r.1).sum();
         assert!((norm - 1.0).abs() < 1e-6);
@@ -164,7 +193,7 @@ mod tests {
 
         let indices = [0, 1, 3];
         let mut values = [3.0, 1.0, 5.0];
-        idf.transform_slices(&indices, &mut values, true, true);
+        idf.transform_slices(&indices, &mut values, options);
         assert_eq!(values[2], 0.0);
         assert_eq!((values[0], values[1]), (row[0].1, row[1].1));
     }

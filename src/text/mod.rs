@@ -1,11 +1,15 @@
 //! Text stage: raw sentence -> normalised tokens with offsets into the original text.
 //!
 //! The normaliser and pre-tokeniser are `tokenizers` components, serialised into the model as
-//! tokenizer JSON so that training and prediction always read text the same way.
+//! tokenizer JSON so that training and prediction always read text the same way. [`fast`]
+//! runs the same steps in one pass, producing identical tokens.
 
 pub mod clitics;
+pub mod cues;
+pub mod fast;
 pub mod normalize;
 pub mod tokenize;
 
+pub use fast::FastNormalizer;
 pub use normalize::NormalizerConfig;
 pub use tokenize::{TextPipeline, Token};

@@ -1,5 +1,6 @@
 //! The Arabic normaliser: a `tokenizers` `Sequence` of NFKC and `Replace` steps, one per
-//! rule of [`NormalizerConfig`].
+//! rule of [`NormalizerConfig`]. The same rules, spelled out as characters, drive the
+//! single-pass `text::fast` normaliser.
 //!
 //! Deliberately not `BertNormalizer`: its accent stripping (NFD + mark removal) destroys hamza
 //! seats (إسرائيل -> اسراييل, مسؤولين -> مسوولين); see `../shared/RUST-NOTES.md`.

@@ -5,8 +5,13 @@
 //! The tokenizer's model is an empty `WordLevel`: `stance` hashes token strings into feature
 //! buckets instead of looking them up in a vocabulary, so only the normaliser and the
 //! pre-tokeniser are used. The whole tokenizer is kept as JSON inside the model file.
+//!
+//! The tokenizer is the reference; [`TextPipeline::tokenize`] runs the equivalent single-pass
+//! [`FastNormalizer`] instead whenever the pipeline is known to be built from a
+//! [`NormalizerConfig`] (see [`TextPipeline::from_json`]).
 
 use crate::error::{Error, Result};
+use crate::text::fast::FastNormalizer;
 use crate::text::normalize::NormalizerConfig;
 use tokenizers::models::wordlevel::WordLevel;
 use tokenizers::pre_tokenizers::punctuation::Punctuation;
@@ -32,10 +37,13 @@ pub struct Token {
 #[derive(Debug, Clone)]
 pub struct TextPipeline {
     tokenizer: Tokenizer,
+    /// The same pipeline in one pass; `None` when the tokenizer JSON did not come from the
+    /// configuration it was loaded with.
+    fast: Option<FastNormalizer>,
 }
 
 impl TextPipeline {
-    /// Builds the pipeline for a normaliser configuration.
+    /// Builds the pipeline for a normaliser configuration, with the fast path enabled.
     ///
     /// # Errors
     /// [`Error::Tokenizer`] if a `tokenizers` component cannot be built.
@@ -50,15 +58,22 @@ impl TextPipeline {
         ])
         .into();
         tokenizer.with_pre_tokenizer(Some(pre_tokenizer));
-        Ok(TextPipeline { tokenizer })
+        Ok(TextPipeline {
+            tokenizer,
+            fast: Some(FastNormalizer::new(config)),
+        })
     }
 
-    /// Loads a pipeline from tokenizer JSON (as stored in a model file).
+    /// Loads a pipeline from tokenizer JSON (as stored in a model file) and the normaliser
+    /// configuration stored beside it.
+    ///
+    /// The fast path is enabled only if `json` is exactly what [`TextPipeline::new`] writes
+    /// for `config`; any other tokenizer JSON is run by `tokenizers` itself.
     ///
     /// # Errors
     /// [`Error::Tokenizer`] if the JSON is not a tokenizer, or has no normaliser or
     /// pre-tokeniser.
-    pub fn from_json(json: &str) -> Result<TextPipeline> {
+    pub fn from_json(json: &str, config: &NormalizerConfig) -> Result<TextPipeline> {
         let tokenizer: Tokenizer =
             json.parse()
                 .map_err(|e: Box<dyn std::error::Error + Send + Sync>| {
@@ -69,7 +84,9 @@ impl TextPipeline {
                 "tokenizer JSON lacks a normalizer or a pre_tokenizer".into(),
             ));
         }
-        Ok(TextPipeline { tokenizer })
+        let fast =
+            (TextPipeline::new(config)?.to_json()? == json).then(|| FastNormalizer::new(config));
+        Ok(TextPipeline { tokenizer, fast })
     }
 
     /// The tokenizer as JSON, for the model file.
@@ -82,11 +99,30 @@ impl TextPipeline {
             .map_err(|e| Error::Tokenizer(e.to_string()))
     }
 
+    /// Whether [`TextPipeline::tokenize`] uses the single-pass fast path.
+    pub fn is_fast(&self) -> bool {
+        self.fast.is_some()
+    }
+
     /// Normalises and splits a sentence into tokens with byte offsets into `text`.
+    ///
+    /// Gives exactly what [`TextPipeline::tokenize_reference`] gives, through the fast path
+    /// when it is enabled.
     ///
     /// # Errors
     /// [`Error::Tokenizer`] if a `tokenizers` step fails.
     pub fn tokenize(&self, text: &str) -> Result<Vec<Token>> {
+        if let Some(tokens) = self.fast.as_ref().and_then(|fast| fast.tokenize(text)) {
+            return Ok(tokens);
+        }
+        self.tokenize_reference(text)
+    }
+
+    /// Normalises and splits a sentence with `tokenizers` itself, never the fast path.
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] if a `tokenizers` step fails.
+    pub fn tokenize_reference(&self, text: &str) -> Result<Vec<Token>> {
         let mut pieces = PreTokenizedString::from(text);
         if let Some(normalizer) = self.tokenizer.get_normalizer() {
             pieces
@@ -167,7 +203,7 @@ mod tests {
         let json = pipeline.to_json().unwrap();
         assert!(json.contains("\"Replace\""));
         assert!(!json.contains("BertNormalizer"));
-        let loaded = TextPipeline::from_json(&json).unwrap();
+        let loaded = TextPipeline::from_json(&json, &config).unwrap();
         let text = "أعلنت الحكومة ٣ قرارات";
         assert_eq!(
             loaded.tokenize(text).unwrap(),
@@ -182,8 +218,169 @@ mod tests {
     #[test]
     fn foreign_json_is_rejected() {
         assert!(matches!(
-            TextPipeline::from_json("{\"a\":1}"),
+            TextPipeline::from_json("{\"a\":1}", &NormalizerConfig::default()),
             Err(Error::Tokenizer(_))
         ));
+    }
+
+    fn configs() -> Vec<NormalizerConfig> {
+        let all = NormalizerConfig::default();
+        let mut configs = vec![all];
+        for off in 0..6 {
+            let mut config = all;
+            *[
+                &mut config.strip_diacritics,
+                &mut config.strip_tatweel,
+                &mut config.map_digits,
+                &mut config.fold_alef,
+                &mut config.fold_yeh,
+                &mut config.fold_teh_marbuta,
+            ][off] = false;
+            configs.push(config);
+        }
+        configs
+    }
+
+    fn assert_same(pipeline: &TextPipeline, text: &str) {
+        assert_eq!(
+            pipeline.tokenize(text).unwrap(),
+            pipeline.tokenize_reference(text).unwrap(),
+            "text {text:?}"
+        );
+    }
+
+    #[test]
+    fn fast_path_matches_tokenizers_on_tricky_sentences() {
+        let cases = [
+            "",
+            "   \t\n ",
+            "وأكّدَت الوزارةُ أنّ «لا صحة» للخبر",
+            // shadda before fatha: NFKC reorders the marks
+            "أكّدَ كَّ",
+            "نفـــت الـوزارة",
+            // lam-alef ligatures and other presentation forms
+            "\u{FEFB}\u{FEF5} \u{FEF7}\u{0651}\u{FEF9}\u{FEFC} \u{FDF2} \u{FE8D}\u{FEE0}",
+            "٢٠ يونيو ۲۰۲۲، و٣٫٥٪",
+            "قال “إنّ” 'الخبر' \"كاذب\"؟!",
+            "ـًٌٍَُِّْ ـ ًـ",
+            "مسؤولين، رئيس؛ مستشفى ی",
+            "a\u{00A0}b\u{2009}c\u{3000}d\u{FEFF}e",
+            "M4 road (2019) - U.S.",
+            "١٢٣abc؟...«»",
+            "\u{0301}\u{0651}ا",
+            // NFKC compositions (change -1) then inserted characters (+1) at the end of tokens
+            "ا\u{0654}\u{0651} a\u{0344} \u{1E0B}\u{0323}",
+            "ﷺ ﷻ ﷽",
+        ];
+        for config in configs() {
+            let pipeline = TextPipeline::new(&config).unwrap();
+            assert!(pipeline.is_fast());
+            for text in cases {
+                assert_same(&pipeline, text);
+            }
+        }
+    }
+
+    /// A token spans from its first to its last kept character: marks removed inside it are
+    /// in its span, marks removed after its last letter are not (as in `tokenizers`).
+    #[test]
+    fn token_spans_include_inner_stripped_marks() {
+        let pipeline = TextPipeline::new(&NormalizerConfig::default()).unwrap();
+        let text = "«كَذَّبَ» نفـت";
+        let tokens = pipeline.tokenize(text).unwrap();
+        let spans: Vec<(&str, &str)> = tokens
+            .iter()
+            .map(|t| (&text[t.start..t.end], t.text.as_str()))
+            .collect();
+        assert_eq!(
+            spans,
+            [("«", "«"), ("كَذَّب", "كذب"), ("»", "»"), ("نفـت", "نفت")]
+        );
+        assert_same(&pipeline, text);
+    }
+
+    #[test]
+    fn from_json_enables_the_fast_path_only_for_its_own_config() {
+        let default = NormalizerConfig::default();
+        let no_alef = NormalizerConfig {
+            fold_alef: false,
+            ..default
+        };
+        let json = TextPipeline::new(&default).unwrap().to_json().unwrap();
+        assert!(TextPipeline::from_json(&json, &default).unwrap().is_fast());
+        // the config disagrees with the JSON: the JSON is run as it is
+        let loaded = TextPipeline::from_json(&json, &no_alef).unwrap();
+        assert!(!loaded.is_fast());
+        assert_eq!(texts(&loaded.tokenize("أكدت").unwrap()), ["اكدت"]);
+        // any edit to the JSON also disables it
+        let edited = json.replace("\"Punctuation\"", "\"Punctuation\" ");
+        assert!(!TextPipeline::from_json(&edited, &default)
+            .unwrap()
+            .is_fast());
+    }
+
+    /// Characters the property test draws from.
+    fn arabic_news_char() -> impl proptest::strategy::Strategy<Value = char> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => proptest::char::range('\u{0600}', '\u{06FF}'),
+            1 => proptest::char::range('\u{FB50}', '\u{FDFF}'),
+            1 => proptest::char::range('\u{FE70}', '\u{FEFF}'),
+            2 => proptest::char::range('\u{064B}', '\u{0652}'),
+            1 => Just('\u{0640}'),
+            1 => proptest::char::range('\u{0660}', '\u{0669}'),
+            1 => proptest::char::range('\u{06F0}', '\u{06F9}'),
+            1 => proptest::char::range(' ', '~'),
+            1 => proptest::sample::select(vec!['«', '»', '“', '”', '،', '؛', '؟']),
+            2 => proptest::sample::select(vec![' ', '\t', '\n', '\u{00A0}']),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        #[test]
+        fn fast_path_matches_tokenizers(
+            chars in proptest::collection::vec(arabic_news_char(), 0..40),
+            config_index in 0usize..7,
+        ) {
+            let text: String = chars.into_iter().collect();
+            let pipeline = TextPipeline::new(&configs()[config_index]).unwrap();
+            proptest::prop_assert_eq!(
+                pipeline.tokenize(&text).unwrap(),
+                pipeline.tokenize_reference(&text).unwrap(),
+                "text {:?}", text
+            );
+        }
+    }
+
+    /// Throughput of both paths on real news: `cargo test --release --lib text::tokenize --
+    /// --ignored --nocapture`.
+    #[test]
+    #[ignore = "needs /work/shared/realnews/pool.tsv; measures speed"]
+    fn measure_pool_throughput() {
+        let pool = std::fs::read_to_string("/work/shared/realnews/pool.tsv").unwrap();
+        let sentences: Vec<&str> = pool
+            .lines()
+            .skip(1)
+            .take(20_000)
+            .filter_map(|line| line.split('\t').nth(2))
+            .collect();
+        let pipeline = TextPipeline::new(&NormalizerConfig::default()).unwrap();
+        let rate = |run: &dyn Fn(&str) -> Vec<Token>| {
+            let start = std::time::Instant::now();
+            let n: usize = sentences.iter().map(|s| run(s).len()).sum();
+            std::hint::black_box(n);
+            sentences.len() as f64 / start.elapsed().as_secs_f64()
+        };
+        let reference = rate(&|s| pipeline.tokenize_reference(s).unwrap());
+        let fast = rate(&|s| pipeline.tokenize(s).unwrap());
+        for s in &sentences {
+            assert_same(&pipeline, s);
+        }
+        println!(
+            "{} sentences: reference {reference:.0}/s, fast {fast:.0}/s ({:.1}x)",
+            sentences.len(),
+            fast / reference
+        );
     }
 }
