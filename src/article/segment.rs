@@ -78,6 +78,8 @@ const MIN_WORDS: usize = 5;
 pub enum Skip {
     /// A line that appears more than once (a repeated headline).
     Repeated,
+    /// The article's first line when it has no sentence-final mark (a headline).
+    Title,
     /// A date line.
     Dateline,
     /// An author or source line.
@@ -114,13 +116,29 @@ pub fn segment(article: &str) -> Vec<Segment> {
         line_start += line.len();
     }
     let texts: Vec<&str> = spans.iter().map(|(s, e)| &article[*s..*e]).collect();
+    let first_line_end = article
+        .trim_start()
+        .find('\n')
+        .map(|n| n + article.len() - article.trim_start().len());
     spans
         .iter()
         .zip(&texts)
-        .map(|(&(start, end), text)| Segment {
-            start,
-            end,
-            skip: skip_reason(text, texts.iter().filter(|t| *t == text).count()),
+        .enumerate()
+        .map(|(i, (&(start, end), text))| {
+            let copies = texts.iter().filter(|t| *t == text).count();
+            let headline = i == 0
+                && spans.len() > 1
+                && first_line_end.is_some_and(|n| end <= n)
+                && !ends_like_sentence(text);
+            Segment {
+                start,
+                end,
+                skip: if headline && copies == 1 {
+                    Some(Skip::Title)
+                } else {
+                    skip_reason(text, copies)
+                },
+            }
         })
         .collect()
 }
@@ -198,6 +216,11 @@ fn push_trimmed(article: &str, start: usize, end: usize, spans: &mut Vec<(usize,
     spans.push((start + lead, start + lead + trimmed.len()));
 }
 
+/// True when `text` ends with a sentence-final mark or a closing quote.
+fn ends_like_sentence(text: &str) -> bool {
+    text.ends_with(TERMINATORS) || text.ends_with(CLOSING_QUOTES) || text.ends_with('"')
+}
+
 /// Rule 8: why `text` is not a sentence to label, if it is not. `copies` is how many
 /// segments of the article have this exact text.
 fn skip_reason(text: &str, copies: usize) -> Option<Skip> {
@@ -206,8 +229,6 @@ fn skip_reason(text: &str, copies: usize) -> Option<Skip> {
         .filter(|w| !w.is_empty())
         .collect();
     let first = words.first().copied().unwrap_or("");
-    let ends_like_sentence =
-        text.ends_with(TERMINATORS) || text.ends_with(CLOSING_QUOTES) || text.ends_with('"');
     if copies > 1 {
         return Some(Skip::Repeated);
     }
@@ -224,7 +245,7 @@ fn skip_reason(text: &str, copies: usize) -> Option<Skip> {
     {
         return Some(Skip::Byline);
     }
-    if words.len() < MIN_WORDS && !ends_like_sentence {
+    if words.len() < MIN_WORDS && !ends_like_sentence(text) {
         return Some(Skip::Fragment);
     }
     None
@@ -293,6 +314,18 @@ mod tests {
         assert_eq!(
             sentences(text),
             ["أعلنت الشرطة القبض على ثلاثة مشتبه بهم في المدينة."]
+        );
+    }
+
+    #[test]
+    fn a_first_line_without_a_final_mark_is_a_title() {
+        let text = "الكوليرا تعود إلى المخيم والسلطات تتبادل الاتهامات\nأعلنت الوزارة تسجيل إصابات جديدة في المخيم.\n";
+        let skips: Vec<Option<Skip>> = segment(text).iter().map(|s| s.skip).collect();
+        assert_eq!(skips, [Some(Skip::Title), None]);
+        // a single-line article is a sentence, not a title
+        assert_eq!(
+            segment("أعلنت الوزارة تسجيل إصابات جديدة في المخيم")[0].skip,
+            None
         );
     }
 
