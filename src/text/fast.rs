@@ -305,47 +305,8 @@ fn is_punctuation_slow(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::normalize::test_configs;
     use crate::text::TextPipeline;
-
-    fn configs() -> Vec<NormalizerConfig> {
-        let all = NormalizerConfig::default();
-        let none = NormalizerConfig {
-            strip_diacritics: false,
-            strip_tatweel: false,
-            map_digits: false,
-            fold_alef: false,
-            fold_yeh: false,
-            fold_teh_marbuta: false,
-        };
-        vec![
-            all,
-            none,
-            NormalizerConfig {
-                strip_diacritics: false,
-                ..all
-            },
-            NormalizerConfig {
-                strip_tatweel: false,
-                ..all
-            },
-            NormalizerConfig {
-                map_digits: false,
-                ..all
-            },
-            NormalizerConfig {
-                fold_alef: false,
-                ..all
-            },
-            NormalizerConfig {
-                fold_yeh: false,
-                ..all
-            },
-            NormalizerConfig {
-                fold_teh_marbuta: false,
-                ..all
-            },
-        ]
-    }
 
     #[test]
     fn default_rules_table() {
@@ -388,7 +349,7 @@ mod tests {
 
     #[test]
     fn every_character_tokenizes_like_tokenizers() {
-        for config in configs() {
+        for config in test_configs() {
             assert_runs_match(&config, &[(0, 0x10FFFF)]);
         }
     }

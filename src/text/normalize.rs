@@ -154,6 +154,30 @@ impl NormalizerConfig {
     }
 }
 
+/// Configurations the fast-path equivalence tests run: the default, each rule switched off
+/// alone, and every rule off.
+#[cfg(test)]
+pub(crate) fn test_configs() -> Vec<NormalizerConfig> {
+    let switches: [fn(&mut NormalizerConfig) -> &mut bool; 6] = [
+        |c| &mut c.strip_diacritics,
+        |c| &mut c.strip_tatweel,
+        |c| &mut c.map_digits,
+        |c| &mut c.fold_alef,
+        |c| &mut c.fold_yeh,
+        |c| &mut c.fold_teh_marbuta,
+    ];
+    let mut none = NormalizerConfig::default();
+    let mut configs = vec![NormalizerConfig::default()];
+    for switch in switches {
+        let mut config = NormalizerConfig::default();
+        *switch(&mut config) = false;
+        configs.push(config);
+        *switch(&mut none) = false;
+    }
+    configs.push(none);
+    configs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +258,32 @@ mod tests {
     fn nfkc_folds_presentation_forms() {
         // U+FEFB is the lam-alef ligature presentation form.
         assert_eq!(run(only(|_| {}), "\u{FEFB}"), "\u{0644}\u{0627}");
+    }
+
+    #[test]
+    fn rule_patterns_are_frozen() {
+        // These regexes are stored in every model's tokenizer JSON: changing one disables the
+        // fast path for existing models (see `TextPipeline::from_json`).
+        let rules = NormalizerConfig::default().rules();
+        let patterns: Vec<&str> = rules.iter().map(|r| r.pattern.as_str()).collect();
+        let mut expected = vec![
+            "[\u{064B}-\u{065F}\u{0670}\u{06D6}-\u{06DC}\u{06DF}-\u{06E8}\u{06EA}-\u{06ED}]"
+                .to_string(),
+            "\u{0640}".to_string(),
+        ];
+        expected.extend((0..10).map(|d| {
+            let arabic = char::from_u32(0x0660 + d).unwrap();
+            let extended = char::from_u32(0x06F0 + d).unwrap();
+            format!("[{arabic}{extended}]")
+        }));
+        expected.extend([
+            "[\u{0623}\u{0625}\u{0622}\u{0671}]".to_string(),
+            "[\u{0649}\u{06CC}]".to_string(),
+            "\u{0629}".to_string(),
+        ]);
+        assert_eq!(patterns, expected);
+        let replacements: String = rules.iter().filter_map(|r| r.replacement).collect();
+        assert_eq!(replacements, "0123456789\u{0627}\u{064A}\u{0647}");
     }
 
     #[test]

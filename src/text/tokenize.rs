@@ -150,6 +150,7 @@ impl TextPipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::normalize::test_configs;
 
     fn texts(tokens: &[Token]) -> Vec<&str> {
         tokens.iter().map(|t| t.text.as_str()).collect()
@@ -223,24 +224,6 @@ mod tests {
         ));
     }
 
-    fn configs() -> Vec<NormalizerConfig> {
-        let all = NormalizerConfig::default();
-        let mut configs = vec![all];
-        for off in 0..6 {
-            let mut config = all;
-            *[
-                &mut config.strip_diacritics,
-                &mut config.strip_tatweel,
-                &mut config.map_digits,
-                &mut config.fold_alef,
-                &mut config.fold_yeh,
-                &mut config.fold_teh_marbuta,
-            ][off] = false;
-            configs.push(config);
-        }
-        configs
-    }
-
     fn assert_same(pipeline: &TextPipeline, text: &str) {
         assert_eq!(
             pipeline.tokenize(text).unwrap(),
@@ -272,7 +255,7 @@ mod tests {
             "ا\u{0654}\u{0651} a\u{0344} \u{1E0B}\u{0323}",
             "ﷺ ﷻ ﷽",
         ];
-        for config in configs() {
+        for config in test_configs() {
             let pipeline = TextPipeline::new(&config).unwrap();
             assert!(pipeline.is_fast());
             for text in cases {
@@ -341,10 +324,10 @@ mod tests {
         #[test]
         fn fast_path_matches_tokenizers(
             chars in proptest::collection::vec(arabic_news_char(), 0..40),
-            config_index in 0usize..7,
+            config_index in 0usize..8,
         ) {
             let text: String = chars.into_iter().collect();
-            let pipeline = TextPipeline::new(&configs()[config_index]).unwrap();
+            let pipeline = TextPipeline::new(&test_configs()[config_index]).unwrap();
             proptest::prop_assert_eq!(
                 pipeline.tokenize(&text).unwrap(),
                 pipeline.tokenize_reference(&text).unwrap(),
