@@ -65,7 +65,7 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
         .records;
     let points = expand(&base, &args.grid)?;
     let bar = super::io::progress_bar(
-        points.len() as u64,
+        Some(points.len() as u64),
         quiet,
         "{spinner} grid point {pos}/{len} [{bar:30}] {msg}",
     );

@@ -169,11 +169,12 @@ pub fn load_model(path: &Path) -> anyhow::Result<Bundle> {
 }
 
 /// A progress bar on stderr when it is a terminal and `--quiet` is off; hidden otherwise.
-pub fn progress_bar(len: u64, quiet: bool, template: &str) -> ProgressBar {
+/// `len` is the number of steps, or `None` for a spinner that counts.
+pub fn progress_bar(len: Option<u64>, quiet: bool, template: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
     );

@@ -1,7 +1,7 @@
 //! `stance predict`: label sentences from arguments, a file or standard input, streaming in
 //! chunks (constant memory on inputs of any size), output in input order.
 
-use super::io::{load_model, model_path, report_skipped, skip_or_fail, InputArgs};
+use super::io::{load_model, model_path, progress_bar, report_skipped, skip_or_fail, InputArgs};
 use crate::data::{Format, LabelPolicy, Origin, Record, RecordReader};
 use crate::pipeline::{Pipeline, Prediction};
 use anyhow::Context;
@@ -111,6 +111,7 @@ pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
         let reader = RecordReader::open(&path, format, LabelPolicy::Optional)?;
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut skipped = 0;
+        let bar = progress_bar(None, quiet, "{spinner} {human_pos} sentences ({per_sec})");
         for item in reader {
             match item {
                 Ok(record) => chunk.push(record),
@@ -118,10 +119,12 @@ pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
             }
             if chunk.len() == CHUNK {
                 write_chunk(&chunk)?;
+                bar.inc(CHUNK as u64);
                 chunk.clear();
             }
         }
         write_chunk(&chunk)?;
+        bar.finish_and_clear();
         report_skipped(&path, skipped, quiet);
     }
     out.flush().context("writing predictions")?;

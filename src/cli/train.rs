@@ -258,7 +258,7 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         .transpose()?;
 
     let bar = progress_bar(
-        config.model.epochs as u64,
+        Some(config.model.epochs as u64),
         quiet,
         "{spinner} epoch {pos}/{len} [{bar:30}] {msg}",
     );
