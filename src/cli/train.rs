@@ -108,15 +108,15 @@ pub struct Overrides {
     /// Do not scale rows to unit L2 norm [default: scale].
     #[arg(long, help_heading = "Features")]
     pub no_norm: bool,
-    /// Ignore features seen in fewer than N training rows [default: 1].
+    /// Ignore features seen in fewer than N training rows [default: 2].
     #[arg(long, help_heading = "Features")]
     pub min_df: Option<u32>,
     /// Keep unigrams of function words (prepositions, relatives, ...) [default: drop them].
     #[arg(long, help_heading = "Features")]
     pub keep_function_words: bool,
-    /// Tag words with their clause kind (main, coordinated, participle) [default: no].
+    /// Do not tag words with their clause kind (main, coordinated, participle) [default: tag].
     #[arg(long, help_heading = "Features")]
-    pub clauses: bool,
+    pub no_clauses: bool,
     /// Give punctuation and quote tokens features of their own [default: no].
     #[arg(long, help_heading = "Features")]
     pub punctuation: bool,
@@ -207,7 +207,7 @@ impl Overrides {
         }
         f.proclitics &= !self.no_proclitics;
         f.punctuation |= self.punctuation;
-        f.clauses |= self.clauses;
+        f.clauses &= !self.no_clauses;
         f.stopwords &= !self.keep_function_words;
         f.unit_norm &= !self.no_norm;
         f.cues &= !self.no_cues;

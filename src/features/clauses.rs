@@ -91,6 +91,37 @@ pub fn clause_kinds(words: &[&str], is_comma_before: &[bool]) -> Vec<ClauseKind>
     kinds
 }
 
+/// Relative pronouns (normalised) that open a relative clause.
+const RELATIVES: &[&str] = &[
+    "الذي",
+    "التي",
+    "الذين",
+    "اللذين",
+    "اللتين",
+    "اللاتي",
+    "اللواتي",
+    "اللائي",
+];
+
+/// Which words stand inside a relative clause (after الذي، التي ... up to the next comma, connective
+/// or participle clause): a cue there qualifies a noun, it is not the sentence's act (rule 1).
+/// `words` are normalised but not proclitic-stripped.
+pub fn relative_clauses(words: &[&str], is_comma_before: &[bool]) -> Vec<bool> {
+    let kinds = clause_kinds(words, is_comma_before);
+    let mut inside = false;
+    let mut out = Vec::with_capacity(words.len());
+    for (i, word) in words.iter().enumerate() {
+        let bare = word.strip_prefix(['و', 'ف']).unwrap_or(word);
+        if RELATIVES.contains(word) || RELATIVES.contains(&bare) {
+            inside = true;
+        } else if is_comma_before[i] || (i > 0 && kinds[i] != kinds[i - 1]) {
+            inside = false;
+        }
+        out.push(inside);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +158,16 @@ mod tests {
         assert_eq!(
             kinds("قال الوزير في حين نفت الشركه"),
             ["M", "M", "C", "C", "C", "C"]
+        );
+    }
+
+    #[test]
+    fn relative_clauses_end_at_a_comma() {
+        let words = ["جهودها", "التي", "تزعم", "انها", "تبذلها", "نفت", "ذلك"];
+        let commas = [false, false, false, false, false, true, false];
+        assert_eq!(
+            relative_clauses(&words, &commas),
+            [false, true, true, true, true, false, false]
         );
     }
 

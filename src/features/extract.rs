@@ -6,7 +6,7 @@
 //! can never disagree about what the features are.
 
 use crate::error::{Error, Result};
-use crate::features::clauses::clause_kinds;
+use crate::features::clauses::{clause_kinds, relative_clauses};
 use crate::features::hashing::{FeatureHasher, Fnv1a};
 use crate::features::names::ReverseMap;
 use crate::label::Stance;
@@ -42,7 +42,8 @@ pub struct FeatureConfig {
     /// TF-IDF and normalisation, so a denial cue weighs as much in a 50-word sentence as in a
     /// 10-word one (rule 9: a denial or allegation anywhere outranks an assertion) (default true).
     pub cues: bool,
-    /// Ignore features seen in fewer than `min_df` training rows (default 1: keep all).
+    /// Ignore features seen in fewer than `min_df` training rows (default 2: a feature seen
+    /// once says more about its sentence than about stance).
     pub min_df: u32,
     /// Drop unigram features of function words (prepositions, relatives, demonstratives,
     /// auxiliaries; never negations, which carry stance), which otherwise pile up weight in
@@ -53,7 +54,7 @@ pub struct FeatureConfig {
     pub punctuation: bool,
     /// Add each word tagged with its clause kind (main, coordinated, participle), so the
     /// model can tell a cue in the main clause from one in a trailing participle clause
-    /// (rules 7 and 9) (default false).
+    /// (rules 7 and 9) (default true).
     pub clauses: bool,
     /// Mark the (proclitic-stripped) words among the first `lead_words` word tokens with a
     /// feature of their own, since the main act of a news sentence is usually stated first
@@ -74,10 +75,10 @@ impl Default for FeatureConfig {
             sublinear_tf: true,
             unit_norm: true,
             cues: true,
-            min_df: 1,
+            min_df: 2,
             stopwords: true,
             punctuation: false,
-            clauses: false,
+            clauses: true,
             lead_words: 5,
             normalizer: NormalizerConfig::default(),
         }
@@ -238,7 +239,7 @@ pub struct Featurizer {
 }
 
 /// Positions a cue feature is tagged with.
-const CUE_TAGS: [&str; 4] = ["any", "lead", "later", "first"];
+const CUE_TAGS: [&str; 5] = ["any", "lead", "later", "first", "relative"];
 
 impl Featurizer {
     /// Builds a featurizer and its text pipeline from a configuration.
@@ -401,10 +402,20 @@ impl Featurizer {
             }
         }
         if self.config.cues {
-            let cues = find_cues(&bases);
-            for (n, cue) in cues.iter().enumerate() {
+            let comma_before: Vec<bool> = kept
+                .iter()
+                .map(|&t| t > 0 && matches!(tokens[t - 1].text.as_str(), "،" | ","))
+                .collect();
+            let relative = relative_clauses(&words, &comma_before);
+            let mut first = true;
+            for cue in find_cues(&bases) {
                 let span = (cue.word, cue.word + cue.len);
                 let label = cue.label.as_str();
+                if relative[cue.word] {
+                    // a cue qualifying a noun is not the sentence's act (rule 1)
+                    emit(FeatureKind::Cue, span, Gram::Tagged("relative", label));
+                    continue;
+                }
                 let place = if cue.word < self.config.lead_words {
                     "lead"
                 } else {
@@ -412,8 +423,9 @@ impl Featurizer {
                 };
                 emit(FeatureKind::Cue, span, Gram::Tagged("any", label));
                 emit(FeatureKind::Cue, span, Gram::Tagged(place, label));
-                if n == 0 {
+                if first {
                     emit(FeatureKind::Cue, span, Gram::Tagged("first", label));
+                    first = false;
                 }
             }
         }
