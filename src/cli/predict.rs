@@ -72,15 +72,21 @@ pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
     if args.output == Output::Tsv {
         write_tsv_header(&mut out, &bundle.pipeline, args.probs)?;
     }
+    // Prediction and formatting run in parallel per chunk; only the bytes are written in order.
     let mut write_chunk = |chunk: &[Record]| -> anyhow::Result<()> {
-        let predictions: Vec<Prediction> = pool.install(|| {
+        let lines: Vec<Vec<u8>> = pool.install(|| {
             chunk
                 .par_iter()
-                .map(|r| bundle.pipeline.predict(&r.text))
-                .collect::<crate::Result<_>>()
+                .map(|record| -> anyhow::Result<Vec<u8>> {
+                    let prediction = bundle.pipeline.predict(&record.text)?;
+                    let mut line = Vec::with_capacity(record.text.len() + 64);
+                    write_one(&mut line, args, &bundle.pipeline, record, &prediction)?;
+                    Ok(line)
+                })
+                .collect::<anyhow::Result<_>>()
         })?;
-        for (record, prediction) in chunk.iter().zip(&predictions) {
-            write_one(&mut out, args, &bundle.pipeline, record, prediction)?;
+        for line in &lines {
+            out.write_all(line)?;
         }
         Ok(())
     };
@@ -109,22 +115,43 @@ pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
         let path = args.input.clone().unwrap_or_else(|| PathBuf::from("-"));
         let format = args.input_args.format_for(&path, Format::Text);
         let reader = RecordReader::open(&path, format, LabelPolicy::Optional)?;
-        let mut chunk = Vec::with_capacity(CHUNK);
-        let mut skipped = 0;
         let bar = progress_bar(None, quiet, "{spinner} {human_pos} sentences ({per_sec})");
-        for item in reader {
-            match item {
-                Ok(record) => chunk.push(record),
-                Err(err) => skip_or_fail(err, args.input_args.skip_bad_rows, quiet, &mut skipped)?,
+        let skip = args.input_args.skip_bad_rows;
+        // Reading and parsing run on their own thread, a chunk or two ahead of prediction, so
+        // the only serial work left is writing bytes.
+        let (sender, chunks) = std::sync::mpsc::sync_channel::<anyhow::Result<Vec<Record>>>(2);
+        let reading = std::thread::spawn(move || -> usize {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            let mut skipped = 0;
+            for item in reader {
+                match item {
+                    Ok(record) => chunk.push(record),
+                    Err(err) => {
+                        if let Err(err) = skip_or_fail(err, skip, quiet, &mut skipped) {
+                            let _ = sender.send(Err(err));
+                            return skipped;
+                        }
+                    }
+                }
+                if chunk.len() == CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    if sender.send(Ok(full)).is_err() {
+                        return skipped; // the writer stopped (an error or a closed pipe)
+                    }
+                }
             }
-            if chunk.len() == CHUNK {
-                write_chunk(&chunk)?;
-                bar.inc(CHUNK as u64);
-                chunk.clear();
-            }
+            let _ = sender.send(Ok(chunk));
+            skipped
+        });
+        for chunk in chunks {
+            let chunk = chunk?;
+            write_chunk(&chunk)?;
+            bar.inc(chunk.len() as u64);
         }
-        write_chunk(&chunk)?;
         bar.finish_and_clear();
+        let skipped = reading
+            .join()
+            .map_err(|_| anyhow::anyhow!("the input reader thread panicked"))?;
         report_skipped(&path, skipped, quiet);
     }
     out.flush().context("writing predictions")?;
