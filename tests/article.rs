@@ -134,3 +134,46 @@ fn html_report_is_self_contained_and_marks_every_sentence() {
         "{counts:?}"
     );
 }
+
+#[test]
+fn cli_jsonl_offsets_slice_the_article() {
+    let dir = tempfile::tempdir().unwrap();
+    let article = "عنوان طويل عن المعبر والحدود المغلقة\n\nأعلنت السلطات إغلاق المعبر الحدودي صباح الثلاثاء. ونفى مسؤول في الجمارك «وجود أي أزمة»، مضيفاً أن الحركة ستعود قريباً؛ فيما زعم سائقون أنهم ينتظرون منذ 3.5 يوم!\n";
+    let path = dir.path().join("a.txt");
+    std::fs::write(&path, article).unwrap();
+    let out = assert_cmd::Command::cargo_bin("stance")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["article", "--output", "jsonl"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    for line in &lines {
+        let (start, end) = (
+            line["start"].as_u64().unwrap() as usize,
+            line["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            char_slice(article, start, end),
+            line["text"].as_str().unwrap()
+        );
+        for reason in line["because"].as_array().unwrap() {
+            let (s, e) = (
+                reason["start"].as_u64().unwrap() as usize,
+                reason["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(char_slice(article, s, e), reason["text"].as_str().unwrap());
+        }
+    }
+}
