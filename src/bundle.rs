@@ -16,7 +16,6 @@ use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Featurizer, IdfWeights};
 use crate::label::Stance;
-use crate::model::fit::DevScore;
 use crate::model::{FitSummary, FittedLinear};
 use crate::pipeline::Pipeline;
 use crate::text::TextPipeline;
@@ -67,13 +66,6 @@ pub struct Provenance {
     pub label_counts: Vec<(Stance, usize)>,
     /// How training ended (epochs, best epoch, dev scores).
     pub fit: FitSummary,
-}
-
-impl Provenance {
-    /// Dev scores of the kept weights, when training had a dev set.
-    pub fn dev(&self) -> Option<DevScore> {
-        self.fit.dev
-    }
 }
 
 /// A trained model with its metadata.

@@ -186,16 +186,6 @@ impl Metrics {
         }
         out
     }
-
-    /// A tab-separated summary line that scripts can parse:
-    /// `rows accuracy macro_f1 f1_assertion f1_denial f1_allegation`.
-    pub fn summary_tsv(&self) -> String {
-        let mut line = format!("{}\t{:.4}\t{:.4}", self.rows, self.accuracy, self.macro_f1);
-        for s in &self.per_label {
-            let _ = write!(line, "\t{:.4}", s.f1);
-        }
-        line
-    }
 }
 
 #[cfg(test)]
@@ -257,7 +247,5 @@ mod tests {
             "{report}"
         );
         assert!(report.contains("macro-F1 0.6111"), "{report}");
-        let tsv = Metrics::from_pairs(pairs()).summary_tsv();
-        assert_eq!(tsv.split('\t').count(), 6);
     }
 }

@@ -8,7 +8,7 @@ use crate::features::extract::NewNames;
 use crate::features::tfidf::{IdfAccumulator, Weighting};
 use crate::features::{Featurizer, ReverseMap, SparseRows};
 use crate::label::Stance;
-use crate::model::fit::{score, DevScore, SparseDataset};
+use crate::model::fit::{DevScore, SparseDataset};
 use crate::model::fitted::argmax;
 use crate::model::{EpochReport, FitSummary, FittedLinear, LinearParams};
 use crate::pipeline::Pipeline;
@@ -290,14 +290,6 @@ fn add_pseudo_labels(
     }
     *set = DatasetBase::new(rows, Array1::from(targets)).with_weights(Array1::from(weights));
     added
-}
-
-/// Dev-style scores of a pipeline on labelled records.
-///
-/// # Errors
-/// Unlabelled records or featurisation failures.
-pub fn evaluate(pipeline: &Pipeline, records: &[Record]) -> Result<DevScore> {
-    Ok(score(&pipeline.model, &dataset(pipeline, records)?))
 }
 
 /// The `per_label` strongest buckets of each label, named from the reverse map.

@@ -388,11 +388,15 @@ impl Featurizer {
                 }
             }
         }
-        if self.config.clauses {
-            let comma_before: Vec<bool> = kept
-                .iter()
+        // whether a comma stood right before each kept word (clause boundaries)
+        let comma_before: Vec<bool> = if self.config.clauses || self.config.cues {
+            kept.iter()
                 .map(|&t| t > 0 && matches!(tokens[t - 1].text.as_str(), "،" | ","))
-                .collect();
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if self.config.clauses {
             for (i, kind) in clause_kinds(&bases, &comma_before).into_iter().enumerate() {
                 emit(
                     FeatureKind::Clause,
@@ -402,10 +406,6 @@ impl Featurizer {
             }
         }
         if self.config.cues {
-            let comma_before: Vec<bool> = kept
-                .iter()
-                .map(|&t| t > 0 && matches!(tokens[t - 1].text.as_str(), "،" | ","))
-                .collect();
             let relative = relative_clauses(&words, &comma_before);
             let mut first = true;
             for cue in find_cues(&bases) {
