@@ -31,14 +31,20 @@ impl CueBaseline {
     /// # Errors
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn predict(&self, text: &str) -> Result<Stance> {
+        Ok(self.first_cue(text)?.unwrap_or(Stance::Assertion))
+    }
+
+    /// The label of the first cue in `text`, if it has one.
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
+    pub fn first_cue(&self, text: &str) -> Result<Option<Stance>> {
         let tokens = self.pipeline.tokenize(text)?;
         let words: Vec<&str> = tokens
             .iter()
             .map(|t| strip_proclitics(&t.text).unwrap_or(&t.text))
             .collect();
-        Ok(find_cues(&words)
-            .first()
-            .map_or(Stance::Assertion, |cue| cue.label))
+        Ok(find_cues(&words).first().map(|cue| cue.label))
     }
 }
 

@@ -48,32 +48,109 @@ pub struct CvReport {
     pub accuracy: MeanStd,
     /// F1 of each label over folds.
     pub per_label_f1: Vec<(Stance, MeanStd)>,
+    /// Each fold's name (its number, or the group it held out).
+    pub fold_names: Vec<String>,
     /// Each fold's metrics.
     pub folds: Vec<Metrics>,
+    /// Metrics of every held-out prediction together (the figure to quote when folds are
+    /// groups of very different sizes).
+    pub pooled: Metrics,
 }
 
-/// Scores `config` by stratified `k`-fold cross-validation on `records`; folds train in
-/// parallel. Each fold trains for the configured epochs without early stopping.
+/// How rows are dealt into folds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldPlan {
+    /// The fold of each row.
+    pub fold_of: Vec<usize>,
+    /// Each fold's name (a number, or the group it holds out).
+    pub names: Vec<String>,
+}
+
+impl FoldPlan {
+    /// Stratified `k` folds: each label spread evenly, rows shuffled by `seed`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for `k` out of range.
+    pub fn stratified(labels: &[Stance], k: usize, seed: u64) -> Result<FoldPlan> {
+        Ok(FoldPlan {
+            fold_of: stratified_folds(labels, k, seed)?,
+            names: (1..=k).map(|i| i.to_string()).collect(),
+        })
+    }
+
+    /// One fold per group: each fold holds out every row of one group (leave one group out),
+    /// groups in order of first appearance.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] with fewer than two groups.
+    pub fn by_group(groups: &[String]) -> Result<FoldPlan> {
+        let mut names: Vec<String> = Vec::new();
+        let fold_of = groups
+            .iter()
+            .map(|g| match names.iter().position(|n| n == g) {
+                Some(i) => i,
+                None => {
+                    names.push(g.clone());
+                    names.len() - 1
+                }
+            })
+            .collect();
+        if names.len() < 2 {
+            return Err(Error::InvalidParam {
+                name: "by-outlet",
+                value: names.len().to_string(),
+                reason: "leaving one group out needs at least two groups".into(),
+            });
+        }
+        Ok(FoldPlan { fold_of, names })
+    }
+
+    /// The number of folds.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when there are no folds.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// The outlet of a real-news id (`<outlet>-<digits>`, as in `../shared/realnews/pool.tsv`): the
+/// part before the last `-`; the whole id when it has none.
+pub fn outlet_of(id: &str) -> &str {
+    id.rsplit_once('-').map_or(id, |(outlet, _)| outlet)
+}
+
+/// Scores `config` by cross-validation on `records` dealt into folds by `plan`; `extra` rows
+/// (for example written sentences when the folds are real ones) join every fold's training
+/// rows and are never scored. Folds train in parallel, each for the configured epochs without
+/// early stopping.
 ///
 /// # Errors
-/// Unlabelled records, `k` out of range, or training failures.
+/// Unlabelled records or training failures.
 pub fn cross_validate(
     config: &TrainConfig,
     records: &[Record],
-    k: usize,
-    seed: u64,
+    extra: &[Record],
+    plan: &FoldPlan,
 ) -> Result<CvReport> {
-    let labels = labels_of(records)?;
-    let folds = stratified_folds(&labels, k, seed)?;
-    let fold_metrics: Vec<Metrics> = (0..k)
+    labels_of(records)?;
+    let fold_pairs: Vec<Vec<(Stance, Stance)>> = (0..plan.len())
         .into_par_iter()
         .map(|fold| {
-            let (held, kept): (Vec<_>, Vec<_>) =
-                records.iter().zip(&folds).partition(|(_, f)| **f == fold);
+            let (held, kept): (Vec<_>, Vec<_>) = records
+                .iter()
+                .zip(&plan.fold_of)
+                .partition(|(_, f)| **f == fold);
+            let rows = extra
+                .iter()
+                .chain(kept.into_iter().map(|(r, _)| r))
+                .map(|r| Ok(r.clone()));
             let trained = train(
                 config,
                 TrainData {
-                    train: Box::new(kept.into_iter().map(|(r, _)| Ok(r.clone()))),
+                    train: Box::new(rows),
                     dev: None,
                     unlabelled: None,
                 },
@@ -88,9 +165,11 @@ pub fn cross_validate(
                     ))
                 })
                 .collect::<Result<Vec<_>>>()?;
-            Ok(Metrics::from_pairs(pairs))
+            Ok(pairs)
         })
         .collect::<Result<_>>()?;
+    let pooled = Metrics::from_pairs(fold_pairs.iter().flatten().copied());
+    let fold_metrics: Vec<Metrics> = fold_pairs.into_iter().map(Metrics::from_pairs).collect();
     let collect =
         |f: &dyn Fn(&Metrics) -> f64| MeanStd::of(&fold_metrics.iter().map(f).collect::<Vec<_>>());
     Ok(CvReport {
@@ -101,7 +180,9 @@ pub fn cross_validate(
             .iter()
             .map(|&l| (l, collect(&|m| m.per_label[l.index()].f1)))
             .collect(),
+        fold_names: plan.names.clone(),
         folds: fold_metrics,
+        pooled,
     })
 }
 

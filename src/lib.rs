@@ -14,6 +14,7 @@
 
 pub mod article;
 pub mod baseline;
+pub mod bootstrap;
 pub mod bundle;
 pub mod cli;
 pub mod config;
@@ -25,6 +26,7 @@ pub mod label;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;
+pub mod suggest;
 pub mod text;
 pub mod trainer;
 

@@ -51,6 +51,8 @@ pub struct Trained {
     pub rounds: Vec<SelfTrainRound>,
     /// Training rows per label.
     pub label_counts: Vec<(Stance, usize)>,
+    /// Training rows per input file, in the order the files were first met.
+    pub rows_per_input: Vec<(std::path::PathBuf, usize)>,
 }
 
 /// The labels of records, failing on the first unlabelled one.
@@ -190,6 +192,7 @@ pub fn train(
         top_features,
         rounds,
         label_counts: Stance::ALL.iter().copied().zip(label_counts).collect(),
+        rows_per_input: ingested.rows_per_input,
     })
 }
 
@@ -199,6 +202,7 @@ struct Ingested {
     rows: SparseRows,
     df: IdfAccumulator,
     names: ReverseMap,
+    rows_per_input: Vec<(std::path::PathBuf, usize)>,
 }
 
 /// Records featurised per parallel chunk while ingesting.
@@ -217,6 +221,7 @@ fn ingest(
         rows: SparseRows::new(n_features),
         df: IdfAccumulator::new(n_features),
         names: ReverseMap::new(n_features),
+        rows_per_input: Vec::new(),
     };
     let mut chunk: Vec<Record> = Vec::with_capacity(INGEST_CHUNK);
     let mut records = records.peekable();
@@ -226,6 +231,12 @@ fn ingest(
             chunk.push(record?);
         }
         let labels = labels_of(&chunk)?;
+        for record in &chunk {
+            match out.rows_per_input.last_mut() {
+                Some((path, n)) if *path == record.origin.path => *n += 1,
+                _ => out.rows_per_input.push((record.origin.path.clone(), 1)),
+            }
+        }
         let names = &out.names;
         let featurised: Vec<(Vec<(u32, f32)>, NewNames)> = chunk
             .par_iter()

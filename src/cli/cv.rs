@@ -1,9 +1,13 @@
-//! `stance cv`: stratified k-fold cross-validation of one configuration or of a grid.
+//! `stance cv`: stratified k-fold or leave-one-outlet-out cross-validation of one configuration
+//! or of a grid, optionally with extra rows that join every fold's training data.
 
 use super::io::{read_labelled, InputArgs};
 use super::train::Overrides;
 use crate::config::TrainConfig;
-use crate::cv::{cross_validate, expand, CvReport, GridAxis};
+use crate::cv::{cross_validate, expand, outlet_of, CvReport, FoldPlan, GridAxis};
+use crate::data::Record;
+use crate::label::Stance;
+use crate::trainer::labels_of;
 use anyhow::Context;
 use std::path::PathBuf;
 
@@ -11,13 +15,22 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
-  stance cv datasets/train.tsv
-  stance cv datasets/train.tsv --folds 10 --seed 7 --json
+  stance cv                                           # real labelled sentences, 5 folds
+  stance cv datasets/real/train.tsv --with datasets/train.tsv --by-outlet
+  stance cv datasets/train.tsv --folds 10 --fold-seed 7 --json
   stance cv datasets/train.tsv --grid l2=1e-6,1e-5,1e-4 --grid char-ngrams=0,2-5,3-5 --save-config best.json
   stance train --config best.json")]
 pub struct CvArgs {
-    /// Labelled file to cross-validate on [default: datasets/train.tsv].
+    /// Labelled file to cross-validate on [default: datasets/real/train.tsv].
     pub file: Option<PathBuf>,
+    /// Labelled rows added to every fold's training data and never scored (repeatable), such
+    /// as the written sentences when the folds are real ones.
+    #[arg(long, value_name = "FILE")]
+    pub with: Vec<PathBuf>,
+    /// Hold out one outlet per fold (the id's part before its last `-`) instead of stratified
+    /// folds, and report each outlet.
+    #[arg(long)]
+    pub by_outlet: bool,
     /// Number of folds [default: 5].
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
@@ -52,7 +65,7 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
     let file = args
         .file
         .clone()
-        .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TRAIN));
+        .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TRAIN[1]));
     let mut base = match &args.config {
         Some(path) => {
             TrainConfig::load(path).with_context(|| format!("reading config {}", path.display()))?
@@ -63,6 +76,31 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
     let records = read_labelled(&file, &args.input, quiet)
         .with_context(|| format!("reading {}", file.display()))?
         .records;
+    let mut extra: Vec<Record> = Vec::new();
+    for path in &args.with {
+        let loaded = read_labelled(path, &args.input, quiet)
+            .with_context(|| format!("reading {}", path.display()))?;
+        extra.extend(loaded.records);
+    }
+    let plan = if args.by_outlet {
+        let groups = records
+            .iter()
+            .map(|r| {
+                r.id.as_deref()
+                    .map(|id| outlet_of(id).to_string())
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "{}:{}: --by-outlet needs an id on every row",
+                            r.origin.path.display(),
+                            r.origin.line
+                        )
+                    })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        FoldPlan::by_group(&groups)?
+    } else {
+        FoldPlan::stratified(&labels_of(&records)?, args.folds, args.fold_seed)?
+    };
     let points = expand(&base, &args.grid)?;
     let bar = super::io::progress_bar(
         Some(points.len() as u64),
@@ -71,13 +109,14 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
     );
     let mut results: Vec<(String, CvReport)> = Vec::new();
     for (name, config) in points {
-        let report = cross_validate(&config, &records, args.folds, args.fold_seed)?;
+        let report = cross_validate(&config, &records, &extra, &plan)?;
         bar.inc(1);
         bar.println(format!(
-            "{:<40} macro-F1 {:.4} ± {:.4}",
+            "{:<40} macro-F1 {:.4} ± {:.4}  pooled {:.4}",
             if name.is_empty() { "(base)" } else { &name },
             report.macro_f1.mean,
-            report.macro_f1.std
+            report.macro_f1.std,
+            report.pooled.macro_f1
         ));
         results.push((name, report));
     }
@@ -109,15 +148,32 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
+    let with = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", training folds also take {} rows of {}",
+            extra.len(),
+            args.with
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        )
+    };
+    let kind = if args.by_outlet {
+        format!("leave-one-outlet-out ({} outlets)", plan.len())
+    } else {
+        format!("{}-fold", plan.len())
+    };
     println!(
-        "{}-fold cross-validation on {} ({} rows)",
-        args.folds,
+        "{kind} cross-validation on {} ({} rows{with})",
         file.display(),
         records.len()
     );
     println!(
-        "{:<40} {:>17} {:>17} {:>9} {:>9} {:>9}",
-        "point", "macro-F1", "accuracy", "F1 asr", "F1 den", "F1 all"
+        "{:<40} {:>17} {:>17} {:>9} {:>9} {:>9} {:>9}",
+        "point", "macro-F1", "accuracy", "pooled", "F1 asr", "F1 den", "F1 all"
     );
     for (i, (name, r)) in results.iter().enumerate() {
         let label = if name.is_empty() {
@@ -127,12 +183,13 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
         };
         let f1 = |k: usize| r.per_label_f1[k].1.mean;
         println!(
-            "{:<40} {:.4} ± {:.4}   {:.4} ± {:.4}   {:>9.4} {:>9.4} {:>9.4}{}",
+            "{:<40} {:.4} ± {:.4}   {:.4} ± {:.4}   {:>9.4} {:>9.4} {:>9.4} {:>9.4}{}",
             label,
             r.macro_f1.mean,
             r.macro_f1.std,
             r.accuracy.mean,
             r.accuracy.std,
+            r.pooled.macro_f1,
             f1(0),
             f1(1),
             f1(2),
@@ -142,6 +199,27 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
                 ""
             }
         );
+    }
+    if args.by_outlet {
+        let r = &results[best].1;
+        println!();
+        println!(
+            "{:<24} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "held-out outlet", "rows", "accuracy", "macro-F1", "F1 asr", "F1 den", "F1 all"
+        );
+        for (name, m) in r.fold_names.iter().zip(&r.folds) {
+            let f1 = |l: Stance| m.per_label[l.index()].f1;
+            println!(
+                "{:<24} {:>6} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4}",
+                name,
+                m.rows,
+                m.accuracy,
+                m.macro_f1,
+                f1(Stance::Assertion),
+                f1(Stance::Denial),
+                f1(Stance::Allegation)
+            );
+        }
     }
     if let Some(path) = &args.save_config {
         println!("best configuration written to {}", path.display());

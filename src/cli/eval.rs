@@ -2,6 +2,7 @@
 
 use super::io::{load_model, model_path, read_labelled, InputArgs};
 use crate::baseline::CueBaseline;
+use crate::bootstrap::{bootstrap, Intervals, DEFAULT_RESAMPLES, DEFAULT_SEED};
 use crate::data::Record;
 use crate::label::Stance;
 use crate::metrics::Metrics;
@@ -36,6 +37,9 @@ pub struct EvalArgs {
     /// How many deciding features to show per listed error [default: 5].
     #[arg(long, default_value_t = 5)]
     pub explain_top: usize,
+    /// Bootstrap resamples for the 95% confidence intervals; 0 for none [default: 1000].
+    #[arg(long, default_value_t = DEFAULT_RESAMPLES)]
+    pub bootstrap: usize,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -58,7 +62,25 @@ struct Report<'a> {
     model: String,
     #[serde(flatten)]
     metrics: &'a Metrics,
+    intervals: Option<Intervals>,
     errors: Vec<ErrorCase<'a>>,
+}
+
+/// The report's headline figures with their bootstrap intervals, as text.
+fn interval_lines(intervals: &Option<Intervals>) -> String {
+    let Some(i) = intervals else {
+        return String::new();
+    };
+    let f1 = i
+        .per_label_f1
+        .iter()
+        .map(|(l, r)| format!("{l} {:.3}-{:.3}", r.low, r.high))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "95% bootstrap intervals ({} resamples): macro-F1 {:.3}-{:.3}; F1 {f1}\n",
+        i.resamples, i.macro_f1.low, i.macro_f1.high
+    )
 }
 
 /// Runs `stance eval`.
@@ -83,13 +105,14 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
         r.label
             .expect("read_labelled only returns labelled records")
     };
-    let metrics = Metrics::from_pairs(
-        loaded
-            .records
-            .iter()
-            .zip(&predictions)
-            .map(|(r, p)| (gold(r), p.label)),
-    );
+    let pairs: Vec<(Stance, Stance)> = loaded
+        .records
+        .iter()
+        .zip(&predictions)
+        .map(|(r, p)| (gold(r), p.label))
+        .collect();
+    let metrics = Metrics::from_pairs(pairs.iter().copied());
+    let intervals = bootstrap(&pairs, args.bootstrap, DEFAULT_SEED);
     let mut errors: Vec<(&Record, &Prediction)> = loaded
         .records
         .iter()
@@ -123,6 +146,7 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
             file: args.file.display().to_string(),
             model: model_file.display().to_string(),
             metrics: &metrics,
+            intervals,
             errors,
         };
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -130,6 +154,7 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
     }
     println!("{} on {}", model_file.display(), args.file.display());
     print!("{}", metrics.report());
+    print!("{}", interval_lines(&intervals));
     if !errors.is_empty() {
         println!("\nmost confident errors:");
         for e in errors {
@@ -165,12 +190,21 @@ fn run_baseline(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
             ))
         })
         .collect::<crate::Result<Vec<_>>>()?;
-    let metrics = Metrics::from_pairs(pairs);
+    let metrics = Metrics::from_pairs(pairs.iter().copied());
+    let intervals = bootstrap(&pairs, args.bootstrap, DEFAULT_SEED);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&metrics)?);
+        let report = Report {
+            file: args.file.display().to_string(),
+            model: "cue-only baseline".into(),
+            metrics: &metrics,
+            intervals,
+            errors: Vec::new(),
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!("cue-only baseline on {}", args.file.display());
         print!("{}", metrics.report());
+        print!("{}", interval_lines(&intervals));
     }
     Ok(())
 }

@@ -2,12 +2,13 @@
 //! progress bars that show on a terminal only.
 
 use crate::bundle::Bundle;
-use crate::data::{Format, LabelPolicy, Record, RecordReader};
+use crate::data::{Format, LabelPolicy, Record, RecordReader, TextSource};
 use crate::error::Error;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 /// Input options shared by the verbs that read records.
 #[derive(Debug, Clone, clap::Args)]
@@ -18,6 +19,13 @@ pub struct InputArgs {
     /// Warn about bad rows and go on, instead of stopping at the first one [default: stop].
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// Where files of ids and labels only (such as datasets/real/*.tsv) take their text from,
+    /// by id [default: ../shared/realnews/pool.tsv].
+    #[arg(long, value_name = "FILE")]
+    pub text_from: Option<PathBuf>,
+    /// The text source, read once however many files need it.
+    #[arg(skip)]
+    texts: OnceLock<Arc<TextSource>>,
 }
 
 impl InputArgs {
@@ -25,6 +33,26 @@ impl InputArgs {
     pub fn format_for(&self, path: &Path, fallback: Format) -> Format {
         self.format
             .unwrap_or_else(|| Format::from_path(path, fallback))
+    }
+
+    /// Opens `path` for reading records, id-only files taking their text from `--text-from`.
+    ///
+    /// # Errors
+    /// An input that cannot be opened, or a format that cannot hold `labels`.
+    pub fn open(
+        &self,
+        path: &Path,
+        format: Format,
+        labels: LabelPolicy,
+    ) -> crate::Result<RecordReader> {
+        let texts = self.texts.get_or_init(|| {
+            let path = self
+                .text_from
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TEXT_FROM));
+            Arc::new(TextSource::new(path))
+        });
+        Ok(RecordReader::open(path, format, labels)?.join_texts(Arc::clone(texts)))
     }
 }
 
@@ -79,7 +107,7 @@ fn read_all(
 ) -> anyhow::Result<Loaded> {
     let mut records = Vec::new();
     let mut skipped = 0;
-    for item in RecordReader::open(path, format, labels)? {
+    for item in input.open(path, format, labels)? {
         match item {
             Ok(record) => records.push(record),
             Err(err) => skip_or_fail(err, input.skip_bad_rows, quiet, &mut skipped)?,
@@ -100,7 +128,7 @@ pub fn stream_labelled<'a>(
     quiet: bool,
     skipped: &'a std::cell::Cell<usize>,
 ) -> anyhow::Result<impl Iterator<Item = crate::Result<Record>> + 'a> {
-    let reader = RecordReader::open(
+    let reader = input.open(
         path,
         input.format_for(path, Format::Tsv),
         LabelPolicy::Required,

@@ -7,16 +7,19 @@ pub mod eval;
 pub mod inspect;
 pub mod io;
 pub mod predict;
+pub mod suggest;
 pub mod train;
 
 use clap::{Parser, Subcommand};
 
 /// Where `train` writes and the other verbs read the model when `--model` is not given.
 pub const DEFAULT_MODEL: &str = "models/stance.model";
-/// The shipped training data.
-pub const DEFAULT_TRAIN: &str = "datasets/train.tsv";
-/// The shipped dev data (early stopping).
-pub const DEFAULT_DEV: &str = "datasets/dev.tsv";
+/// The shipped training data: the written sentences, then the real ones (ids and labels only).
+pub const DEFAULT_TRAIN: [&str; 2] = ["datasets/train.tsv", "datasets/real/train.tsv"];
+/// The shipped dev data (early stopping), written and real.
+pub const DEFAULT_DEV: [&str; 2] = ["datasets/dev.tsv", "datasets/real/dev.tsv"];
+/// Where files of ids and labels only take their text from when `--text-from` is not given.
+pub const DEFAULT_TEXT_FROM: &str = "../shared/realnews/pool.tsv";
 
 /// Train, evaluate and run stance classifiers for Arabic news sentences: each sentence is
 /// labelled assertion, denial or allegation.
@@ -51,6 +54,8 @@ pub enum Command {
     Cv(cv::CvArgs),
     /// Show a model's metadata, settings and strongest features.
     Inspect(inspect::InspectArgs),
+    /// Pick the unlabelled sentences most worth labelling next (active learning).
+    Suggest(suggest::SuggestArgs),
 }
 
 /// Runs a parsed command line.
@@ -65,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cv(args) => cv::run(args, cli.quiet),
         Command::Article(args) => article::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Suggest(args) => suggest::run(args, cli.quiet),
     }
 }
 

@@ -2,7 +2,7 @@
 //! chunks (constant memory on inputs of any size), output in input order.
 
 use super::io::{load_model, model_path, progress_bar, report_skipped, skip_or_fail, InputArgs};
-use crate::data::{Format, LabelPolicy, Origin, Record, RecordReader};
+use crate::data::{Format, LabelPolicy, Origin, Record};
 use crate::pipeline::{Pipeline, Prediction};
 use anyhow::Context;
 use rayon::prelude::*;
@@ -114,7 +114,7 @@ pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
     } else {
         let path = args.input.clone().unwrap_or_else(|| PathBuf::from("-"));
         let format = args.input_args.format_for(&path, Format::Text);
-        let reader = RecordReader::open(&path, format, LabelPolicy::Optional)?;
+        let reader = args.input_args.open(&path, format, LabelPolicy::Optional)?;
         let bar = progress_bar(None, quiet, "{spinner} {human_pos} sentences ({per_sec})");
         let skip = args.input_args.skip_bad_rows;
         // Reading and parsing run on their own thread, a chunk or two ahead of prediction, so

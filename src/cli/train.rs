@@ -6,6 +6,7 @@ use super::io::{
 use super::{DEFAULT_DEV, DEFAULT_MODEL, DEFAULT_TRAIN};
 use crate::bundle::{Bundle, DataFile, Provenance};
 use crate::config::TrainConfig;
+use crate::data::Record;
 use crate::model::{ClassWeight, EpochReport, LearningRate};
 use crate::trainer::{self, TrainData};
 use anyhow::Context;
@@ -17,17 +18,19 @@ use std::time::Instant;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
-  stance train                                        # datasets/train.tsv, early stop on datasets/dev.tsv
+  stance train                                        # written + real training data, early stop on both dev files
   stance train my.tsv --dev my-dev.tsv --out my.model
+  stance train datasets/real/train.tsv --text-from ../shared/realnews/pool.tsv --out real.model
   stance train data.jsonl --epochs 40 --l2 1e-6 --char-ngrams 3-5 --seed 7
   stance train --config best.json --save-config used.json")]
 pub struct TrainArgs {
-    /// Labelled training file [default: datasets/train.tsv].
-    pub train: Option<PathBuf>,
-    /// Labelled dev file for early stopping and dev metrics [default: datasets/dev.tsv when
-    /// TRAIN is omitted, none otherwise].
+    /// Labelled training files, read in order as one [default: datasets/train.tsv and
+    /// datasets/real/train.tsv].
+    pub train: Vec<PathBuf>,
+    /// Labelled dev file for early stopping and dev metrics; repeat for several [default:
+    /// datasets/dev.tsv and datasets/real/dev.tsv when TRAIN is omitted, none otherwise].
     #[arg(long)]
-    pub dev: Option<PathBuf>,
+    pub dev: Vec<PathBuf>,
     /// Train without a dev file even when TRAIN is omitted.
     #[arg(long, conflicts_with = "dev")]
     pub no_dev: bool,
@@ -228,14 +231,18 @@ impl Overrides {
 /// Bad data, bad settings, or a model that cannot be written.
 pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let started = Instant::now();
-    let train_path = args
-        .train
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_TRAIN));
-    let dev_path = match (&args.dev, args.no_dev, &args.train) {
-        (Some(dev), _, _) => Some(dev.clone()),
-        (None, false, None) => Some(PathBuf::from(DEFAULT_DEV)).filter(|p| p.exists()),
-        _ => None,
+    let defaults = args.train.is_empty();
+    let train_paths: Vec<PathBuf> = if defaults {
+        DEFAULT_TRAIN.iter().map(PathBuf::from).collect()
+    } else {
+        args.train.clone()
+    };
+    let dev_paths: Vec<PathBuf> = if !args.dev.is_empty() {
+        args.dev.clone()
+    } else if defaults && !args.no_dev {
+        DEFAULT_DEV.iter().map(PathBuf::from).collect()
+    } else {
+        Vec::new()
     };
     let out = args
         .out
@@ -249,13 +256,20 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     };
     args.overrides.apply(&mut config);
 
-    let dev = dev_path
-        .as_ref()
-        .map(|p| {
-            read_labelled(p, &args.input, quiet)
-                .with_context(|| format!("reading dev data {}", p.display()))
-        })
-        .transpose()?;
+    let mut dev_records: Vec<Record> = Vec::new();
+    let mut dev_files = Vec::new();
+    for path in &dev_paths {
+        let loaded = read_labelled(path, &args.input, quiet)
+            .with_context(|| format!("reading dev data {}", path.display()))?;
+        dev_files.push(data_file(
+            "dev",
+            path,
+            loaded.records.len(),
+            loaded.skipped,
+        )?);
+        dev_records.extend(loaded.records);
+    }
+    let dev = (!dev_paths.is_empty()).then_some(dev_records.as_slice());
 
     let bar = progress_bar(
         Some(config.model.epochs as u64),
@@ -285,27 +299,46 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
                 .with_context(|| format!("reading unlabelled data {}", p.display()))
         })
         .transpose()?;
-    let skipped = std::cell::Cell::new(0);
-    let train_rows = stream_labelled(&train_path, &args.input, quiet, &skipped)
-        .with_context(|| format!("reading training data {}", train_path.display()))?;
+    let skipped: Vec<std::cell::Cell<usize>> =
+        train_paths.iter().map(|_| Default::default()).collect();
+    let mut streams: Vec<Box<dyn Iterator<Item = crate::Result<Record>> + '_>> = Vec::new();
+    for (path, skipped) in train_paths.iter().zip(&skipped) {
+        let rows = stream_labelled(path, &args.input, quiet, skipped)
+            .with_context(|| format!("reading training data {}", path.display()))?;
+        streams.push(Box::new(rows));
+    }
+    let names = train_paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" + ");
     let trained = trainer::train(
         &config,
         TrainData {
-            train: Box::new(train_rows),
-            dev: dev.as_ref().map(|d| d.records.as_slice()),
+            train: Box::new(streams.into_iter().flatten()),
+            dev,
             unlabelled: unlabelled.as_ref().map(|u| u.records.as_slice()),
         },
         &mut on_epoch,
     )
-    .with_context(|| format!("training on {}", train_path.display()))?;
+    .with_context(|| format!("training on {names}"))?;
     bar.finish_and_clear();
-    report_skipped(&train_path, skipped.get(), quiet);
+    for (path, skipped) in train_paths.iter().zip(&skipped) {
+        report_skipped(path, skipped.get(), quiet);
+    }
     let train_rows: usize = trained.label_counts.iter().map(|(_, n)| n).sum();
 
-    let mut data = vec![data_file("train", &train_path, train_rows, skipped.get())?];
-    if let (Some(path), Some(dev)) = (&dev_path, &dev) {
-        data.push(data_file("dev", path, dev.records.len(), dev.skipped)?);
+    let mut data = Vec::new();
+    for (path, skipped) in train_paths.iter().zip(&skipped) {
+        let rows = trained
+            .rows_per_input
+            .iter()
+            .filter(|(from, _)| from == path)
+            .map(|(_, n)| n)
+            .sum();
+        data.push(data_file("train", path, rows, skipped.get())?);
     }
+    data.extend(dev_files);
     if let (Some(path), Some(u)) = (&args.unlabelled, &unlabelled) {
         data.push(data_file("unlabelled", path, u.records.len(), u.skipped)?);
     }
@@ -336,10 +369,7 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         .map(|(l, n)| format!("{l} {n}"))
         .collect::<Vec<_>>()
         .join(", ");
-    println!(
-        "trained on {}: {train_rows} rows ({counts})",
-        train_path.display()
-    );
+    println!("trained on {names}: {train_rows} rows ({counts})");
     for r in &trained.rounds {
         println!(
             "self-training round {}: added assertion {}, denial {}, allegation {}{}",
@@ -365,13 +395,15 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
             ""
         }
     );
-    if let (Some(path), Some(d)) = (&dev_path, fit.dev) {
+    if let Some(d) = fit.dev {
+        let dev_names = dev_paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + ");
         println!(
-            "dev {}: macro-F1 {:.4}  accuracy {:.4}  loss {:.4}",
-            path.display(),
-            d.macro_f1,
-            d.accuracy,
-            d.loss
+            "dev {dev_names}: macro-F1 {:.4}  accuracy {:.4}  loss {:.4}",
+            d.macro_f1, d.accuracy, d.loss
         );
     }
     let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);

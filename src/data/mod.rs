@@ -5,12 +5,14 @@
 
 pub mod reader;
 pub mod split;
+pub mod texts;
 
 use crate::label::Stance;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
 pub use reader::{read_records, RecordReader};
+pub use texts::TextSource;
 
 /// Where a record came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

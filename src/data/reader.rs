@@ -12,13 +12,18 @@
 //! `sentence` (any case). Its `label` (or `labels`, `class`) column holds the label, `id` the
 //! id, and every other column is kept in [`Record::extra`] as a string. Without a header a row
 //! is `label<TAB>text` (`label,text` for CSV), or just the text when labels are optional.
+//!
+//! A header with `id` and `label` columns but no text column marks a file of ids and labels
+//! only: with a [`TextSource`] attached ([`RecordReader::join_texts`]) each row takes its text
+//! from there by id; without one, or for an id the source lacks, the row is an error.
 
-use super::{Format, LabelPolicy, Origin, Record};
+use super::{Format, LabelPolicy, Origin, Record, TextSource};
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The UTF-8 encoding of U+FEFF, which some editors write at the start of a file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -87,10 +92,19 @@ impl RecordReader {
                 format,
                 labels,
                 header,
+                texts: None,
+                joined: None,
             },
             source,
             done: false,
         })
+    }
+
+    /// Takes the text of id-only rows (a header with `id` and `label` but no text column) from
+    /// `texts`; the source is read only if such a header is met.
+    pub fn join_texts(mut self, texts: Arc<TextSource>) -> RecordReader {
+        self.rows.texts = Some(texts);
+        self
     }
 
     /// The input's name as given (`-` for standard input).
@@ -416,6 +430,10 @@ struct RowParser {
     format: Format,
     labels: LabelPolicy,
     header: Header,
+    /// Where id-only rows may take their text from.
+    texts: Option<Arc<TextSource>>,
+    /// The texts of an id-only file, once its header is read.
+    joined: Option<Arc<std::collections::HashMap<String, String>>>,
 }
 
 impl RowParser {
@@ -441,9 +459,13 @@ impl RowParser {
         line: usize,
     ) -> Result<bool> {
         let names: Vec<&str> = fields.map(str::trim).collect();
-        if !names.iter().any(|name| Role::of(name) == Role::Text) {
-            self.header = Header::Absent;
-            return Ok(false);
+        let has = |role: Role| names.iter().any(|name| Role::of(name) == role);
+        if !has(Role::Text) {
+            if !(has(Role::Id) && has(Role::Label)) {
+                self.header = Header::Absent;
+                return Ok(false);
+            }
+            self.joined = Some(self.texts_for_ids(line)?);
         }
         let mut columns: Vec<(String, Role)> = Vec::with_capacity(names.len());
         for (i, &name) in names.iter().enumerate() {
@@ -470,6 +492,27 @@ impl RowParser {
         }
         self.header = Header::Present(columns);
         Ok(true)
+    }
+
+    /// The texts for a file of ids and labels only, from the attached [`TextSource`].
+    fn texts_for_ids(&self, line: usize) -> Result<Arc<std::collections::HashMap<String, String>>> {
+        let Some(source) = &self.texts else {
+            return Err(self.error(
+                line,
+                "header has id and label columns but no text column: this file holds ids and \
+                 labels only; give the file with their text (--text-from FILE)",
+            ));
+        };
+        source.texts().map_err(|reason| {
+            self.error(
+                line,
+                format!(
+                    "this file holds ids and labels only; their text comes from {} \
+                     (--text-from), which cannot be read: {reason}",
+                    source.path().display()
+                ),
+            )
+        })
     }
 
     /// Parses one non-blank line of a line-based format.
@@ -521,6 +564,19 @@ impl RowParser {
                     extra.insert(name.clone(), Value::String(field.to_owned()));
                 }
                 None => {}
+            }
+        }
+        if found == columns.len() {
+            if let Some(texts) = &self.joined {
+                let Some(id) = id.map(str::trim).filter(|id| !id.is_empty()) else {
+                    return Err(self.error(line, "missing id (the text is joined by id)"));
+                };
+                let Some(text) = texts.get(id) else {
+                    let source = self.texts.as_ref().map(|s| s.path().display().to_string());
+                    let reason = format!("id {id:?} is not in {}", source.unwrap_or_default());
+                    return Err(self.error(line, reason));
+                };
+                return self.record(Some(id), label, text, extra, line);
             }
         }
         match text {

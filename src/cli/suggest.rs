@@ -1,0 +1,128 @@
+//! `stance suggest`: pick the unlabelled sentences most worth labelling next, in the form
+//! annotators take (`id<TAB>sentence`, no model output, so their reading stays blind).
+
+use super::io::{load_model, model_path, read_labelled, read_unlabelled, InputArgs};
+use crate::baseline::CueBaseline;
+use crate::cv::outlet_of;
+use crate::data::Record;
+use crate::suggest::{choose, Candidate, Reason};
+use anyhow::Context;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Arguments of `stance suggest`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  stance suggest --labelled datasets/real/train.tsv --labelled datasets/real/dev.tsv --n 400 --out batch.tsv
+  stance suggest news.jsonl --n 1000 --random-share 0.5 --model my.model")]
+pub struct SuggestArgs {
+    /// Unlabelled sentences with ids (TSV/CSV with id and text/sentence columns, or JSONL)
+    /// [default: ../shared/realnews/pool.tsv].
+    pub pool: Option<PathBuf>,
+    /// Files whose ids are labelled already and are not suggested again (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub labelled: Vec<PathBuf>,
+    /// How many sentences to suggest [default: 400].
+    #[arg(long, default_value_t = 400)]
+    pub n: usize,
+    /// Share drawn at random instead of by uncertainty [default: 0.25].
+    #[arg(long, default_value_t = 0.25)]
+    pub random_share: f64,
+    /// Seed of the random share [default: 13].
+    #[arg(long, default_value_t = 13)]
+    pub seed: u64,
+    /// Model file [default: $STANCE_MODEL, else models/stance.model].
+    #[arg(long, short)]
+    pub model: Option<PathBuf>,
+    /// Write the suggestions here instead of standard output (atomically).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// Runs `stance suggest`.
+///
+/// # Errors
+/// Unreadable inputs or model, a pool row without an id, or a failed write.
+pub fn run(args: &SuggestArgs, quiet: bool) -> anyhow::Result<()> {
+    if !(0.0..=1.0).contains(&args.random_share) {
+        anyhow::bail!("--random-share {} must lie in [0, 1]", args.random_share);
+    }
+    let bundle = load_model(&model_path(args.model.as_deref()))?;
+    let pool_path = args
+        .pool
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TEXT_FROM));
+    let mut done: HashSet<String> = HashSet::new();
+    for path in &args.labelled {
+        let loaded = read_labelled(path, &args.input, quiet)
+            .with_context(|| format!("reading {}", path.display()))?;
+        done.extend(loaded.records.into_iter().filter_map(|r| r.id));
+    }
+    let pool: Vec<Record> = read_unlabelled(&pool_path, &args.input, quiet)
+        .with_context(|| format!("reading {}", pool_path.display()))?
+        .records
+        .into_iter()
+        .filter(|r| r.id.as_ref().is_none_or(|id| !done.contains(id)))
+        .collect();
+    if let Some(r) = pool.iter().find(|r| r.id.is_none()) {
+        anyhow::bail!(
+            "{}:{}: every pool row needs an id (an id column or JSON field)",
+            r.origin.path.display(),
+            r.origin.line
+        );
+    }
+    let cues = CueBaseline::new()?;
+    let candidates: Vec<Candidate> = pool
+        .par_iter()
+        .map(|r| -> crate::Result<Candidate> {
+            let p = bundle.pipeline.predict(&r.text)?;
+            let mut probs: Vec<f32> = p.probabilities.iter().map(|x| x.1).collect();
+            probs.sort_by(|a, b| b.total_cmp(a));
+            let cue = cues
+                .first_cue(&r.text)?
+                .map_or("no cue".to_string(), |l| format!("{l} cue"));
+            let id = r.id.as_deref().expect("ids checked above");
+            Ok(Candidate {
+                group: format!("{} / {cue}", outlet_of(id)),
+                margin: probs[0] - probs.get(1).copied().unwrap_or(0.0),
+            })
+        })
+        .collect::<crate::Result<_>>()?;
+    let chosen = choose(&candidates, args.n, args.random_share, args.seed);
+
+    let mut out = String::from("id\tsentence\n");
+    for &(i, _) in &chosen {
+        let r = &pool[i];
+        let _ = writeln!(out, "{}\t{}", r.id.as_deref().unwrap_or_default(), r.text);
+    }
+    match &args.out {
+        Some(path) => crate::bundle::write_atomically(path, out.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => {
+            use std::io::Write as _;
+            std::io::stdout().lock().write_all(out.as_bytes())?;
+        }
+    }
+    if !quiet {
+        let uncertain = chosen.iter().filter(|c| c.1 == Reason::Uncertain).count();
+        let mut per_group: BTreeMap<&str, usize> = BTreeMap::new();
+        for &(i, _) in &chosen {
+            *per_group.entry(candidates[i].group.as_str()).or_default() += 1;
+        }
+        eprintln!(
+            "suggested {} of {} unlabelled sentences ({} already labelled were skipped): {uncertain} \
+             by uncertainty over {} groups, {} at random",
+            chosen.len(),
+            pool.len(),
+            done.len(),
+            per_group.len(),
+            chosen.len() - uncertain
+        );
+    }
+    Ok(())
+}
