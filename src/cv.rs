@@ -250,6 +250,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
         "min-df" => f.min_df = parse("min-df", value)?,
         "unit-norm" => f.unit_norm = parse("unit-norm", value)?,
         "cues" => f.cues = parse("cues", value)?,
+        "cue-version" => f.cue_version = parse("cue-version", value)?,
         "sublinear-tf" => f.sublinear_tf = parse("sublinear-tf", value)?,
         "fold-alef" => f.normalizer.fold_alef = parse("fold-alef", value)?,
         "fold-yeh" => f.normalizer.fold_yeh = parse("fold-yeh", value)?,
@@ -286,7 +287,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
                 name: "grid",
                 value: key.to_string(),
                 reason: "unknown setting; use l2, lr, epochs, hash-bits, word-ngrams, char-ngrams, lead-words, \
-                         proclitics, punctuation, clauses, stopwords, min-df, unit-norm, cues, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
+                         proclitics, punctuation, clauses, stopwords, min-df, unit-norm, cues, cue-version, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
                     .into(),
             })
         }

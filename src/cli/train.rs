@@ -105,6 +105,10 @@ pub struct Overrides {
     /// Give the first N words features of their own, 0 for none [default: 5].
     #[arg(long, help_heading = "Features")]
     pub lead_words: Option<usize>,
+    /// Cue features: 1 = cue words by position, 2 = also inflected and derived forms with
+    /// their grammatical form and context [default: 2].
+    #[arg(long, help_heading = "Features")]
+    pub cue_version: Option<u8>,
     /// No binary cue-lexicon features [default: add them].
     #[arg(long, help_heading = "Features")]
     pub no_cues: bool,
@@ -214,6 +218,9 @@ impl Overrides {
         f.stopwords &= !self.keep_function_words;
         f.unit_norm &= !self.no_norm;
         f.cues &= !self.no_cues;
+        if let Some(v) = self.cue_version {
+            f.cue_version = v;
+        }
         if let Some(v) = self.min_df {
             f.min_df = v;
         }

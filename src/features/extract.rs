@@ -7,11 +7,13 @@
 
 use crate::error::{Error, Result};
 use crate::features::clauses::{clause_kinds, relative_clauses};
+use crate::features::cue_context::{context_of, quoted_tokens, tags, FORM_TAGS};
 use crate::features::hashing::{FeatureHasher, Fnv1a};
 use crate::features::names::ReverseMap;
 use crate::label::Stance;
 use crate::text::clitics::strip_proclitics;
 use crate::text::cues::find_cues;
+use crate::text::lexicon;
 use crate::text::{NormalizerConfig, TextPipeline, Token};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -42,6 +44,11 @@ pub struct FeatureConfig {
     /// TF-IDF and normalisation, so a denial cue weighs as much in a 50-word sentence as in a
     /// 10-word one (rule 9: a denial or allegation anywhere outranks an assertion) (default true).
     pub cues: bool,
+    /// Which cue features: 1 = the guideline's cue words after proclitic stripping, tagged
+    /// by position (any, lead, later, first, relative); 2 = also every inflected and derived
+    /// form (اتهمه، ويتهمونها، الاتهامات، متهماً) with its grammatical form and where it stands
+    /// (negated, after أن, quoted, coordinated or participle clause, main act) (default 2).
+    pub cue_version: u8,
     /// Ignore features seen in fewer than `min_df` training rows (default 2: a feature seen
     /// once says more about its sentence than about stance).
     pub min_df: u32,
@@ -75,6 +82,7 @@ impl Default for FeatureConfig {
             sublinear_tf: true,
             unit_norm: true,
             cues: true,
+            cue_version: 2,
             min_df: 2,
             stopwords: true,
             punctuation: false,
@@ -100,6 +108,13 @@ impl FeatureConfig {
                     FeatureHasher::MIN_BITS,
                     FeatureHasher::MAX_BITS
                 ),
+            });
+        }
+        if !(1..=2).contains(&self.cue_version) {
+            return Err(Error::InvalidParam {
+                name: "cue-version",
+                value: self.cue_version.to_string(),
+                reason: "must be 1 or 2".into(),
             });
         }
         if self.lead_words > 64 {
@@ -258,9 +273,11 @@ impl Featurizer {
     pub fn with_pipeline(config: FeatureConfig, pipeline: TextPipeline) -> Result<Featurizer> {
         config.check()?;
         let hasher = FeatureHasher::new(config.hash_bits);
+        let form_tags = FORM_TAGS.iter().flatten().filter(|_| config.cue_version >= 2);
         let mut cue_buckets: Vec<u32> = if config.cues {
             CUE_TAGS
                 .iter()
+                .chain(form_tags)
                 .flat_map(|tag| {
                     Stance::ALL.map(|label| {
                         hasher.bucket(Gram::Tagged(tag, label.as_str()).hash(FeatureKind::Cue))
@@ -405,7 +422,33 @@ impl Featurizer {
                 );
             }
         }
-        if self.config.cues {
+        if self.config.cues && self.config.cue_version >= 2 {
+            let relative = relative_clauses(&words, &comma_before);
+            let quoted_token = quoted_tokens(tokens);
+            let quoted: Vec<bool> = kept.iter().map(|&t| quoted_token[t]).collect();
+            let kinds = clause_kinds(&bases, &comma_before);
+            let (mut first, mut first_main) = (true, true);
+            for cue in lexicon::find(&words) {
+                let span = (cue.word, cue.word + cue.len);
+                let label = cue.label.as_str();
+                let context =
+                    context_of(&words, cue.word, &quoted, &relative, self.config.lead_words);
+                for tag in tags(&cue, context, kinds[cue.word], &mut first_main) {
+                    emit(FeatureKind::Cue, span, Gram::Tagged(tag, label));
+                }
+                if context.relative {
+                    emit(FeatureKind::Cue, span, Gram::Tagged("relative", label));
+                    continue;
+                }
+                let place = if context.lead { "lead" } else { "later" };
+                emit(FeatureKind::Cue, span, Gram::Tagged("any", label));
+                emit(FeatureKind::Cue, span, Gram::Tagged(place, label));
+                if first {
+                    emit(FeatureKind::Cue, span, Gram::Tagged("first", label));
+                    first = false;
+                }
+            }
+        } else if self.config.cues {
             let relative = relative_clauses(&words, &comma_before);
             let mut first = true;
             for cue in find_cues(&bases) {

@@ -1,6 +1,7 @@
 //! Feature stage: tokens -> hashed word and character n-gram counts -> TF-IDF rows (CSR).
 
 pub mod clauses;
+pub mod cue_context;
 pub mod extract;
 pub mod hashing;
 pub mod names;

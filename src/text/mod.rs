@@ -7,6 +7,7 @@
 pub mod clitics;
 pub mod cues;
 pub mod fast;
+pub mod lexicon;
 pub mod normalize;
 pub mod tokenize;
 

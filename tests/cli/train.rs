@@ -49,14 +49,31 @@ fn writes_the_model_where_out_says_and_reports_dev_scores() {
     assert_eq!(format!("{accuracy:.4}"), f("accuracy"), "{run}{eval}");
 }
 
-#[test]
-fn without_arguments_trains_on_datasets_and_writes_the_default_model() {
-    let wd = Workdir::new();
+/// Lays out the shipped data the way the repository does: written sentences in datasets/, real
+/// ones as ids and labels only in datasets/real/, their text in a pool file (`pool.tsv`).
+fn lay_out_default_data(wd: &Workdir) {
     wd.write("datasets/train.tsv", wd.read("train.tsv"));
     wd.write("datasets/dev.tsv", wd.read("dev.tsv"));
-    let run = wd.ok(&["train"]);
-    run.assert_stdout_has("trained on datasets/train.tsv: 48 rows")
-        .assert_stdout_has("dev datasets/dev.tsv: macro-F1 ")
+    let mut pool = String::from("id\tsource\tsentence\n");
+    for split in ["train", "dev"] {
+        let mut ids = String::from("id\tlabel\tnote\n");
+        for line in wd.read_string(&format!("{split}.tsv")).lines().skip(1) {
+            let fields: Vec<&str> = line.split('\t').collect();
+            ids.push_str(&format!("r-{}\t{}\t\n", fields[0], fields[1]));
+            pool.push_str(&format!("r-{}\tfixture\t{}\n", fields[0], fields[2]));
+        }
+        wd.write(&format!("datasets/real/{split}.tsv"), ids);
+    }
+    wd.write("pool.tsv", pool);
+}
+
+#[test]
+fn without_arguments_trains_on_written_and_real_data_and_writes_the_default_model() {
+    let wd = Workdir::new();
+    lay_out_default_data(&wd);
+    let run = wd.ok(&["train", "--text-from", "pool.tsv"]);
+    run.assert_stdout_has("trained on datasets/train.tsv + datasets/real/train.tsv: 96 rows")
+        .assert_stdout_has("dev datasets/dev.tsv + datasets/real/dev.tsv: macro-F1 ")
         .assert_stdout_has("model written to models/stance.model");
     assert!(wd.read("models/stance.model").starts_with(b"STANCEM\0"));
 
@@ -65,16 +82,50 @@ fn without_arguments_trains_on_datasets_and_writes_the_default_model() {
     assert_eq!(predict.lines().len(), 1, "{predict}");
     let inspect = wd.ok(&["inspect", "--json"]);
     let data = &inspect.json()["provenance"]["data"];
-    assert_eq!(data[0]["path"], "datasets/train.tsv", "{inspect}");
-    assert_eq!(data[1]["path"], "datasets/dev.tsv", "{inspect}");
+    let paths: Vec<(&str, &str, u64)> = data
+        .as_array()
+        .expect("a data list")
+        .iter()
+        .map(|d| {
+            (
+                d["role"].as_str().unwrap(),
+                d["path"].as_str().unwrap(),
+                d["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ("train", "datasets/train.tsv", 48),
+            ("train", "datasets/real/train.tsv", 48),
+            ("dev", "datasets/dev.tsv", 18),
+            ("dev", "datasets/real/dev.tsv", 18)
+        ],
+        "{inspect}"
+    );
+}
+
+#[test]
+fn real_data_without_its_text_says_where_the_text_is_expected() {
+    let wd = Workdir::new();
+    lay_out_default_data(&wd);
+    let run = wd.fails(&["train"], 1);
+    run.assert_stderr_has("datasets/real/dev.tsv:1: this file holds ids and labels only")
+        .assert_stderr_has("../shared/realnews/pool.tsv");
+
+    // An id the text file lacks is named with its line.
+    let pool = wd.read_string("pool.tsv").replace("r-t02\t", "r-zz\t");
+    wd.write("pool.tsv", pool);
+    let run = wd.fails(&["train", "--text-from", "pool.tsv"], 1);
+    run.assert_stderr_has("datasets/real/train.tsv:3: id \"r-t02\" is not in pool.tsv");
 }
 
 #[test]
 fn no_dev_ignores_the_default_dev_file() {
     let wd = Workdir::new();
-    wd.write("datasets/train.tsv", wd.read("train.tsv"));
-    wd.write("datasets/dev.tsv", wd.read("dev.tsv"));
-    let run = wd.ok(&["train", "--no-dev", "--epochs", "5"]);
+    lay_out_default_data(&wd);
+    let run = wd.ok(&["train", "--no-dev", "--epochs", "5", "--text-from", "pool.tsv"]);
     assert!(
         !run.lines().iter().any(|l| l.starts_with("dev ")),
         "a dev line without dev data:{run}"
@@ -82,8 +133,8 @@ fn no_dev_ignores_the_default_dev_file() {
     let inspect = wd.ok(&["inspect", "--json"]);
     let provenance = &inspect.json()["provenance"];
     let data = provenance["data"].as_array().expect("a data list");
-    assert_eq!(data.len(), 1, "{inspect}");
-    assert_eq!(data[0]["role"], "train", "{inspect}");
+    assert_eq!(data.len(), 2, "{inspect}");
+    assert!(data.iter().all(|d| d["role"] == "train"), "{inspect}");
     assert_eq!(provenance["fit"]["dev"], Value::Null, "{inspect}");
 
     let clash = wd.fails(&["train", "--no-dev", "--dev", "dev.tsv"], 2);

@@ -1,0 +1,254 @@
+//! Where a stance cue stands: negated (لم ينفِ، دون أن ينكر), inside reported content (after
+//! أن / إن), inside quotes, in a coordinated or trailing participle clause, among the first
+//! words, inside a relative clause. The guideline labels the main act (rules 1, 7, 9), so a cue
+//! only decides when it stands where a main act stands; these contexts let the model learn that
+//! from data instead of "a cue anywhere decides".
+//!
+//! In: the sentence's tokens and its kept words. Out: per cue, the tags of its binary features.
+//!
+//! Hand-written: this is a shallow reading of a few function words and punctuation marks, for
+//! which no parser crate exists in Rust at this speed.
+
+use crate::features::clauses::ClauseKind;
+use crate::text::lexicon::{fold, CueForm, LexiconCue};
+use crate::text::Token;
+
+/// The contexts a cue is tagged with, one tag family per form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CueContext {
+    /// A negation stands right before it (لا، لم، لن، ما، ليس، غير، عدم، دون أن).
+    pub negated: bool,
+    /// A complementiser (أن، إن، بأن ...) stands among the three words before it.
+    pub subordinate: bool,
+    /// It stands inside quotation marks.
+    pub quoted: bool,
+    /// It stands inside a relative clause.
+    pub relative: bool,
+    /// It stands among the sentence's first words.
+    pub lead: bool,
+}
+
+/// Feature tags of each form: the form alone, then each context.
+pub const FORM_TAGS: [[&str; 10]; 5] = [
+    [
+        "verb", "verb.neg", "verb.sub", "verb.quote", "verb.coord", "verb.part", "verb.lead",
+        "verb.main", "verb.first-main", "verb.rel",
+    ],
+    [
+        "noun", "noun.neg", "noun.sub", "noun.quote", "noun.coord", "noun.part", "noun.lead",
+        "noun.main", "noun.first-main", "noun.rel",
+    ],
+    [
+        "part", "part.neg", "part.sub", "part.quote", "part.coord", "part.part", "part.lead",
+        "part.main", "part.first-main", "part.rel",
+    ],
+    [
+        "mod", "mod.neg", "mod.sub", "mod.quote", "mod.coord", "mod.part", "mod.lead", "mod.main",
+        "mod.first-main", "mod.rel",
+    ],
+    [
+        "phrase",
+        "phrase.neg",
+        "phrase.sub",
+        "phrase.quote",
+        "phrase.coord",
+        "phrase.part",
+        "phrase.lead",
+        "phrase.main",
+        "phrase.first-main",
+        "phrase.rel",
+    ],
+];
+
+/// Positions in a row of [`FORM_TAGS`].
+mod slot {
+    pub const FORM: usize = 0;
+    pub const NEG: usize = 1;
+    pub const SUB: usize = 2;
+    pub const QUOTE: usize = 3;
+    pub const COORD: usize = 4;
+    pub const PART: usize = 5;
+    pub const LEAD: usize = 6;
+    pub const MAIN: usize = 7;
+    pub const FIRST_MAIN: usize = 8;
+    pub const REL: usize = 9;
+}
+
+/// Words that negate the word after them.
+const NEGATIONS: &[&str] = &["لا", "لم", "لن", "ما", "ليس", "ليست", "غير", "عدم", "دون", "بدون"];
+/// Complementisers that open reported content.
+const COMPLEMENTISERS: &[&str] = &[
+    "ان", "انه", "انها", "انهم", "بان", "بانه", "بانها", "لان", "لانه", "لانها",
+];
+
+/// Whether each token stands inside quotation marks (« », “ ”, or a pair of straight quotes).
+pub fn quoted_tokens(tokens: &[Token]) -> Vec<bool> {
+    let mut depth = 0usize;
+    let mut straight = false;
+    tokens
+        .iter()
+        .map(|t| match t.text.as_str() {
+            "«" | "“" | "„" => {
+                depth += 1;
+                false
+            }
+            "»" | "”" => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            "\"" => {
+                straight = !straight;
+                false
+            }
+            _ => depth > 0 || straight,
+        })
+        .collect()
+}
+
+/// The word without a conjunction, folded, for matching function words.
+fn bare(word: &str) -> String {
+    let folded = fold(word);
+    match folded.strip_prefix(['و', 'ف']) {
+        Some(rest) if rest.chars().count() >= 2 => rest.to_string(),
+        _ => folded,
+    }
+}
+
+/// The context of a cue starting at word `at`; `words` are the kept words, `quoted` and
+/// `relative` per kept word.
+pub fn context_of(
+    words: &[&str],
+    at: usize,
+    quoted: &[bool],
+    relative: &[bool],
+    lead_words: usize,
+) -> CueContext {
+    let before = |k: usize| at.checked_sub(k).map(|i| bare(words[i]));
+    let negated = before(1).is_some_and(|w| NEGATIONS.contains(&w.as_str()))
+        || (before(1).as_deref() == Some("ان")
+            && before(2).is_some_and(|w| w == "دون" || w == "بدون"));
+    let subordinate = (1..=3)
+        .filter_map(before)
+        .any(|w| COMPLEMENTISERS.contains(&w.as_str()));
+    CueContext {
+        negated,
+        subordinate,
+        quoted: quoted[at],
+        relative: relative[at],
+        lead: at < lead_words,
+    }
+}
+
+/// The feature tags of one cue: its form, each context that holds, `main` when it stands where
+/// a main act stands (main clause, not negated, not reported, not quoted), and `first-main`
+/// for the first such cue of the sentence (`first_main` tracks that across calls).
+pub fn tags(
+    cue: &LexiconCue,
+    context: CueContext,
+    clause: ClauseKind,
+    first_main: &mut bool,
+) -> Vec<&'static str> {
+    let row = &FORM_TAGS[match cue.form {
+        CueForm::Verb => 0,
+        CueForm::Noun => 1,
+        CueForm::Participle => 2,
+        CueForm::Modifier => 3,
+        CueForm::Phrase => 4,
+    }];
+    if context.relative {
+        return vec![row[slot::REL]];
+    }
+    let mut out = vec![row[slot::FORM]];
+    if context.negated {
+        out.push(row[slot::NEG]);
+    }
+    if context.subordinate {
+        out.push(row[slot::SUB]);
+    }
+    if context.quoted {
+        out.push(row[slot::QUOTE]);
+    }
+    match clause {
+        ClauseKind::Main => {}
+        ClauseKind::Coordinated => out.push(row[slot::COORD]),
+        ClauseKind::Participle => out.push(row[slot::PART]),
+    }
+    if context.lead && !context.negated {
+        out.push(row[slot::LEAD]);
+    }
+    let main = !context.negated
+        && !context.subordinate
+        && !context.quoted
+        && clause == ClauseKind::Main;
+    if main {
+        out.push(row[slot::MAIN]);
+        if *first_main {
+            out.push(row[slot::FIRST_MAIN]);
+            *first_main = false;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::label::Stance;
+    use crate::text::lexicon::find;
+
+    fn context(sentence: &str, cue_word: usize) -> CueContext {
+        let words: Vec<&str> = sentence.split_whitespace().collect();
+        let none = vec![false; words.len()];
+        context_of(&words, cue_word, &none, &none, 5)
+    }
+
+    #[test]
+    fn negation_and_reported_content_are_seen() {
+        assert!(context("لا أستطيع أن أنكر ذلك", 3).subordinate);
+        assert!(context("قال دون أن ينكر التهمة", 3).negated);
+        assert!(context("الوزير لم ينف الخبر", 2).negated);
+        assert!(context("وقال إن الاتهامات باطلة", 2).subordinate);
+        let plain = context("نفت الوزارة الخبر", 0);
+        assert!(!plain.negated && !plain.subordinate && plain.lead);
+    }
+
+    #[test]
+    fn quotes_of_every_style_are_tracked() {
+        let tokens: Vec<Token> = ["قال", "«", "لا", "صحة", "»", "ثم", "\"", "نفى", "\"", "ذلك"]
+            .iter()
+            .map(|t| Token {
+                text: (*t).to_string(),
+                start: 0,
+                end: 0,
+            })
+            .collect();
+        let q = quoted_tokens(&tokens);
+        assert_eq!(
+            q,
+            [false, false, true, true, false, false, false, true, false, false]
+        );
+    }
+
+    #[test]
+    fn only_the_first_main_cue_is_first_main() {
+        let words = ["نفت", "الوزارة", "الخبر", "واتهمت", "المعارضة"];
+        let cues = find(&words);
+        assert_eq!(cues[1].label, Stance::Allegation);
+        let mut first = true;
+        let none = [false; 5];
+        let a = tags(
+            &cues[0],
+            context_of(&words, 0, &none, &none, 5),
+            ClauseKind::Main,
+            &mut first,
+        );
+        let b = tags(
+            &cues[1],
+            context_of(&words, 3, &none, &none, 5),
+            ClauseKind::Main,
+            &mut first,
+        );
+        assert_eq!(a, ["verb", "verb.lead", "verb.main", "verb.first-main"]);
+        assert_eq!(b, ["verb", "verb.lead", "verb.main"]);
+    }
+}

@@ -1,0 +1,408 @@
+//! The stance cue lexicon with Arabic morphology: each cue verb in its perfect and imperfect
+//! forms with subject and object suffixes (اتهمه، ويتهمونها، اتهموه، نفته), the nouns derived from
+//! it (اتهامات، مزاعمهم، إنكاره), its active participle (متهماً، نافياً) and, for زعم, the adjective
+//! (المزعومة), plus the guideline's fixed phrases (لا صحة، غير مؤكدة، لم يتسنّ التحقق، لم تؤكد).
+//!
+//! In: words after normalisation. Out: the cues among them, each with the label it suggests
+//! and its grammatical form, since the guideline decides by where and how a cue stands (a
+//! verb heading the sentence is its act; a noun or an adjective names something, rule 1).
+//!
+//! Hand-written: no crate analyses Arabic morphology in Rust. The surface forms are generated
+//! once from stems, prefixes and suffixes into a hash map. Words are folded here (alef forms,
+//! ى, ة, diacritics) whatever the model's normaliser settings, so switching a normaliser rule
+//! off never switches the lexicon off.
+
+use crate::label::Stance;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The grammatical form a cue takes in the sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CueForm {
+    /// A finite verb (نفت، يتهم، زعموا).
+    Verb,
+    /// A noun (اتهامات، مزاعم، إنكار).
+    Noun,
+    /// An active participle, usually opening a trailing clause (متهماً، نافياً).
+    Participle,
+    /// An adjective qualifying a noun (المزعومة).
+    Modifier,
+    /// A fixed phrase (لا صحة، غير مؤكدة).
+    Phrase,
+}
+
+impl CueForm {
+    /// Every form, in tag order.
+    pub const ALL: [CueForm; 5] = [
+        CueForm::Verb,
+        CueForm::Noun,
+        CueForm::Participle,
+        CueForm::Modifier,
+        CueForm::Phrase,
+    ];
+
+    /// The form's position in [`CueForm::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A cue found among a sentence's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LexiconCue {
+    /// Index of the cue's first word.
+    pub word: usize,
+    /// How many words it spans.
+    pub len: usize,
+    /// The label it suggests.
+    pub label: Stance,
+    /// Its form.
+    pub form: CueForm,
+}
+
+/// Verb stems: (perfect stems with their suffixes, imperfect stem after the person prefix with
+/// its suffixes, label).
+struct VerbFamily {
+    perfect: &'static [&'static str],
+    imperfect: &'static [&'static str],
+    label: Stance,
+}
+
+/// Subject and object suffixes of the perfect.
+const PERFECT_SUFFIXES: &[&str] = &[
+    "", "ت", "وا", "ا", "نا", "ه", "ها", "هم", "ته", "تها", "تهم", "وه", "وها", "وهم", "تا",
+];
+/// Suffixes of the imperfect.
+const IMPERFECT_SUFFIXES: &[&str] = &[
+    "", "ون", "ان", "ه", "ها", "هم", "ونه", "ونها", "ونهم", "انه",
+];
+/// Person prefixes of the imperfect.
+const IMPERFECT_PREFIXES: &[&str] = &["ي", "ت", "ن"];
+
+const VERBS: &[VerbFamily] = &[
+    // denial
+    VerbFamily {
+        perfect: &["نفي", "نفت", "نفوا", "نفينا", "نفاه", "نفاها", "نفاهم", "نفته", "نفتها", "نفيا"],
+        imperfect: &["نفي", "نفون", "نفيان", "نفيه", "نفيها", "نفيهم", "نفونه", "نفونها"],
+        label: Stance::Denial,
+    },
+    VerbFamily {
+        perfect: &["انكر"],
+        imperfect: &["نكر"],
+        label: Stance::Denial,
+    },
+    VerbFamily {
+        perfect: &["كذبت", "كذبوا"],
+        imperfect: &["كذب"],
+        label: Stance::Denial,
+    },
+    VerbFamily {
+        perfect: &["دحض", "فند", "تبرا", "استبعد"],
+        imperfect: &["دحض", "فند", "تبرا", "ستبعد"],
+        label: Stance::Denial,
+    },
+    // allegation
+    VerbFamily {
+        perfect: &["اتهم"],
+        imperfect: &["تهم"],
+        label: Stance::Allegation,
+    },
+    VerbFamily {
+        perfect: &["زعم"],
+        imperfect: &["زعم"],
+        label: Stance::Allegation,
+    },
+    VerbFamily {
+        perfect: &["ادعي", "ادعت", "ادعوا", "ادعيا"],
+        imperfect: &["دعي", "دعيان"],
+        label: Stance::Allegation,
+    },
+    VerbFamily {
+        perfect: &["اشيع"],
+        imperfect: &["شاع"],
+        label: Stance::Allegation,
+    },
+    // assertion
+    VerbFamily {
+        perfect: &[
+            "اكد", "اعلن", "كشف", "اوضح", "قال", "ذكر", "افاد", "صرح", "اشار", "اضاف", "شدد",
+            "اعترف", "اظهر", "وثق", "بين",
+        ],
+        imperfect: &[
+            "ؤكد", "علن", "كشف", "وضح", "قول", "ذكر", "فيد", "صرح", "شير", "ضيف", "شدد", "عترف",
+            "ظهر", "وثق",
+        ],
+        label: Stance::Assertion,
+    },
+];
+
+/// Nouns, participles and adjectives: (stem, label, form); nouns also take possessive suffixes.
+const OTHER_WORDS: &[(&str, Stance, CueForm)] = &[
+    ("نفيه", Stance::Denial, CueForm::Noun),
+    ("نفيها", Stance::Denial, CueForm::Noun),
+    ("نفيهم", Stance::Denial, CueForm::Noun),
+    ("انكار", Stance::Denial, CueForm::Noun),
+    ("تكذيب", Stance::Denial, CueForm::Noun),
+    ("تفنيد", Stance::Denial, CueForm::Noun),
+    ("شائعات", Stance::Denial, CueForm::Noun),
+    ("اشاعات", Stance::Denial, CueForm::Noun),
+    ("اكاذيب", Stance::Denial, CueForm::Noun),
+    ("افتراء", Stance::Denial, CueForm::Noun),
+    ("افتراءات", Stance::Denial, CueForm::Noun),
+    ("باطله", Stance::Denial, CueForm::Modifier),
+    ("مغرضه", Stance::Denial, CueForm::Modifier),
+    ("نافيا", Stance::Denial, CueForm::Participle),
+    ("نافيه", Stance::Denial, CueForm::Participle),
+    ("نافين", Stance::Denial, CueForm::Participle),
+    ("مكذبا", Stance::Denial, CueForm::Participle),
+    ("مستبعدا", Stance::Denial, CueForm::Participle),
+    ("اتهام", Stance::Allegation, CueForm::Noun),
+    ("اتهاما", Stance::Allegation, CueForm::Noun),
+    ("اتهامات", Stance::Allegation, CueForm::Noun),
+    ("زعم", Stance::Allegation, CueForm::Noun),
+    ("مزاعم", Stance::Allegation, CueForm::Noun),
+    ("ادعاء", Stance::Allegation, CueForm::Noun),
+    ("ادعاءات", Stance::Allegation, CueForm::Noun),
+    ("ادعائ", Stance::Allegation, CueForm::Noun),
+    ("متهما", Stance::Allegation, CueForm::Participle),
+    ("متهمين", Stance::Allegation, CueForm::Participle),
+    ("زاعما", Stance::Allegation, CueForm::Participle),
+    ("زاعمه", Stance::Allegation, CueForm::Participle),
+    ("مدعيا", Stance::Allegation, CueForm::Participle),
+    ("مزعوم", Stance::Allegation, CueForm::Modifier),
+    ("مزعومه", Stance::Allegation, CueForm::Modifier),
+    ("مزعومين", Stance::Allegation, CueForm::Modifier),
+    ("مؤكدا", Stance::Assertion, CueForm::Participle),
+    ("مشيرا", Stance::Assertion, CueForm::Participle),
+    ("مضيفا", Stance::Assertion, CueForm::Participle),
+    ("موضحا", Stance::Assertion, CueForm::Participle),
+    ("قائلا", Stance::Assertion, CueForm::Participle),
+    ("مشددا", Stance::Assertion, CueForm::Participle),
+];
+
+/// Possessive suffixes nouns take.
+const NOUN_SUFFIXES: &[&str] = &["", "ه", "ها", "هم", "ات", "اته", "اتها", "اتهم"];
+
+/// Fixed phrases of two or three words, checked before single words.
+const PHRASES: &[(&[&str], Stance)] = &[
+    (&["لا", "صحه"], Stance::Denial),
+    (&["عار", "عن"], Stance::Denial),
+    (&["عاريه", "عن"], Stance::Denial),
+    (&["غير", "صحيح"], Stance::Denial),
+    (&["غير", "صحيحه"], Stance::Denial),
+    (&["لا", "اساس"], Stance::Denial),
+    (&["لا", "وجود"], Stance::Denial),
+    (&["محض", "افتراء"], Stance::Denial),
+    (&["غير", "مؤكد"], Stance::Allegation),
+    (&["غير", "مؤكده"], Stance::Allegation),
+    (&["لم", "يتسن"], Stance::Allegation),
+    (&["لم", "يتسني"], Stance::Allegation),
+    (&["لا", "يمكن", "التحقق"], Stance::Allegation),
+    (&["يتعذر", "التحقق"], Stance::Allegation),
+    (&["لم", "يتم", "التحقق"], Stance::Allegation),
+    (&["ترددت", "انباء"], Stance::Allegation),
+    (&["حسب", "روايته"], Stance::Allegation),
+    (&["بحسب", "روايته"], Stance::Allegation),
+    (&["لم", "تؤكد"], Stance::Allegation),
+    (&["لم", "يؤكد"], Stance::Allegation),
+    (&["لم", "يؤكدوا"], Stance::Allegation),
+];
+
+/// The surface-form table, built once.
+fn table() -> &'static HashMap<String, (Stance, CueForm)> {
+    static TABLE: OnceLock<HashMap<String, (Stance, CueForm)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut map = HashMap::new();
+        // Nouns first: a verb form that is also a noun (زعم) is read as the verb.
+        for &(stem, label, form) in OTHER_WORDS {
+            let suffixes: &[&str] = if form == CueForm::Noun {
+                NOUN_SUFFIXES
+            } else {
+                &[""]
+            };
+            for suffix in suffixes {
+                map.insert(format!("{stem}{suffix}"), (label, form));
+            }
+        }
+        for family in VERBS {
+            for stem in family.perfect {
+                for suffix in PERFECT_SUFFIXES {
+                    map.insert(format!("{stem}{suffix}"), (family.label, CueForm::Verb));
+                }
+            }
+            for stem in family.imperfect {
+                for prefix in IMPERFECT_PREFIXES {
+                    for suffix in IMPERFECT_SUFFIXES {
+                        map.insert(
+                            format!("{prefix}{stem}{suffix}"),
+                            (family.label, CueForm::Verb),
+                        );
+                    }
+                }
+            }
+        }
+        // Words a generated form would misread: زعيم's plural, charges (تهم) and the accused.
+        for word in ["زعماء", "تهم", "المتهم", "بين"] {
+            map.remove(word);
+        }
+        map
+    })
+}
+
+/// Folds a normalised word the way the lexicon is written: alef forms to ا, ى to ي, ة to ه,
+/// hamza on yeh kept; diacritics and tatweel dropped.
+pub fn fold(word: &str) -> String {
+    word.chars()
+        .filter_map(|c| match c {
+            'أ' | 'إ' | 'آ' | 'ٱ' => Some('ا'),
+            'ى' => Some('ي'),
+            'ة' => Some('ه'),
+            '\u{064B}'..='\u{0652}' | '\u{0670}' | 'ـ' => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// Candidate readings of a folded word: as written, without a conjunction (و ف), then also
+/// without a preposition (ب ل) and the article (ال / لل).
+fn readings(word: &str) -> impl Iterator<Item = &str> {
+    let no_conj = word
+        .strip_prefix(['و', 'ف'])
+        .filter(|rest| rest.chars().count() >= 3);
+    let base = no_conj.unwrap_or(word);
+    let no_prep = base
+        .strip_prefix(['ب', 'ل'])
+        .filter(|rest| rest.chars().count() >= 3);
+    let no_article = no_prep
+        .unwrap_or(base)
+        .strip_prefix("ال")
+        .or_else(|| base.strip_prefix("لل"))
+        .filter(|rest| rest.chars().count() >= 3);
+    [Some(word), no_conj, no_prep, no_article]
+        .into_iter()
+        .flatten()
+}
+
+/// The label and form of one word, if it is a cue.
+pub fn lookup(word: &str) -> Option<(Stance, CueForm)> {
+    let folded = fold(word);
+    let table = table();
+    let found = readings(&folded).find_map(|r| table.get(r).copied());
+    found
+}
+
+/// Every cue among `words` (normalised tokens, proclitics not stripped), in order; phrases are
+/// matched before the single words they start with.
+pub fn find(words: &[&str]) -> Vec<LexiconCue> {
+    let folded: Vec<String> = words.iter().map(|w| fold(w)).collect();
+    let bare: Vec<&str> = folded
+        .iter()
+        .map(|w| {
+            w.strip_prefix(['و', 'ف'])
+                .filter(|rest| rest.chars().count() >= 2)
+                .unwrap_or(w)
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let phrase = PHRASES.iter().find(|(parts, _)| {
+            parts.len() <= words.len() - i
+                && parts
+                    .iter()
+                    .enumerate()
+                    .all(|(k, p)| if k == 0 { bare[i] == *p } else { folded[i + k] == *p })
+        });
+        if let Some((parts, label)) = phrase {
+            out.push(LexiconCue {
+                word: i,
+                len: parts.len(),
+                label: *label,
+                form: CueForm::Phrase,
+            });
+            i += parts.len();
+            continue;
+        }
+        let table = table();
+        if let Some(&(label, form)) = readings(&folded[i]).find_map(|r| table.get(r)) {
+            out.push(LexiconCue {
+                word: i,
+                len: 1,
+                label,
+                form,
+            });
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CueForm::*;
+    use Stance::*;
+
+    #[test]
+    fn inflected_and_cliticised_verbs_are_found() {
+        for word in [
+            "واتهمه",
+            "ويتهمونها",
+            "اتهموه",
+            "اتهمت",
+            "يتهمه",
+            "وتتهم",
+            "نتهم",
+        ] {
+            assert_eq!(lookup(word), Some((Allegation, Verb)), "{word}");
+        }
+        for word in ["نفى", "ونفت", "فنفى", "نفته", "ينفيان", "وتنفي", "أنكر", "وينكرون", "يكذّب"] {
+            assert_eq!(lookup(word), Some((Denial, Verb)), "{word}");
+        }
+        for word in ["وزعمت", "يزعمون", "ادّعى", "وتدعي"] {
+            assert_eq!(lookup(word), Some((Allegation, Verb)), "{word}");
+        }
+        assert_eq!(lookup("وأكدت"), Some((Assertion, Verb)));
+        assert_eq!(lookup("ويؤكد"), Some((Assertion, Verb)));
+    }
+
+    #[test]
+    fn nouns_participles_and_modifiers_keep_their_form() {
+        assert_eq!(lookup("الاتهامات"), Some((Allegation, Noun)));
+        assert_eq!(lookup("باتهام"), Some((Allegation, Noun)));
+        assert_eq!(lookup("اتهاماً"), Some((Allegation, Noun)));
+        assert_eq!(lookup("مزاعمهم"), Some((Allegation, Noun)));
+        assert_eq!(lookup("بزعم"), Some((Allegation, Verb)));
+        assert_eq!(lookup("إنكاره"), Some((Denial, Noun)));
+        assert_eq!(lookup("متهماً"), Some((Allegation, Participle)));
+        assert_eq!(lookup("نافياً"), Some((Denial, Participle)));
+        assert_eq!(lookup("المزعومة"), Some((Allegation, Modifier)));
+    }
+
+    #[test]
+    fn look_alikes_are_not_cues() {
+        for word in ["زعماء", "الزعيم", "تهم", "المتهم", "بين", "نفط", "الدعم", "كذلك", "منفى"] {
+            assert_eq!(lookup(word), None, "{word}");
+        }
+    }
+
+    #[test]
+    fn phrases_come_before_their_words() {
+        let words = ["أكدت", "الوزارة", "أن", "لا", "صحة", "للخبر", "ولم", "تؤكد", "المصادر"];
+        let found = find(&words);
+        let got: Vec<(usize, usize, Stance, CueForm)> = found
+            .iter()
+            .map(|c| (c.word, c.len, c.label, c.form))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, 1, Assertion, Verb),
+                (3, 2, Denial, Phrase),
+                (6, 2, Allegation, Phrase)
+            ]
+        );
+        let three = find(&["لا", "يمكن", "التحقق", "من", "ذلك"]);
+        assert_eq!((three[0].len, three[0].label), (3, Allegation));
+    }
+}
