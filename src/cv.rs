@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::label::Stance;
 use crate::metrics::Metrics;
 use crate::model::ClassWeight;
+use crate::pipeline::Prediction;
 use crate::trainer::{labels_of, train, TrainData};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -55,6 +56,9 @@ pub struct CvReport {
     /// Metrics of every held-out prediction together (the figure to quote when folds are
     /// groups of very different sizes).
     pub pooled: Metrics,
+    /// Each record's out-of-fold prediction, by the model that did not see it.
+    #[serde(skip)]
+    pub predictions: Vec<Option<Prediction>>,
 }
 
 /// How rows are dealt into folds.
@@ -136,16 +140,17 @@ pub fn cross_validate(
     plan: &FoldPlan,
 ) -> Result<CvReport> {
     labels_of(records)?;
-    let fold_pairs: Vec<Vec<(Stance, Stance)>> = (0..plan.len())
+    let fold_predictions: Vec<Vec<(usize, Prediction)>> = (0..plan.len())
         .into_par_iter()
         .map(|fold| {
             let (held, kept): (Vec<_>, Vec<_>) = records
                 .iter()
+                .enumerate()
                 .zip(&plan.fold_of)
                 .partition(|(_, f)| **f == fold);
             let rows = extra
                 .iter()
-                .chain(kept.into_iter().map(|(r, _)| r))
+                .chain(kept.into_iter().map(|((_, r), _)| r))
                 .map(|r| Ok(r.clone()));
             let trained = train(
                 config,
@@ -156,20 +161,26 @@ pub fn cross_validate(
                 },
                 &mut |_| {},
             )?;
-            let pairs = held
-                .into_iter()
-                .map(|(r, _)| {
-                    Ok((
-                        r.label.expect("labels checked above"),
-                        trained.pipeline.predict(&r.text)?.label,
-                    ))
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok(pairs)
+            held.into_iter()
+                .map(|((i, r), _)| Ok((i, trained.pipeline.predict(&r.text)?)))
+                .collect::<Result<Vec<_>>>()
         })
         .collect::<Result<_>>()?;
-    let pooled = Metrics::from_pairs(fold_pairs.iter().flatten().copied());
-    let fold_metrics: Vec<Metrics> = fold_pairs.into_iter().map(Metrics::from_pairs).collect();
+    let gold = |i: usize| records[i].label.expect("labels checked above");
+    let fold_metrics: Vec<Metrics> = fold_predictions
+        .iter()
+        .map(|fold| Metrics::from_pairs(fold.iter().map(|(i, p)| (gold(*i), p.label))))
+        .collect();
+    let mut predictions: Vec<Option<Prediction>> = vec![None; records.len()];
+    for (i, p) in fold_predictions.into_iter().flatten() {
+        predictions[i] = Some(p);
+    }
+    let pooled = Metrics::from_pairs(
+        predictions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().map(|p| (gold(i), p.label))),
+    );
     let collect =
         |f: &dyn Fn(&Metrics) -> f64| MeanStd::of(&fold_metrics.iter().map(f).collect::<Vec<_>>());
     Ok(CvReport {
@@ -183,6 +194,7 @@ pub fn cross_validate(
         fold_names: plan.names.clone(),
         folds: fold_metrics,
         pooled,
+        predictions,
     })
 }
 

@@ -9,6 +9,7 @@ use crate::data::Record;
 use crate::label::Stance;
 use crate::trainer::labels_of;
 use anyhow::Context;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Arguments of `stance cv`.
@@ -51,6 +52,10 @@ pub struct CvArgs {
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Write each row's out-of-fold prediction (by the best point) to this TSV file: id, line,
+    /// gold, predicted, confidence; for finding labels worth a second reading.
+    #[arg(long, value_name = "FILE")]
+    pub predictions: Option<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
@@ -136,6 +141,23 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
     if let Some(path) = &args.save_config {
         crate::bundle::write_atomically(path, results[best].1.config.to_json().as_bytes())
             .with_context(|| format!("saving config {}", path.display()))?;
+    }
+    if let Some(path) = &args.predictions {
+        let mut out = String::from("id\tline\tgold\tpredicted\tconfidence\n");
+        for (r, p) in records.iter().zip(&results[best].1.predictions) {
+            if let (Some(p), Some(gold)) = (p, r.label) {
+                let _ = writeln!(
+                    out,
+                    "{}\t{}\t{gold}\t{}\t{:.4}",
+                    r.id.as_deref().unwrap_or_default(),
+                    r.origin.line,
+                    p.label,
+                    p.confidence()
+                );
+            }
+        }
+        crate::bundle::write_atomically(path, out.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if args.json {
         let value: Vec<serde_json::Value> = results

@@ -31,20 +31,52 @@ pub struct CueContext {
 /// Feature tags of each form: the form alone, then each context.
 pub const FORM_TAGS: [[&str; 10]; 5] = [
     [
-        "verb", "verb.neg", "verb.sub", "verb.quote", "verb.coord", "verb.part", "verb.lead",
-        "verb.main", "verb.first-main", "verb.rel",
+        "verb",
+        "verb.neg",
+        "verb.sub",
+        "verb.quote",
+        "verb.coord",
+        "verb.part",
+        "verb.lead",
+        "verb.main",
+        "verb.first-main",
+        "verb.rel",
     ],
     [
-        "noun", "noun.neg", "noun.sub", "noun.quote", "noun.coord", "noun.part", "noun.lead",
-        "noun.main", "noun.first-main", "noun.rel",
+        "noun",
+        "noun.neg",
+        "noun.sub",
+        "noun.quote",
+        "noun.coord",
+        "noun.part",
+        "noun.lead",
+        "noun.main",
+        "noun.first-main",
+        "noun.rel",
     ],
     [
-        "part", "part.neg", "part.sub", "part.quote", "part.coord", "part.part", "part.lead",
-        "part.main", "part.first-main", "part.rel",
+        "part",
+        "part.neg",
+        "part.sub",
+        "part.quote",
+        "part.coord",
+        "part.part",
+        "part.lead",
+        "part.main",
+        "part.first-main",
+        "part.rel",
     ],
     [
-        "mod", "mod.neg", "mod.sub", "mod.quote", "mod.coord", "mod.part", "mod.lead", "mod.main",
-        "mod.first-main", "mod.rel",
+        "mod",
+        "mod.neg",
+        "mod.sub",
+        "mod.quote",
+        "mod.coord",
+        "mod.part",
+        "mod.lead",
+        "mod.main",
+        "mod.first-main",
+        "mod.rel",
     ],
     [
         "phrase",
@@ -75,10 +107,21 @@ mod slot {
 }
 
 /// Words that negate the word after them.
-const NEGATIONS: &[&str] = &["لا", "لم", "لن", "ما", "ليس", "ليست", "غير", "عدم", "دون", "بدون"];
+const NEGATIONS: &[&str] = &[
+    "لا", "لم", "لن", "ما", "ليس", "ليست", "غير", "عدم", "دون", "بدون",
+];
 /// Complementisers that open reported content.
 const COMPLEMENTISERS: &[&str] = &[
-    "ان", "انه", "انها", "انهم", "بان", "بانه", "بانها", "لان", "لانه", "لانها",
+    "ان",
+    "انه",
+    "انها",
+    "انهم",
+    "بان",
+    "بانه",
+    "بانها",
+    "لان",
+    "لانه",
+    "لانها",
 ];
 
 /// Whether each token stands inside quotation marks (« », “ ”, or a pair of straight quotes).
@@ -176,10 +219,8 @@ pub fn tags(
     if context.lead && !context.negated {
         out.push(row[slot::LEAD]);
     }
-    let main = !context.negated
-        && !context.subordinate
-        && !context.quoted
-        && clause == ClauseKind::Main;
+    let main =
+        !context.negated && !context.subordinate && !context.quoted && clause == ClauseKind::Main;
     if main {
         out.push(row[slot::MAIN]);
         if *first_main {

@@ -273,7 +273,10 @@ impl Featurizer {
     pub fn with_pipeline(config: FeatureConfig, pipeline: TextPipeline) -> Result<Featurizer> {
         config.check()?;
         let hasher = FeatureHasher::new(config.hash_bits);
-        let form_tags = FORM_TAGS.iter().flatten().filter(|_| config.cue_version >= 2);
+        let form_tags = FORM_TAGS
+            .iter()
+            .flatten()
+            .filter(|_| config.cue_version >= 2);
         let mut cue_buckets: Vec<u32> = if config.cues {
             CUE_TAGS
                 .iter()

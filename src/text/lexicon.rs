@@ -82,8 +82,28 @@ const IMPERFECT_PREFIXES: &[&str] = &["ي", "ت", "ن"];
 const VERBS: &[VerbFamily] = &[
     // denial
     VerbFamily {
-        perfect: &["نفي", "نفت", "نفوا", "نفينا", "نفاه", "نفاها", "نفاهم", "نفته", "نفتها", "نفيا"],
-        imperfect: &["نفي", "نفون", "نفيان", "نفيه", "نفيها", "نفيهم", "نفونه", "نفونها"],
+        perfect: &[
+            "نفي",
+            "نفت",
+            "نفوا",
+            "نفينا",
+            "نفاه",
+            "نفاها",
+            "نفاهم",
+            "نفته",
+            "نفتها",
+            "نفيا",
+        ],
+        imperfect: &[
+            "نفي",
+            "نفون",
+            "نفيان",
+            "نفيه",
+            "نفيها",
+            "نفيهم",
+            "نفونه",
+            "نفونها",
+        ],
         label: Stance::Denial,
     },
     VerbFamily {
@@ -125,8 +145,21 @@ const VERBS: &[VerbFamily] = &[
     // assertion
     VerbFamily {
         perfect: &[
-            "اكد", "اعلن", "كشف", "اوضح", "قال", "ذكر", "افاد", "صرح", "اشار", "اضاف", "شدد",
-            "اعترف", "اظهر", "وثق", "بين",
+            "اكد",
+            "اعلن",
+            "كشف",
+            "اوضح",
+            "قال",
+            "ذكر",
+            "افاد",
+            "صرح",
+            "اشار",
+            "اضاف",
+            "شدد",
+            "اعترف",
+            "اظهر",
+            "وثق",
+            "بين",
         ],
         imperfect: &[
             "ؤكد", "علن", "كشف", "وضح", "قول", "ذكر", "فيد", "صرح", "شير", "ضيف", "شدد", "عترف",
@@ -308,10 +341,13 @@ pub fn find(words: &[&str]) -> Vec<LexiconCue> {
     while i < words.len() {
         let phrase = PHRASES.iter().find(|(parts, _)| {
             parts.len() <= words.len() - i
-                && parts
-                    .iter()
-                    .enumerate()
-                    .all(|(k, p)| if k == 0 { bare[i] == *p } else { folded[i + k] == *p })
+                && parts.iter().enumerate().all(|(k, p)| {
+                    if k == 0 {
+                        bare[i] == *p
+                    } else {
+                        folded[i + k] == *p
+                    }
+                })
         });
         if let Some((parts, label)) = phrase {
             out.push(LexiconCue {
@@ -356,7 +392,17 @@ mod tests {
         ] {
             assert_eq!(lookup(word), Some((Allegation, Verb)), "{word}");
         }
-        for word in ["نفى", "ونفت", "فنفى", "نفته", "ينفيان", "وتنفي", "أنكر", "وينكرون", "يكذّب"] {
+        for word in [
+            "نفى",
+            "ونفت",
+            "فنفى",
+            "نفته",
+            "ينفيان",
+            "وتنفي",
+            "أنكر",
+            "وينكرون",
+            "يكذّب",
+        ] {
             assert_eq!(lookup(word), Some((Denial, Verb)), "{word}");
         }
         for word in ["وزعمت", "يزعمون", "ادّعى", "وتدعي"] {
@@ -381,14 +427,34 @@ mod tests {
 
     #[test]
     fn look_alikes_are_not_cues() {
-        for word in ["زعماء", "الزعيم", "تهم", "المتهم", "بين", "نفط", "الدعم", "كذلك", "منفى"] {
+        for word in [
+            "زعماء",
+            "الزعيم",
+            "تهم",
+            "المتهم",
+            "بين",
+            "نفط",
+            "الدعم",
+            "كذلك",
+            "منفى",
+        ] {
             assert_eq!(lookup(word), None, "{word}");
         }
     }
 
     #[test]
     fn phrases_come_before_their_words() {
-        let words = ["أكدت", "الوزارة", "أن", "لا", "صحة", "للخبر", "ولم", "تؤكد", "المصادر"];
+        let words = [
+            "أكدت",
+            "الوزارة",
+            "أن",
+            "لا",
+            "صحة",
+            "للخبر",
+            "ولم",
+            "تؤكد",
+            "المصادر",
+        ];
         let found = find(&words);
         let got: Vec<(usize, usize, Stance, CueForm)> = found
             .iter()

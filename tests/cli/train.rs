@@ -125,7 +125,14 @@ fn real_data_without_its_text_says_where_the_text_is_expected() {
 fn no_dev_ignores_the_default_dev_file() {
     let wd = Workdir::new();
     lay_out_default_data(&wd);
-    let run = wd.ok(&["train", "--no-dev", "--epochs", "5", "--text-from", "pool.tsv"]);
+    let run = wd.ok(&[
+        "train",
+        "--no-dev",
+        "--epochs",
+        "5",
+        "--text-from",
+        "pool.tsv",
+    ]);
     assert!(
         !run.lines().iter().any(|l| l.starts_with("dev ")),
         "a dev line without dev data:{run}"
