@@ -1,7 +1,7 @@
 //! `stance suggest`: pick the unlabelled sentences most worth labelling next, in the form
 //! annotators take (`id<TAB>sentence`, no model output, so their reading stays blind).
 
-use super::io::{load_model, model_path, read_labelled, read_unlabelled, InputArgs};
+use super::io::{load_model, model_path, read_unlabelled, InputArgs};
 use crate::baseline::CueBaseline;
 use crate::cv::outlet_of;
 use crate::data::Record;
@@ -16,15 +16,16 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
-  stance suggest --labelled datasets/real/train.tsv --labelled datasets/real/dev.tsv --n 400 --out batch.tsv
+  stance suggest --skip-ids datasets/real/train.tsv --skip-ids datasets/real/round1.tsv --n 400 --out batch.tsv
   stance suggest news.jsonl --n 1000 --random-share 0.5 --model my.model")]
 pub struct SuggestArgs {
     /// Unlabelled sentences with ids (TSV/CSV with id and text/sentence columns, or JSONL)
     /// [default: ../shared/realnews/pool.tsv].
     pub pool: Option<PathBuf>,
-    /// Files whose ids are labelled already and are not suggested again (repeatable).
+    /// Files whose ids are not suggested (labelled or chosen already; repeatable): TSV or CSV
+    /// with a header naming an `id` column, or JSONL with an `id` field.
     #[arg(long, value_name = "FILE")]
-    pub labelled: Vec<PathBuf>,
+    pub skip_ids: Vec<PathBuf>,
     /// How many sentences to suggest [default: 400].
     #[arg(long, default_value_t = 400)]
     pub n: usize,
@@ -58,10 +59,8 @@ pub fn run(args: &SuggestArgs, quiet: bool) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TEXT_FROM));
     let mut done: HashSet<String> = HashSet::new();
-    for path in &args.labelled {
-        let loaded = read_labelled(path, &args.input, quiet)
-            .with_context(|| format!("reading {}", path.display()))?;
-        done.extend(loaded.records.into_iter().filter_map(|r| r.id));
+    for path in &args.skip_ids {
+        done.extend(read_ids(path).with_context(|| format!("reading ids from {}", path.display()))?);
     }
     let pool: Vec<Record> = read_unlabelled(&pool_path, &args.input, quiet)
         .with_context(|| format!("reading {}", pool_path.display()))?
@@ -125,4 +124,45 @@ pub fn run(args: &SuggestArgs, quiet: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The ids of a file: the `id` column of a TSV or CSV file with a header, or the `id` field of
+/// each JSONL record. Only ids are read, so files of ids and labels need no text.
+fn read_ids(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let format = crate::data::Format::from_path(path, crate::data::Format::Tsv);
+    let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    if format == crate::data::Format::Jsonl {
+        return text
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(i, line)| {
+                let value: serde_json::Value = serde_json::from_str(line)
+                    .map_err(|e| anyhow::anyhow!("{}:{}: invalid JSON: {e}", path.display(), i + 1))?;
+                match &value["id"] {
+                    serde_json::Value::String(id) => Ok(id.clone()),
+                    serde_json::Value::Number(id) => Ok(id.to_string()),
+                    _ => anyhow::bail!("{}:{}: no id field", path.display(), i + 1),
+                }
+            })
+            .collect();
+    }
+    let separator = if format == crate::data::Format::Csv { ',' } else { '\t' };
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Ok(Vec::new());
+    };
+    let column = header
+        .split(separator)
+        .position(|name| name.trim().eq_ignore_ascii_case("id"))
+        .ok_or_else(|| anyhow::anyhow!("{}:1: the header names no id column", path.display()))?;
+    lines
+        .map(|(i, line)| {
+            line.split(separator)
+                .nth(column)
+                .map(|id| id.trim().to_string())
+                .ok_or_else(|| anyhow::anyhow!("{}:{}: no id field", path.display(), i + 1))
+        })
+        .collect()
 }

@@ -239,6 +239,24 @@ const PHRASES: &[(&[&str], Stance)] = &[
     (&["لم", "تؤكد"], Stance::Allegation),
     (&["لم", "يؤكد"], Stance::Allegation),
     (&["لم", "يؤكدوا"], Stance::Allegation),
+    // formal charges and the prosecution arguing them (rule 10)
+    (&["لائحه", "اتهام"], Stance::Allegation),
+    (&["لائحه", "الاتهام"], Stance::Allegation),
+    (&["ممثلو", "الادعاء"], Stance::Allegation),
+    (&["ممثل", "الادعاء"], Stance::Allegation),
+    (&["الادعاء", "العام"], Stance::Allegation),
+    (&["المدعي", "العام"], Stance::Allegation),
+    (&["يواجه", "اتهامات"], Stance::Allegation),
+    (&["تواجه", "اتهامات"], Stance::Allegation),
+    (&["يواجهون", "اتهامات"], Stance::Allegation),
+    (&["يواجه", "تهما"], Stance::Allegation),
+    (&["تواجه", "تهما"], Stance::Allegation),
+    (&["يواجهون", "تهما"], Stance::Allegation),
+    // reports that circulate without a source, impersonal hedges
+    (&["تواترت", "انباء"], Stance::Allegation),
+    (&["راجت", "انباء"], Stance::Allegation),
+    (&["من", "المرجح"], Stance::Allegation),
+    (&["لا", "يستبعد"], Stance::Allegation),
 ];
 
 /// The surface-form table, built once.
