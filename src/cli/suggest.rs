@@ -60,7 +60,9 @@ pub fn run(args: &SuggestArgs, quiet: bool) -> anyhow::Result<()> {
         .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TEXT_FROM));
     let mut done: HashSet<String> = HashSet::new();
     for path in &args.skip_ids {
-        done.extend(read_ids(path).with_context(|| format!("reading ids from {}", path.display()))?);
+        done.extend(
+            read_ids(path).with_context(|| format!("reading ids from {}", path.display()))?,
+        );
     }
     let pool: Vec<Record> = read_unlabelled(&pool_path, &args.input, quiet)
         .with_context(|| format!("reading {}", pool_path.display()))?
@@ -138,8 +140,9 @@ fn read_ids(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
             .enumerate()
             .filter(|(_, line)| !line.trim().is_empty())
             .map(|(i, line)| {
-                let value: serde_json::Value = serde_json::from_str(line)
-                    .map_err(|e| anyhow::anyhow!("{}:{}: invalid JSON: {e}", path.display(), i + 1))?;
+                let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+                    anyhow::anyhow!("{}:{}: invalid JSON: {e}", path.display(), i + 1)
+                })?;
                 match &value["id"] {
                     serde_json::Value::String(id) => Ok(id.clone()),
                     serde_json::Value::Number(id) => Ok(id.to_string()),
@@ -148,8 +151,15 @@ fn read_ids(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
             })
             .collect();
     }
-    let separator = if format == crate::data::Format::Csv { ',' } else { '\t' };
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let separator = if format == crate::data::Format::Csv {
+        ','
+    } else {
+        '\t'
+    };
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let Some((_, header)) = lines.next() else {
         return Ok(Vec::new());
     };

@@ -16,7 +16,7 @@ use crate::text::Token;
 /// The contexts a cue is tagged with, one tag family per form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CueContext {
-    /// A negation stands right before it (لا، لم، لن، ما، ليس، غير، عدم، دون أن).
+    /// A negation stands among the two words before it (لم ينفِ، لا أحد ينكر، دون أن ينكر).
     pub negated: bool,
     /// A complementiser (أن، إن، بأن ...) stands among the three words before it.
     pub subordinate: bool,
@@ -167,9 +167,10 @@ pub fn context_of(
     lead_words: usize,
 ) -> CueContext {
     let before = |k: usize| at.checked_sub(k).map(|i| bare(words[i]));
-    let negated = before(1).is_some_and(|w| NEGATIONS.contains(&w.as_str()))
-        || (before(1).as_deref() == Some("ان")
-            && before(2).is_some_and(|w| w == "دون" || w == "بدون"));
+    // لم ينف، لا أحد ينكر، دون أن ينكر، لم يتم نفي: a negation among the two words before
+    let negated = (1..=2)
+        .filter_map(before)
+        .any(|w| NEGATIONS.contains(&w.as_str()));
     let subordinate = (1..=3)
         .filter_map(before)
         .any(|w| COMPLEMENTISERS.contains(&w.as_str()));
@@ -248,6 +249,7 @@ mod tests {
         assert!(context("لا أستطيع أن أنكر ذلك", 3).subordinate);
         assert!(context("قال دون أن ينكر التهمة", 3).negated);
         assert!(context("الوزير لم ينف الخبر", 2).negated);
+        assert!(context("لا أحد ينكر حق الشباب", 2).negated);
         assert!(context("وقال إن الاتهامات باطلة", 2).subordinate);
         let plain = context("نفت الوزارة الخبر", 0);
         assert!(!plain.negated && !plain.subordinate && plain.lead);

@@ -443,6 +443,10 @@ impl Featurizer {
                     emit(FeatureKind::Cue, span, Gram::Tagged("relative", label));
                     continue;
                 }
+                if context.negated {
+                    // لم ينفِ، لا أحد ينكر: a negated cue is not the act it names
+                    continue;
+                }
                 let place = if context.lead { "lead" } else { "later" };
                 emit(FeatureKind::Cue, span, Gram::Tagged("any", label));
                 emit(FeatureKind::Cue, span, Gram::Tagged(place, label));

@@ -8,5 +8,6 @@ mod eval;
 mod inspect;
 mod model_file;
 mod predict;
+mod real;
 mod train;
 mod workdir;
