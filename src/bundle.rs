@@ -37,7 +37,7 @@ const MAX_PAYLOAD: u64 = 1 << 32;
 /// A data file that went into training.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataFile {
-    /// `train` or `dev`.
+    /// `train`, `dev`, `unlabelled`, or `text` (where id-only rows took their text from).
     pub role: String,
     /// The path as given on the command line.
     pub path: String,

@@ -1,5 +1,6 @@
 //! The shipped model (models/stance.model) must be exactly what `stance train` makes from the
 //! shipped data and the configuration recorded inside it, so it cannot drift from datasets/.
+//! The real sentences' text comes from ../shared/realnews/pool.tsv, whose hash is recorded too.
 
 use assert_cmd::Command;
 use sha2::{Digest, Sha256};
@@ -45,6 +46,7 @@ fn shipped_model_retrains_byte_for_byte() {
         match file.role.as_str() {
             "train" => cmd.arg(&file.path),
             "dev" => cmd.arg("--dev").arg(&file.path),
+            "text" => cmd.arg("--text-from").arg(&file.path),
             other => panic!("unknown data role {other}"),
         };
     }

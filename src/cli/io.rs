@@ -35,6 +35,13 @@ impl InputArgs {
             .unwrap_or_else(|| Format::from_path(path, fallback))
     }
 
+    /// The text file id-only rows were joined from, and how many texts it held, if any file
+    /// needed it.
+    pub fn text_source_used(&self) -> Option<(&Path, usize)> {
+        let source = self.texts.get()?;
+        Some((source.path(), source.loaded_len()?))
+    }
+
     /// Opens `path` for reading records, id-only files taking their text from `--text-from`.
     ///
     /// # Errors

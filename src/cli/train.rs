@@ -346,6 +346,9 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         data.push(data_file("train", path, rows, skipped.get())?);
     }
     data.extend(dev_files);
+    if let Some((path, texts)) = args.input.text_source_used() {
+        data.push(data_file("text", path, texts, 0)?);
+    }
     if let (Some(path), Some(u)) = (&args.unlabelled, &unlabelled) {
         data.push(data_file("unlabelled", path, u.records.len(), u.skipped)?);
     }

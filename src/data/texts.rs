@@ -32,6 +32,12 @@ impl TextSource {
         &self.path
     }
 
+    /// How many texts the file held, once it has been read successfully (`None` before, or
+    /// when it could not be read).
+    pub fn loaded_len(&self) -> Option<usize> {
+        self.loaded.get()?.as_ref().ok().map(|texts| texts.len())
+    }
+
     /// The id -> text map, reading the file on the first call.
     ///
     /// # Errors
@@ -83,7 +89,13 @@ mod tests {
         )
         .unwrap();
         let source = TextSource::new(&path);
+        assert_eq!(
+            source.loaded_len(),
+            None,
+            "nothing read before it is needed"
+        );
         let texts = source.texts().unwrap();
+        assert_eq!(source.loaded_len(), Some(2));
         assert_eq!(texts.get("a-2").map(String::as_str), Some("نص ثان"));
         std::fs::remove_file(&path).unwrap();
         assert_eq!(source.texts().unwrap().len(), 2, "read once, kept");

@@ -100,7 +100,8 @@ fn without_arguments_trains_on_written_and_real_data_and_writes_the_default_mode
             ("train", "datasets/train.tsv", 48),
             ("train", "datasets/real/train.tsv", 48),
             ("dev", "datasets/dev.tsv", 18),
-            ("dev", "datasets/real/dev.tsv", 18)
+            ("dev", "datasets/real/dev.tsv", 18),
+            ("text", "pool.tsv", 66)
         ],
         "{inspect}"
     );
@@ -140,8 +141,8 @@ fn no_dev_ignores_the_default_dev_file() {
     let inspect = wd.ok(&["inspect", "--json"]);
     let provenance = &inspect.json()["provenance"];
     let data = provenance["data"].as_array().expect("a data list");
-    assert_eq!(data.len(), 2, "{inspect}");
-    assert!(data.iter().all(|d| d["role"] == "train"), "{inspect}");
+    let roles: Vec<&str> = data.iter().map(|d| d["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["train", "train", "text"], "{inspect}");
     assert_eq!(provenance["fit"]["dev"], Value::Null, "{inspect}");
 
     let clash = wd.fails(&["train", "--no-dev", "--dev", "dev.tsv"], 2);
