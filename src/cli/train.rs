@@ -133,6 +133,10 @@ pub struct Overrides {
     /// Use raw term counts instead of 1 + ln(count) [default: sublinear].
     #[arg(long, help_heading = "Features")]
     pub raw_tf: bool,
+    /// Keep invisible format characters (direction marks, zero-width joiners, BOM) [default:
+    /// strip them].
+    #[arg(long, help_heading = "Normaliser")]
+    pub keep_invisible: bool,
     /// Keep diacritics (tashkeel) [default: strip].
     #[arg(long, help_heading = "Normaliser")]
     pub keep_diacritics: bool,
@@ -225,6 +229,7 @@ impl Overrides {
             f.min_df = v;
         }
         f.sublinear_tf &= !self.raw_tf;
+        f.normalizer.strip_invisible &= !self.keep_invisible;
         f.normalizer.strip_diacritics &= !self.keep_diacritics;
         f.normalizer.fold_alef &= !self.no_fold_alef;
         f.normalizer.fold_yeh &= !self.no_fold_yeh;

@@ -22,11 +22,30 @@ const ALEF_FORMS: &str = "[\u{0623}\u{0625}\u{0622}\u{0671}]";
 const YEH_FORMS: &str = "[\u{0649}\u{06CC}]";
 /// Teh marbuta.
 const TEH_MARBUTA: &str = "\u{0629}";
+/// Invisible format characters that web text carries: zero-width non-joiner and joiner,
+/// left-to-right and right-to-left marks, the Arabic letter mark, embeddings and isolates,
+/// the byte-order mark and the soft hyphen.
+const INVISIBLE: &str = "[\u{00AD}\u{061C}\u{200C}-\u{200F}\u{202A}-\u{202E}\u{2066}-\u{2069}\u{FEFF}]";
+/// The characters of [`INVISIBLE`].
+const INVISIBLE_RANGES: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{200C}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2066}', '\u{2069}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+];
+/// The zero-width space, which separates words.
+const ZERO_WIDTH_SPACE: &str = "\u{200B}";
 
 /// Which normalisation rules to apply. Every rule is a named switch, stored in the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NormalizerConfig {
+    /// Remove invisible format characters (direction marks, zero-width joiners, byte-order
+    /// marks, soft hyphens) and read a zero-width space as a space: text copied from the web
+    /// carries them, and they must not change a word (default true).
+    pub strip_invisible: bool,
     /// Remove harakat, tanwin, shadda, sukun and Quranic marks (default true).
     pub strip_diacritics: bool,
     /// Remove tatweel, U+0640 (default true).
@@ -44,6 +63,7 @@ pub struct NormalizerConfig {
 impl Default for NormalizerConfig {
     fn default() -> Self {
         NormalizerConfig {
+            strip_invisible: true,
             strip_diacritics: true,
             strip_tatweel: true,
             map_digits: true,
@@ -99,6 +119,14 @@ impl NormalizerConfig {
     /// the digits, one per digit value).
     pub(crate) fn rules(&self) -> Vec<Rule> {
         let mut rules = Vec::new();
+        if self.strip_invisible {
+            rules.push(Rule::new(INVISIBLE, INVISIBLE_RANGES, None));
+            rules.push(Rule::new(
+                ZERO_WIDTH_SPACE,
+                &[('\u{200B}', '\u{200B}')],
+                Some(' '),
+            ));
+        }
         if self.strip_diacritics {
             rules.push(Rule::new(DIACRITICS, DIACRITIC_RANGES, None));
         }
@@ -158,7 +186,8 @@ impl NormalizerConfig {
 /// alone, and every rule off.
 #[cfg(test)]
 pub(crate) fn test_configs() -> Vec<NormalizerConfig> {
-    let switches: [fn(&mut NormalizerConfig) -> &mut bool; 6] = [
+    let switches: [fn(&mut NormalizerConfig) -> &mut bool; 7] = [
+        |c| &mut c.strip_invisible,
         |c| &mut c.strip_diacritics,
         |c| &mut c.strip_tatweel,
         |c| &mut c.map_digits,
@@ -191,6 +220,7 @@ mod tests {
 
     fn only(edit: impl Fn(&mut NormalizerConfig)) -> NormalizerConfig {
         let mut config = NormalizerConfig {
+            strip_invisible: false,
             strip_diacritics: false,
             strip_tatweel: false,
             map_digits: false,
@@ -246,6 +276,13 @@ mod tests {
             "نفت أمة"
         );
         assert_eq!(run(only(|c| c.strip_tatweel = true), "نفـت"), "نفت");
+        assert_eq!(
+            run(
+                only(|c| c.strip_invisible = true),
+                "\u{200F}\u{FEFF}نفت\u{200C} الشركة\u{200B}الخبر\u{061C}"
+            ),
+            "نفت الشركة الخبر"
+        );
         assert_eq!(run(only(|c| c.map_digits = true), "٣٫٥ و٤"), "3٫5 و4");
         assert_eq!(run(only(|c| c.fold_alef = true), "أإآٱ"), "اااا");
         assert_eq!(run(only(|c| c.fold_yeh = true), "مستشفى"), "مستشفي");
@@ -267,6 +304,8 @@ mod tests {
         let rules = NormalizerConfig::default().rules();
         let patterns: Vec<&str> = rules.iter().map(|r| r.pattern.as_str()).collect();
         let mut expected = vec![
+            "[\u{00AD}\u{061C}\u{200C}-\u{200F}\u{202A}-\u{202E}\u{2066}-\u{2069}\u{FEFF}]".to_string(),
+            "\u{200B}".to_string(),
             "[\u{064B}-\u{065F}\u{0670}\u{06D6}-\u{06DC}\u{06DF}-\u{06E8}\u{06EA}-\u{06ED}]"
                 .to_string(),
             "\u{0640}".to_string(),
@@ -283,7 +322,7 @@ mod tests {
         ]);
         assert_eq!(patterns, expected);
         let replacements: String = rules.iter().filter_map(|r| r.replacement).collect();
-        assert_eq!(replacements, "0123456789\u{0627}\u{064A}\u{0647}");
+        assert_eq!(replacements, " 0123456789\u{0627}\u{064A}\u{0647}");
     }
 
     #[test]
@@ -291,7 +330,7 @@ mod tests {
         let json = serde_json::to_string(&NormalizerConfig::default()).unwrap();
         assert_eq!(
             json,
-            r#"{"strip_diacritics":true,"strip_tatweel":true,"map_digits":true,"fold_alef":true,"fold_yeh":true,"fold_teh_marbuta":true}"#
+            r#"{"strip_invisible":true,"strip_diacritics":true,"strip_tatweel":true,"map_digits":true,"fold_alef":true,"fold_yeh":true,"fold_teh_marbuta":true}"#
         );
     }
 }
