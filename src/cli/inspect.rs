@@ -83,8 +83,13 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     } else {
         format!("{}-{}", f.char_min, f.char_max)
     };
+    let cues = if f.cues {
+        format!("v{}", f.cue_version)
+    } else {
+        "off".to_string()
+    };
     println!(
-        "features     2^{} buckets; words 1-{}; chars {chars}; lead words {}; proclitics {}; clauses {}; punctuation {}; tf {}",
+        "features     2^{} buckets; words 1-{}; chars {chars}; cues {cues}; lead words {}; proclitics {}; clauses {}; punctuation {}; tf {}",
         f.hash_bits,
         f.word_ngrams,
         f.lead_words,

@@ -25,7 +25,8 @@ const TEH_MARBUTA: &str = "\u{0629}";
 /// Invisible format characters that web text carries: zero-width non-joiner and joiner,
 /// left-to-right and right-to-left marks, the Arabic letter mark, embeddings and isolates,
 /// the byte-order mark and the soft hyphen.
-const INVISIBLE: &str = "[\u{00AD}\u{061C}\u{200C}-\u{200F}\u{202A}-\u{202E}\u{2066}-\u{2069}\u{FEFF}]";
+const INVISIBLE: &str =
+    "[\u{00AD}\u{061C}\u{200C}-\u{200F}\u{202A}-\u{202E}\u{2066}-\u{2069}\u{FEFF}]";
 /// The characters of [`INVISIBLE`].
 const INVISIBLE_RANGES: &[(char, char)] = &[
     ('\u{00AD}', '\u{00AD}'),
@@ -304,7 +305,8 @@ mod tests {
         let rules = NormalizerConfig::default().rules();
         let patterns: Vec<&str> = rules.iter().map(|r| r.pattern.as_str()).collect();
         let mut expected = vec![
-            "[\u{00AD}\u{061C}\u{200C}-\u{200F}\u{202A}-\u{202E}\u{2066}-\u{2069}\u{FEFF}]".to_string(),
+            "[\u{00AD}\u{061C}\u{200C}-\u{200F}\u{202A}-\u{202E}\u{2066}-\u{2069}\u{FEFF}]"
+                .to_string(),
             "\u{200B}".to_string(),
             "[\u{064B}-\u{065F}\u{0670}\u{06D6}-\u{06DC}\u{06DF}-\u{06E8}\u{06EA}-\u{06ED}]"
                 .to_string(),
