@@ -52,9 +52,9 @@ pub struct FeatureConfig {
     /// Ignore features seen in fewer than `min_df` training rows (default 2: a feature seen
     /// once says more about its sentence than about stance).
     pub min_df: u32,
-    /// Drop unigram features of function words (prepositions, relatives, demonstratives,
-    /// auxiliaries; never negations, which carry stance), which otherwise pile up weight in
-    /// long sentences; they still take part in bigrams (default true).
+    /// Drop unigram and clause-tagged features of function words (prepositions, relatives,
+    /// demonstratives, auxiliaries; never negations, which carry stance), which otherwise pile
+    /// up weight in long sentences; they still take part in bigrams (default true).
     pub stopwords: bool,
     /// Give punctuation tokens (quotes, commas, ...) features of their own (default false:
     /// quote style and punctuation habits differ between outlets and say nothing of stance).
@@ -418,6 +418,9 @@ impl Featurizer {
         };
         if self.config.clauses {
             for (i, kind) in clause_kinds(&bases, &comma_before).into_iter().enumerate() {
+                if self.config.stopwords && FUNCTION_WORDS.contains(&bases[i]) {
+                    continue;
+                }
                 emit(
                     FeatureKind::Clause,
                     (i, i + 1),
