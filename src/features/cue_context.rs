@@ -153,7 +153,7 @@ fn bare(word: &str) -> String {
     let folded = fold(word);
     match folded.strip_prefix(['و', 'ف']) {
         Some(rest) if rest.chars().count() >= 2 => rest.to_string(),
-        _ => folded,
+        _ => folded.into_owned(),
     }
 }
 

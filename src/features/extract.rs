@@ -380,9 +380,14 @@ impl Featurizer {
                 gram,
             });
         };
+        let function_words = function_words();
+        let skip: Vec<bool> = bases
+            .iter()
+            .map(|b| self.config.stopwords && function_words.contains(b))
+            .collect();
         let mut padded = String::new();
         for (i, word) in words.iter().enumerate() {
-            if self.config.stopwords && FUNCTION_WORDS.contains(&bases[i]) {
+            if skip[i] {
                 continue;
             }
             emit(FeatureKind::Word, (i, i + 1), Gram::Word(word));
@@ -416,9 +421,14 @@ impl Featurizer {
         } else {
             Vec::new()
         };
+        let kinds = if self.config.clauses || (self.config.cues && self.config.cue_version >= 2) {
+            clause_kinds(&bases, &comma_before)
+        } else {
+            Vec::new()
+        };
         if self.config.clauses {
-            for (i, kind) in clause_kinds(&bases, &comma_before).into_iter().enumerate() {
-                if self.config.stopwords && FUNCTION_WORDS.contains(&bases[i]) {
+            for (i, &kind) in kinds.iter().enumerate() {
+                if skip[i] {
                     continue;
                 }
                 emit(
@@ -432,7 +442,6 @@ impl Featurizer {
             let relative = relative_clauses(&words, &comma_before);
             let quoted_token = quoted_tokens(tokens);
             let quoted: Vec<bool> = kept.iter().map(|&t| quoted_token[t]).collect();
-            let kinds = clause_kinds(&bases, &comma_before);
             let (mut first, mut first_main) = (true, true);
             for cue in lexicon::find(&words) {
                 let span = (cue.word, cue.word + cue.len);
@@ -563,6 +572,15 @@ const FUNCTION_WORDS: &[&str] = &[
     "امس",
     "وقت",
 ];
+
+/// [`FUNCTION_WORDS`] as a set, built once: it is asked about every word of every sentence.
+fn function_words() -> &'static std::collections::HashSet<&'static str, foldhash::fast::FixedState>
+{
+    static SET: std::sync::OnceLock<
+        std::collections::HashSet<&'static str, foldhash::fast::FixedState>,
+    > = std::sync::OnceLock::new();
+    SET.get_or_init(|| FUNCTION_WORDS.iter().copied().collect())
+}
 
 /// Buckets first met in a sentence, with the n-gram that filled them.
 pub type NewNames = Vec<(u32, String)>;

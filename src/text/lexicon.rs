@@ -13,8 +13,13 @@
 //! off never switches the lexicon off.
 
 use crate::label::Stance;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
+
+/// The hash maps here hold a few thousand short keys and are read for every word of every
+/// sentence: foldhash hashes them several times faster than the default SipHash.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// The grammatical form a cue takes in the sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -260,10 +265,10 @@ const PHRASES: &[(&[&str], Stance)] = &[
 ];
 
 /// The surface-form table, built once.
-fn table() -> &'static HashMap<String, (Stance, CueForm)> {
-    static TABLE: OnceLock<HashMap<String, (Stance, CueForm)>> = OnceLock::new();
+fn table() -> &'static FastMap<String, (Stance, CueForm)> {
+    static TABLE: OnceLock<FastMap<String, (Stance, CueForm)>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut map = HashMap::new();
+        let mut map = FastMap::default();
         // Nouns first: a verb form that is also a noun (زعم) is read as the verb.
         for &(stem, label, form) in OTHER_WORDS {
             let suffixes: &[&str] = if form == CueForm::Noun {
@@ -300,18 +305,44 @@ fn table() -> &'static HashMap<String, (Stance, CueForm)> {
     })
 }
 
+/// What folding does to one character: `Some(None)` drops it, `Some(Some(c))` replaces it,
+/// `None` keeps it.
+fn fold_char(c: char) -> Option<Option<char>> {
+    match c {
+        'أ' | 'إ' | 'آ' | 'ٱ' => Some(Some('ا')),
+        'ى' => Some(Some('ي')),
+        'ة' => Some(Some('ه')),
+        '\u{064B}'..='\u{0652}' | '\u{0670}' | 'ـ' => Some(None),
+        _ => None,
+    }
+}
+
 /// Folds a normalised word the way the lexicon is written: alef forms to ا, ى to ي, ة to ه,
-/// hamza on yeh kept; diacritics and tatweel dropped.
-pub fn fold(word: &str) -> String {
-    word.chars()
-        .filter_map(|c| match c {
-            'أ' | 'إ' | 'آ' | 'ٱ' => Some('ا'),
-            'ى' => Some('ي'),
-            'ة' => Some('ه'),
-            '\u{064B}'..='\u{0652}' | '\u{0670}' | 'ـ' => None,
-            c => Some(c),
-        })
-        .collect()
+/// hamza on yeh kept; diacritics and tatweel dropped. Borrows when there is nothing to fold,
+/// as after the default normaliser.
+pub fn fold(word: &str) -> Cow<'_, str> {
+    if !word.chars().any(|c| fold_char(c).is_some()) {
+        return Cow::Borrowed(word);
+    }
+    Cow::Owned(
+        word.chars()
+            .filter_map(|c| fold_char(c).unwrap_or(Some(c)))
+            .collect(),
+    )
+}
+
+/// Fixed phrases by their first word.
+fn phrases_by_first_word() -> &'static FastMap<&'static str, Vec<(&'static [&'static str], Stance)>>
+{
+    static BY_FIRST: OnceLock<FastMap<&'static str, Vec<(&'static [&'static str], Stance)>>> =
+        OnceLock::new();
+    BY_FIRST.get_or_init(|| {
+        let mut map: FastMap<&str, Vec<(&[&str], Stance)>> = FastMap::default();
+        for &(parts, label) in PHRASES {
+            map.entry(parts[0]).or_default().push((parts, label));
+        }
+        map
+    })
 }
 
 /// Candidate readings of a folded word: as written, without a conjunction (و ف), then also
@@ -345,27 +376,25 @@ pub fn lookup(word: &str) -> Option<(Stance, CueForm)> {
 /// Every cue among `words` (normalised tokens, proclitics not stripped), in order; phrases are
 /// matched before the single words they start with.
 pub fn find(words: &[&str]) -> Vec<LexiconCue> {
-    let folded: Vec<String> = words.iter().map(|w| fold(w)).collect();
-    let bare: Vec<&str> = folded
-        .iter()
-        .map(|w| {
-            w.strip_prefix(['و', 'ف'])
-                .filter(|rest| rest.chars().count() >= 2)
-                .unwrap_or(w)
-        })
-        .collect();
+    let folded: Vec<Cow<str>> = words.iter().map(|w| fold(w)).collect();
+    let by_first = phrases_by_first_word();
+    let table = table();
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        let phrase = PHRASES.iter().find(|(parts, _)| {
-            parts.len() <= words.len() - i
-                && parts.iter().enumerate().all(|(k, p)| {
-                    if k == 0 {
-                        bare[i] == *p
-                    } else {
-                        folded[i + k] == *p
-                    }
-                })
+        let word = folded[i].as_ref();
+        let bare = word
+            .strip_prefix(['و', 'ف'])
+            .filter(|rest| rest.chars().count() >= 2)
+            .unwrap_or(word);
+        let phrase = by_first.get(bare).and_then(|candidates| {
+            candidates.iter().find(|(parts, _)| {
+                parts.len() <= words.len() - i
+                    && parts[1..]
+                        .iter()
+                        .zip(&folded[i + 1..])
+                        .all(|(p, w)| *p == w.as_ref())
+            })
         });
         if let Some((parts, label)) = phrase {
             out.push(LexiconCue {
@@ -377,8 +406,7 @@ pub fn find(words: &[&str]) -> Vec<LexiconCue> {
             i += parts.len();
             continue;
         }
-        let table = table();
-        if let Some(&(label, form)) = readings(&folded[i]).find_map(|r| table.get(r)) {
+        if let Some(&(label, form)) = readings(word).find_map(|r| table.get(r)) {
             out.push(LexiconCue {
                 word: i,
                 len: 1,
