@@ -573,6 +573,9 @@ const FUNCTION_WORDS: &[&str] = &[
     "وقت",
 ];
 
+/// A set of words with a fast hasher.
+type WordSet = std::collections::HashSet<&'static str, foldhash::fast::FixedState>;
+
 /// [`FUNCTION_WORDS`] as a set, built once: it is asked about every word of every sentence.
 fn function_words() -> &'static std::collections::HashSet<&'static str, foldhash::fast::FixedState>
 {

@@ -222,7 +222,7 @@ const OTHER_WORDS: &[(&str, Stance, CueForm)] = &[
 const NOUN_SUFFIXES: &[&str] = &["", "ه", "ها", "هم", "ات", "اته", "اتها", "اتهم"];
 
 /// Fixed phrases of two or three words, checked before single words.
-const PHRASES: &[(&[&str], Stance)] = &[
+const PHRASES: &[Phrase] = &[
     (&["لا", "صحه"], Stance::Denial),
     (&["عار", "عن"], Stance::Denial),
     (&["عاريه", "عن"], Stance::Denial),
