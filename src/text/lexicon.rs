@@ -222,7 +222,10 @@ const OTHER_WORDS: &[(&str, Stance, CueForm)] = &[
 const NOUN_SUFFIXES: &[&str] = &["", "ه", "ها", "هم", "ات", "اته", "اتها", "اتهم"];
 
 /// Fixed phrases of two or three words, checked before single words.
-const PHRASES: &[Phrase] = &[
+/// A fixed phrase's words and label.
+type PhraseCue = (&'static [&'static str], Stance);
+
+const PHRASES: &[PhraseCue] = &[
     (&["لا", "صحه"], Stance::Denial),
     (&["عار", "عن"], Stance::Denial),
     (&["عاريه", "عن"], Stance::Denial),
@@ -332,12 +335,10 @@ pub fn fold(word: &str) -> Cow<'_, str> {
 }
 
 /// Fixed phrases by their first word.
-fn phrases_by_first_word() -> &'static FastMap<&'static str, Vec<(&'static [&'static str], Stance)>>
-{
-    static BY_FIRST: OnceLock<FastMap<&'static str, Vec<(&'static [&'static str], Stance)>>> =
-        OnceLock::new();
+fn phrases_by_first_word() -> &'static FastMap<&'static str, Vec<PhraseCue>> {
+    static BY_FIRST: OnceLock<FastMap<&'static str, Vec<PhraseCue>>> = OnceLock::new();
     BY_FIRST.get_or_init(|| {
-        let mut map: FastMap<&str, Vec<(&[&str], Stance)>> = FastMap::default();
+        let mut map: FastMap<&str, Vec<PhraseCue>> = FastMap::default();
         for &(parts, label) in PHRASES {
             map.entry(parts[0]).or_default().push((parts, label));
         }
