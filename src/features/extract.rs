@@ -577,11 +577,8 @@ const FUNCTION_WORDS: &[&str] = &[
 type WordSet = std::collections::HashSet<&'static str, foldhash::fast::FixedState>;
 
 /// [`FUNCTION_WORDS`] as a set, built once: it is asked about every word of every sentence.
-fn function_words() -> &'static std::collections::HashSet<&'static str, foldhash::fast::FixedState>
-{
-    static SET: std::sync::OnceLock<
-        std::collections::HashSet<&'static str, foldhash::fast::FixedState>,
-    > = std::sync::OnceLock::new();
+fn function_words() -> &'static WordSet {
+    static SET: std::sync::OnceLock<WordSet> = std::sync::OnceLock::new();
     SET.get_or_init(|| FUNCTION_WORDS.iter().copied().collect())
 }
 
