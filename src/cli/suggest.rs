@@ -151,28 +151,31 @@ fn read_ids(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
             })
             .collect();
     }
-    let separator = if format == crate::data::Format::Csv {
-        ','
+    let delimiter = if format == crate::data::Format::Csv {
+        b','
     } else {
-        '\t'
+        b'\t'
     };
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
-        return Ok(Vec::new());
-    };
-    let column = header
-        .split(separator)
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .quoting(format == crate::data::Format::Csv)
+        .from_reader(text.as_bytes());
+    let column = reader
+        .headers()
+        .map_err(|e| anyhow::anyhow!("{}:1: {e}", path.display()))?
+        .iter()
         .position(|name| name.trim().eq_ignore_ascii_case("id"))
         .ok_or_else(|| anyhow::anyhow!("{}:1: the header names no id column", path.display()))?;
-    lines
-        .map(|(i, line)| {
-            line.split(separator)
-                .nth(column)
+    reader
+        .records()
+        .map(|record| {
+            let record = record.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let line = record.position().map_or(0, |p| p.line());
+            record
+                .get(column)
                 .map(|id| id.trim().to_string())
-                .ok_or_else(|| anyhow::anyhow!("{}:{}: no id field", path.display(), i + 1))
+                .ok_or_else(|| anyhow::anyhow!("{}:{line}: no id field", path.display()))
         })
         .collect()
 }
