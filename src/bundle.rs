@@ -7,11 +7,12 @@
 //! 12..20  payload length in bytes (u64)
 //! 20..52  SHA-256 of the payload
 //! 52..    payload: bincode of the crate version, labels, feature config, tokenizer JSON,
-//!         IDF, weights, named top features and training provenance
+//!         IDF, weights, calibration, named top features and training provenance
 //! ```
 //! Files are written atomically (a temporary file in the same folder, then a rename), and a
 //! load checks magic, version, length and checksum before decoding anything.
 
+use crate::calibration::Calibration;
 use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Featurizer, IdfWeights};
@@ -29,7 +30,7 @@ use std::path::Path;
 /// The first bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"STANCEM\0";
 /// The model format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 /// Largest payload a load will decode (guards against absurd lengths in a damaged header).
 const MAX_PAYLOAD: u64 = 1 << 32;
@@ -87,6 +88,7 @@ struct Payload {
     tokenizer_json: String,
     idf: IdfWeights,
     model: FittedLinear,
+    calibration: Calibration,
     top_features: TopFeatures,
     provenance: Provenance,
 }
@@ -111,6 +113,7 @@ impl Bundle {
             tokenizer_json: self.pipeline.featurizer.pipeline().to_json()?,
             idf: self.pipeline.idf.clone(),
             model: self.pipeline.model.clone(),
+            calibration: self.pipeline.calibration,
             top_features: self.top_features.clone(),
             provenance: self.provenance.clone(),
         };
@@ -232,6 +235,7 @@ impl Bundle {
                 featurizer,
                 idf: payload.idf,
                 model: payload.model,
+                calibration: payload.calibration,
             },
             top_features: payload.top_features,
             provenance: payload.provenance,

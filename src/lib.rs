@@ -16,6 +16,7 @@ pub mod article;
 pub mod baseline;
 pub mod bootstrap;
 pub mod bundle;
+pub mod calibration;
 pub mod cli;
 pub mod config;
 pub mod cv;

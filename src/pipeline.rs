@@ -1,15 +1,17 @@
 //! The whole prediction path in one value: text -> tokens -> hashed counts -> TF-IDF ->
 //! probabilities. Training builds one; a model file stores exactly its parts.
 
+use crate::calibration::Calibration;
 use crate::error::Result;
 use crate::features::tfidf::Weighting;
 use crate::features::{FeatureKind, Featurizer, IdfWeights, SparseRows};
 use crate::label::Stance;
+use crate::model::fitted::softmax_in_place;
 use crate::model::FittedLinear;
 use rayon::prelude::*;
 use serde::Serialize;
 
-/// Featurizer, IDF and fitted model together.
+/// Featurizer, IDF, fitted model and its calibration together.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
     /// Text to hashed counts.
@@ -18,6 +20,8 @@ pub struct Pipeline {
     pub idf: IdfWeights,
     /// The classifier.
     pub model: FittedLinear,
+    /// How the classifier's logits become probabilities (temperature scaling).
+    pub calibration: Calibration,
 }
 
 /// One sentence's prediction.
@@ -29,7 +33,19 @@ pub struct Prediction {
     pub probabilities: Vec<(Stance, f32)>,
 }
 
+/// What abstaining prints instead of a label (`--min-confidence`).
+pub const UNCERTAIN: &str = "uncertain";
+
 impl Prediction {
+    /// The label to show: the predicted one, or [`UNCERTAIN`] when its confidence is below
+    /// `min_confidence`.
+    pub fn shown_label(&self, min_confidence: Option<f32>) -> &'static str {
+        match min_confidence {
+            Some(min) if self.confidence() < min => UNCERTAIN,
+            _ => self.label.as_str(),
+        }
+    }
+
     /// The probability of the predicted label.
     pub fn confidence(&self) -> f32 {
         self.probabilities
@@ -95,13 +111,32 @@ impl Pipeline {
     /// # Errors
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn predict(&self, text: &str) -> Result<Prediction> {
-        let row = self.features(text)?;
-        let (idx, val): (Vec<u32>, Vec<f32>) = row.into_iter().unzip();
-        let p = self.model.probabilities(&idx, &val);
+        let mut p = self.logits(text)?;
+        self.calibration.scale(&mut p);
+        softmax_in_place(&mut p);
         Ok(Prediction {
             label: self.model.best_label(&p),
             probabilities: self.model.labels().iter().copied().zip(p).collect(),
         })
+    }
+
+    /// The model's raw scores (logits) of a sentence, one per label, before calibration.
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
+    pub fn logits(&self, text: &str) -> Result<Vec<f32>> {
+        let row = self.features(text)?;
+        let (idx, val): (Vec<u32>, Vec<f32>) = row.into_iter().unzip();
+        let mut scores = vec![0.0; self.model.labels().len()];
+        self.model.scores_into(&idx, &val, &mut scores);
+        Ok(scores)
+    }
+
+    /// The same pipeline with its calibration switched off (probabilities straight from the
+    /// softmax of the logits).
+    pub fn uncalibrated(mut self) -> Pipeline {
+        self.calibration = Calibration::default();
+        self
     }
 
     /// The features that pushed a sentence most toward `label`, strongest first, at most

@@ -1,6 +1,7 @@
 //! Training orchestration: labelled records -> featurizer, IDF, sparse rows -> fitted model,
 //! plus the readable top features per label. Used by `stance train` and `stance cv`.
 
+use crate::calibration::{fit_temperature, Calibration};
 use crate::config::{TrainConfig, UnlabelledConfig};
 use crate::data::Record;
 use crate::error::{Error, Result};
@@ -153,6 +154,7 @@ pub fn train(
         featurizer,
         idf,
         model: FittedLinear::zeros(Stance::ALL.to_vec(), n_features),
+        calibration: Calibration::default(),
     };
     let dev_set = data.dev.map(|d| dataset(&pipeline, d)).transpose()?;
     let label_counts = Stance::ALL.map(|l| labels.iter().filter(|x| **x == l).count());
@@ -194,6 +196,20 @@ pub fn train(
         label_counts: Stance::ALL.iter().copied().zip(label_counts).collect(),
         rows_per_input: ingested.rows_per_input,
     })
+}
+
+/// Temperature scaling of a trained pipeline fitted on held-out labelled records (the
+/// pipeline's own calibration is ignored: the fit starts from the raw logits).
+///
+/// # Errors
+/// Unlabelled records or featurisation failures.
+pub fn calibrate(pipeline: &Pipeline, records: &[Record]) -> Result<Calibration> {
+    let gold: Vec<usize> = labels_of(records)?.iter().map(|l| l.index()).collect();
+    let logits: Vec<Vec<f32>> = records
+        .par_iter()
+        .map(|r| pipeline.logits(&r.text))
+        .collect::<Result<_>>()?;
+    Ok(fit_temperature(&logits, &gold))
 }
 
 /// Training rows as hashed counts, with what the first pass learns on the way.

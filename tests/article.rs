@@ -95,7 +95,7 @@ fn html_report_is_self_contained_and_marks_every_sentence() {
     let article = "نفت وزارة الصحة وجود أي إصابات جديدة بالكوليرا في المخيم.\nوأعلنت المنظمة الدولية افتتاح مستشفى ميداني قرب الحدود.\nوزعمت صفحات على مواقع التواصل أن المستشفى أغلق أبوابه.\n";
     let model = shipped();
     let report = ArticleReport::analyze(&model.pipeline, "a<b>".into(), article.into(), 3).unwrap();
-    let page = html::render(std::slice::from_ref(&report));
+    let page = html::render(std::slice::from_ref(&report), None);
     let doc = scraper::Html::parse_document(&page);
     let select = |css: &str| scraper::Selector::parse(css).unwrap();
     let root = doc.select(&select("html")).next().unwrap();

@@ -47,11 +47,15 @@ fn shipped_model_retrains_byte_for_byte() {
             "train" => cmd.arg(&file.path),
             "dev" => cmd.arg("--dev").arg(&file.path),
             "text" => cmd.arg("--text-from").arg(&file.path),
+            "calibration" => cmd.arg("--calibrate-on").arg(&file.path),
             other => panic!("unknown data role {other}"),
         };
     }
     if !p.data.iter().any(|f| f.role == "dev") {
         cmd.arg("--no-dev");
+    }
+    if !p.data.iter().any(|f| f.role == "calibration") {
+        cmd.arg("--no-calibration");
     }
     cmd.arg("--config").arg(&config).arg("--out").arg(&out);
     cmd.assert().success();

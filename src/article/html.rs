@@ -15,7 +15,7 @@ body { direction: rtl; font-family: "Noto Naskh Arabic", "Amiri", "Scheherazade 
 h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; border-bottom: 1px solid #ddd; }
 .summary { display: flex; gap: 1rem; flex-wrap: wrap; margin-bottom: 1rem; }
 .count { padding: .2rem .8rem; border-radius: .4rem; }
-.assertion { background: #e3f1e6; } .denial { background: #fbe0dc; } .allegation { background: #fdf1cc; }
+.assertion { background: #e3f1e6; } .denial { background: #fbe0dc; } .allegation { background: #fdf1cc; } .uncertain { background: #e6e6ea; }
 .sentence { padding: .15rem .2rem; border-radius: .3rem; cursor: help; }
 .sentence u { text-decoration-thickness: 2px; text-underline-offset: 5px; }
 .skipped { color: #999; }
@@ -23,32 +23,36 @@ h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; border-bottom: 1px solid #ddd;
 ol.low li { margin-bottom: .4rem; }
 "#;
 
-/// Renders the reports as one HTML page.
-pub fn render(reports: &[ArticleReport]) -> String {
+/// Renders the reports as one HTML page; sentences below `min_confidence` show as
+/// `uncertain`.
+pub fn render(reports: &[ArticleReport], min_confidence: Option<f32>) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"ar\" dir=\"rtl\">\n<head>\n<meta charset=\"utf-8\">\n<title>stance report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>تقرير الموقف — stance report</h1>\n<p class=\"legend\"><span class=\"assertion\">assertion تأكيد</span><span class=\"denial\">denial نفي</span><span class=\"allegation\">allegation ادعاء</span></p>\n"
     );
     for report in reports {
-        render_article(&mut out, report);
+        render_article(&mut out, report, min_confidence);
     }
     out.push_str("</body>\n</html>\n");
     out
 }
 
-fn render_article(out: &mut String, report: &ArticleReport) {
+fn render_article(out: &mut String, report: &ArticleReport, min_confidence: Option<f32>) {
     let _ = writeln!(
         out,
         "<section class=\"article\">\n<h2><bdi>{}</bdi></h2>",
         text(&report.name)
     );
     let _ = writeln!(out, "<div class=\"summary\">");
-    for label in Stance::ALL {
+    let shown = |s: &super::ArticleSentence| s.prediction.shown_label(min_confidence);
+    let labels = Stance::ALL.iter().map(|l| l.as_str());
+    let uncertain = min_confidence.map(|_| crate::pipeline::UNCERTAIN);
+    for label in labels.chain(uncertain) {
         let n = report
             .sentences
             .iter()
-            .filter(|s| s.prediction.label == label)
+            .filter(|s| shown(s) == label)
             .count();
         let _ = writeln!(
             out,
@@ -75,7 +79,7 @@ fn render_article(out: &mut String, report: &ArticleReport) {
                 out,
                 "<li><a href=\"#{}-s{i}\">{} ({:.2})</a>: {}</li>",
                 attr(&anchor(&report.name)),
-                s.prediction.label,
+                shown(s),
                 s.prediction.confidence(),
                 text(report.slice(s.start, s.end))
             );
@@ -102,7 +106,7 @@ fn render_article(out: &mut String, report: &ArticleReport) {
         let _ = write!(
             out,
             "<span class=\"sentence {label}\" id=\"{id}-s{i}\" data-label=\"{label}\" title=\"{tip}\">",
-            label = s.prediction.label,
+            label = shown(s),
             id = attr(&anchor(&report.name)),
             tip = attr(&tooltip)
         );

@@ -44,6 +44,12 @@ pub struct ArticleArgs {
     /// Deciding features kept per sentence [default: 5].
     #[arg(long, default_value_t = 5)]
     pub explain: usize,
+    /// Label a sentence `uncertain` when the model's confidence is below this.
+    #[arg(long, value_parser = super::eval::parse_probability)]
+    pub min_confidence: Option<f32>,
+    /// Use the model's raw probabilities, without its calibration.
+    #[arg(long)]
+    pub no_calibration: bool,
 }
 
 /// Runs `stance article`.
@@ -51,7 +57,10 @@ pub struct ArticleArgs {
 /// # Errors
 /// Unreadable inputs or model, or a failed write.
 pub fn run(args: &ArticleArgs) -> anyhow::Result<()> {
-    let bundle = load_model(&model_path(args.model.as_deref()))?;
+    let mut bundle = load_model(&model_path(args.model.as_deref()))?;
+    if args.no_calibration {
+        bundle.pipeline = bundle.pipeline.uncalibrated();
+    }
     let mut reports = Vec::new();
     for (name, text) in read_articles(&args.inputs)? {
         reports.push(ArticleReport::analyze(
@@ -65,13 +74,13 @@ pub fn run(args: &ArticleArgs) -> anyhow::Result<()> {
     let mut out = BufWriter::new(stdout.lock());
     for report in &reports {
         match args.output {
-            ArticleOutput::Text => write_text(&mut out, report)?,
-            ArticleOutput::Jsonl => write_jsonl(&mut out, report)?,
+            ArticleOutput::Text => write_text(&mut out, report, args.min_confidence)?,
+            ArticleOutput::Jsonl => write_jsonl(&mut out, report, args.min_confidence)?,
         }
     }
     out.flush().context("writing results")?;
     if let Some(path) = &args.html {
-        write_atomically(path, html::render(&reports).as_bytes())
+        write_atomically(path, html::render(&reports, args.min_confidence).as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
@@ -126,14 +135,18 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
         .unwrap_or(text))
 }
 
-fn write_text(out: &mut impl Write, report: &ArticleReport) -> anyhow::Result<()> {
+fn write_text(
+    out: &mut impl Write,
+    report: &ArticleReport,
+    min_confidence: Option<f32>,
+) -> anyhow::Result<()> {
     writeln!(out, "== {}", report.name)?;
     for s in &report.sentences {
         let sentence = report.slice(s.start, s.end).replace(['\n', '\t'], " ");
         writeln!(
             out,
             "{:<10}\t{:.3}\t{sentence}",
-            s.prediction.label.as_str(),
+            s.prediction.shown_label(min_confidence),
             s.prediction.confidence()
         )?;
         if !s.reasons.is_empty() {
@@ -163,7 +176,11 @@ fn write_text(out: &mut impl Write, report: &ArticleReport) -> anyhow::Result<()
     Ok(())
 }
 
-fn write_jsonl(out: &mut impl Write, report: &ArticleReport) -> anyhow::Result<()> {
+fn write_jsonl(
+    out: &mut impl Write,
+    report: &ArticleReport,
+    min_confidence: Option<f32>,
+) -> anyhow::Result<()> {
     for (i, s) in report.sentences.iter().enumerate() {
         let probabilities: serde_json::Map<String, serde_json::Value> = s
             .prediction
@@ -184,17 +201,20 @@ fn write_jsonl(out: &mut impl Write, report: &ArticleReport) -> anyhow::Result<(
                 })
             })
             .collect();
-        let line = json!({
+        let mut line = json!({
             "article": report.name,
             "sentence": i + 1,
             "start": report.char_offset(s.start),
             "end": report.char_offset(s.end),
             "text": report.slice(s.start, s.end),
-            "label": s.prediction.label,
+            "label": s.prediction.shown_label(min_confidence),
             "confidence": s.prediction.confidence(),
             "probabilities": probabilities,
             "because": reasons,
         });
+        if s.prediction.shown_label(min_confidence) != s.prediction.label.as_str() {
+            line["best_label"] = json!(s.prediction.label);
+        }
         writeln!(out, "{line}")?;
     }
     Ok(())

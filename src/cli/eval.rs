@@ -3,6 +3,9 @@
 use super::io::{load_model, model_path, read_labelled, InputArgs};
 use crate::baseline::CueBaseline;
 use crate::bootstrap::{bootstrap, Intervals, DEFAULT_RESAMPLES, DEFAULT_SEED};
+use crate::calibration::coverage::{abstain, threshold_for_precision, Scored};
+use crate::calibration::reliability::DEFAULT_BINS;
+use crate::calibration::{Abstention, Reliability, RiskCoverage};
 use crate::data::Record;
 use crate::label::Stance;
 use crate::metrics::Metrics;
@@ -18,7 +21,9 @@ use std::path::PathBuf;
 Examples:
   stance eval datasets/test.tsv
   stance eval real.tsv --model my.model --errors 20
-  stance eval test.jsonl --json > report.json")]
+  stance eval test.jsonl --json > report.json
+  stance eval datasets/real/dev.tsv --target-precision 0.95   # which confidence to trust
+  stance eval real.tsv --min-confidence 0.9                    # quality of what is kept")]
 pub struct EvalArgs {
     /// Labelled file to score.
     pub file: PathBuf,
@@ -40,8 +45,61 @@ pub struct EvalArgs {
     /// Bootstrap resamples for the 95% confidence intervals; 0 for none [default: 1000].
     #[arg(long, default_value_t = DEFAULT_RESAMPLES)]
     pub bootstrap: usize,
+    /// Score the model's raw probabilities, without its calibration.
+    #[arg(long, conflicts_with = "baseline")]
+    pub no_calibration: bool,
+    /// Abstain below this confidence: report the coverage and the scores of the rows kept.
+    #[arg(long, value_parser = parse_probability, conflicts_with = "baseline")]
+    pub min_confidence: Option<f32>,
+    /// Find the lowest confidence threshold whose kept rows reach this precision on the file
+    /// (e.g. 0.95 on a dev file), to pass as --min-confidence elsewhere.
+    #[arg(long, value_parser = parse_precision, conflicts_with = "baseline")]
+    pub target_precision: Option<f64>,
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+/// Kept sets smaller than this never choose a --target-precision threshold.
+const MIN_KEPT_FOR_THRESHOLD: usize = 20;
+/// Coverage steps of the risk-coverage curve (every 5%).
+const COVERAGE_STEPS: usize = 20;
+
+/// A probability in [0, 1].
+pub fn parse_probability(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!(
+            "expected a probability between 0 and 1, found {s:?}"
+        )),
+    }
+}
+
+fn parse_precision(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if p > 0.0 && p <= 1.0 => Ok(p),
+        _ => Err(format!("expected a precision in (0, 1], found {s:?}")),
+    }
+}
+
+/// What the confidences are worth: calibration measures, abstention and the threshold for a
+/// wanted precision.
+#[derive(Debug, Serialize)]
+struct Confidence {
+    temperature: f32,
+    #[serde(flatten)]
+    reliability: Reliability,
+    risk_coverage: RiskCoverage,
+    abstention: Option<Abstention>,
+    target_precision: Option<TargetPrecision>,
+}
+
+/// The threshold found for `--target-precision`.
+#[derive(Debug, Serialize)]
+struct TargetPrecision {
+    precision: f64,
+    /// `None` when no threshold reaches it.
+    min_confidence: Option<f32>,
+    coverage: Option<f64>,
 }
 
 /// One misclassified sentence.
@@ -63,6 +121,7 @@ struct Report<'a> {
     #[serde(flatten)]
     metrics: &'a Metrics,
     intervals: Option<Intervals>,
+    confidence: Option<Confidence>,
     errors: Vec<ErrorCase<'a>>,
 }
 
@@ -92,7 +151,10 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
         return run_baseline(args, quiet);
     }
     let model_file = model_path(args.model.as_deref());
-    let bundle = load_model(&model_file)?;
+    let mut bundle = load_model(&model_file)?;
+    if args.no_calibration {
+        bundle.pipeline = bundle.pipeline.uncalibrated();
+    }
     let loaded = read_labelled(&args.file, &args.input, quiet)
         .with_context(|| format!("reading {}", args.file.display()))?;
     let pipeline = &bundle.pipeline;
@@ -113,6 +175,8 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
         .collect();
     let metrics = Metrics::from_pairs(pairs.iter().copied());
     let intervals = bootstrap(&pairs, args.bootstrap, DEFAULT_SEED);
+    let confidence =
+        confidence_report(args, pipeline.calibration.temperature, &pairs, &predictions);
     let mut errors: Vec<(&Record, &Prediction)> = loaded
         .records
         .iter()
@@ -147,6 +211,7 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
             model: model_file.display().to_string(),
             metrics: &metrics,
             intervals,
+            confidence: Some(confidence),
             errors,
         };
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -155,6 +220,7 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
     println!("{} on {}", model_file.display(), args.file.display());
     print!("{}", metrics.report());
     print!("{}", interval_lines(&intervals));
+    print!("{}", confidence_lines(&confidence));
     if !errors.is_empty() {
         println!("\nmost confident errors:");
         for e in errors {
@@ -173,6 +239,107 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Calibration measures, the risk-coverage curve, and what --min-confidence and
+/// --target-precision ask for.
+fn confidence_report(
+    args: &EvalArgs,
+    temperature: f32,
+    pairs: &[(Stance, Stance)],
+    predictions: &[Prediction],
+) -> Confidence {
+    let probabilities: Vec<Vec<f32>> = predictions
+        .iter()
+        .map(|p| p.probabilities.iter().map(|(_, x)| *x).collect())
+        .collect();
+    let gold: Vec<Stance> = pairs.iter().map(|(g, _)| *g).collect();
+    let scored: Vec<Scored> = pairs
+        .iter()
+        .zip(predictions)
+        .map(|((g, p), prediction)| (*g, *p, prediction.confidence()))
+        .collect();
+    let target_precision = args.target_precision.map(|precision| {
+        let min_confidence = threshold_for_precision(&scored, precision, MIN_KEPT_FOR_THRESHOLD);
+        TargetPrecision {
+            precision,
+            min_confidence,
+            coverage: min_confidence.map(|t| abstain(&scored, t).coverage),
+        }
+    });
+    Confidence {
+        temperature,
+        reliability: Reliability::measure(&probabilities, &gold, DEFAULT_BINS),
+        risk_coverage: RiskCoverage::measure(&scored, COVERAGE_STEPS),
+        abstention: args.min_confidence.map(|t| abstain(&scored, t)),
+        target_precision,
+    }
+}
+
+/// The confidence part of the text report.
+fn confidence_lines(c: &Confidence) -> String {
+    let r = &c.reliability;
+    let mut out = format!(
+        "confidence (temperature {:.3}): ECE {:.4} ({} bins), Brier {:.4}, log-loss {:.4}\n",
+        c.temperature,
+        r.ece,
+        r.bins.len(),
+        r.brier,
+        r.log_loss
+    );
+    out.push_str("precision by confidence band (rows)");
+    for band in crate::calibration::reliability::BANDS {
+        out.push_str(&format!("   {band:.2}+       "));
+    }
+    out.push('\n');
+    for label in Stance::ALL {
+        out.push_str(&format!("{:<36}", format!("  predicted {label}")));
+        for b in r.bands.iter().filter(|b| b.label == label) {
+            if b.rows == 0 {
+                out.push_str(&format!("{:>17}", "-"));
+            } else {
+                out.push_str(&format!(
+                    "{:>17}",
+                    format!("{:.3} ({})", b.precision, b.rows)
+                ));
+            }
+        }
+        out.push('\n');
+    }
+    let curve = c
+        .risk_coverage
+        .points
+        .iter()
+        .filter(|p| ((p.coverage * 20.0).round() as usize) % 4 == 0)
+        .map(|p| format!("{:.0}% {:.3}", p.coverage * 100.0, p.accuracy))
+        .collect::<Vec<_>>()
+        .join(", ");
+    out.push_str(&format!("accuracy at coverage: {curve}\n"));
+    if let Some(a) = &c.abstention {
+        out.push_str(&format!(
+            "abstaining below {:.3}: kept {} of {} rows (coverage {:.3}); on them accuracy {:.4}, macro-F1 {:.4}\n",
+            a.min_confidence,
+            a.kept,
+            (a.kept as f64 / a.coverage.max(f64::MIN_POSITIVE)).round() as usize,
+            a.coverage,
+            a.metrics.accuracy,
+            a.metrics.macro_f1
+        ));
+    }
+    if let Some(t) = &c.target_precision {
+        match (t.min_confidence, t.coverage) {
+            (Some(p), Some(coverage)) => out.push_str(&format!(
+                "precision {:.3} is reached from confidence {p:.4} (--min-confidence {p:.4}), keeping {:.1}% of rows\n",
+                t.precision,
+                coverage * 100.0
+            )),
+            _ => out.push_str(&format!(
+                "precision {:.3} is reached at no confidence threshold (with at least {MIN_KEPT_FOR_THRESHOLD} rows kept)\n",
+                t.precision
+            )),
+        }
+    }
+    out
 }
 
 fn run_baseline(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
@@ -198,6 +365,7 @@ fn run_baseline(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
             model: "cue-only baseline".into(),
             metrics: &metrics,
             intervals,
+            confidence: None,
             errors: Vec::new(),
         };
         println!("{}", serde_json::to_string_pretty(&report)?);

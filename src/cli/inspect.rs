@@ -58,6 +58,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
             "provenance": p,
             "labels": bundle.pipeline.model.labels(),
             "n_features": bundle.pipeline.featurizer.n_features(),
+            "calibration": bundle.pipeline.calibration,
             "top_features": top.iter().map(|(l, fs)| json!({"label": l, "features": fs.iter().map(|(n, w)| json!({"feature": n, "weight": w})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
@@ -137,6 +138,15 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
             d.macro_f1, d.accuracy
         ),
         None => println!(),
+    }
+    let c = &bundle.pipeline.calibration;
+    if c.is_fitted() {
+        println!(
+            "calibration  temperature {:.3} fitted on {} held-out rows (log-loss {:.4} -> {:.4})",
+            c.temperature, c.fitted_on, c.nll_before, c.nll_after
+        );
+    } else {
+        println!("calibration  none (raw softmax probabilities)");
     }
     for (label, features) in &top {
         println!("\ntop features for {label}:");

@@ -18,6 +18,8 @@ pub const DEFAULT_MODEL: &str = "models/stance.model";
 pub const DEFAULT_TRAIN: [&str; 2] = ["datasets/train.tsv", "datasets/real/train.tsv"];
 /// The shipped dev data (early stopping), written and real.
 pub const DEFAULT_DEV: [&str; 2] = ["datasets/dev.tsv", "datasets/real/dev.tsv"];
+/// What the shipped model's probabilities are calibrated on: held-out real news.
+pub const DEFAULT_CALIBRATION: &str = "datasets/real/dev.tsv";
 /// Where files of ids and labels only take their text from when `--text-from` is not given.
 pub const DEFAULT_TEXT_FROM: &str = "../shared/realnews/pool.tsv";
 

@@ -50,6 +50,13 @@ pub struct PredictArgs {
     /// Show the features that decided each label, with their weights.
     #[arg(long)]
     pub explain: bool,
+    /// Label a sentence `uncertain` when the model's confidence is below this (JSONL keeps the
+    /// best label as `best_label`); pick it with `stance eval DEV --target-precision P`.
+    #[arg(long, value_parser = super::eval::parse_probability)]
+    pub min_confidence: Option<f32>,
+    /// Use the model's raw probabilities, without its calibration.
+    #[arg(long)]
+    pub no_calibration: bool,
     /// Threads for prediction; 0 uses every core [default: 0].
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -62,7 +69,10 @@ pub struct PredictArgs {
 /// # Errors
 /// Bad input rows (without `--skip-bad-rows`), an unreadable model, or a failed write.
 pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
-    let bundle = load_model(&model_path(args.model.as_deref()))?;
+    let mut bundle = load_model(&model_path(args.model.as_deref()))?;
+    if args.no_calibration {
+        bundle.pipeline = bundle.pipeline.uncalibrated();
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads)
         .build()
@@ -195,7 +205,12 @@ fn write_one(
     };
     match args.output {
         Output::Text => {
-            write!(out, "{}\t{:.3}", prediction.label, prediction.confidence())?;
+            write!(
+                out,
+                "{}\t{:.3}",
+                prediction.shown_label(args.min_confidence),
+                prediction.confidence()
+            )?;
             if args.probs {
                 for (label, p) in &prediction.probabilities {
                     write!(out, "\t{label}={p:.3}")?;
@@ -215,7 +230,7 @@ fn write_one(
                 out,
                 "{}\t{}\t{:.4}",
                 record.id.as_deref().unwrap_or(""),
-                prediction.label,
+                prediction.shown_label(args.min_confidence),
                 prediction.confidence()
             )?;
             if args.probs {
@@ -231,7 +246,14 @@ fn write_one(
                 obj.insert("id".into(), Value::String(id.clone()));
             }
             obj.insert("text".into(), Value::String(record.text.clone()));
-            obj.insert("label".into(), Value::String(prediction.label.to_string()));
+            let shown = prediction.shown_label(args.min_confidence);
+            obj.insert("label".into(), Value::String(shown.to_string()));
+            if shown != prediction.label.as_str() {
+                obj.insert(
+                    "best_label".into(),
+                    Value::String(prediction.label.to_string()),
+                );
+            }
             obj.insert(
                 "confidence".into(),
                 Value::from(f64::from(prediction.confidence())),

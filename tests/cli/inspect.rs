@@ -49,7 +49,7 @@ fn shows_labels_settings_data_files_and_top_features() {
     let train = wd.read("train.tsv");
     let dev = wd.read("dev.tsv");
     run.assert_stdout_has("model        m.model\n")
-        .assert_stdout_has("format       version 2, written by stance ")
+        .assert_stdout_has("format       version 3, written by stance ")
         .assert_stdout_has("created      2023-11-14\n")
         .assert_stdout_has("labels       assertion, denial, allegation\n")
         .assert_stdout_has("epochs 5 lr 0.5")
@@ -93,7 +93,7 @@ fn json_output_parses_and_matches_the_data() {
     let wd = trained();
     let run = wd.ok(&["inspect", "m.model", "--json", "--top", "4"]);
     let info = run.json();
-    assert_eq!(info["format_version"], 2, "{run}");
+    assert_eq!(info["format_version"], 3, "{run}");
     assert_eq!(
         info["labels"],
         serde_json::json!(["assertion", "denial", "allegation"]),

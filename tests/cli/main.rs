@@ -4,6 +4,7 @@
 //! `STANCE_BLESS=1 cargo test --test cli` and review the diff.
 
 mod bad_input;
+mod calibration;
 mod eval;
 mod inspect;
 mod model_file;

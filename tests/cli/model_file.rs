@@ -83,7 +83,7 @@ fn another_format_version_is_named() {
     every_verb_refuses(
         &wd,
         "v99.model",
-        &["version 99", "reads version 2", "upgrade stance"],
+        &["version 99", "reads version 3", "upgrade stance"],
     );
 
     model[8..12].copy_from_slice(&0u32.to_le_bytes());

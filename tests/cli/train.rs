@@ -101,7 +101,8 @@ fn without_arguments_trains_on_written_and_real_data_and_writes_the_default_mode
             ("train", "datasets/real/train.tsv", 48),
             ("dev", "datasets/dev.tsv", 18),
             ("dev", "datasets/real/dev.tsv", 18),
-            ("text", "pool.tsv", 66)
+            ("text", "pool.tsv", 66),
+            ("calibration", "datasets/real/dev.tsv", 18)
         ],
         "{inspect}"
     );

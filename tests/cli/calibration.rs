@@ -1,0 +1,211 @@
+//! Calibration and abstention: the temperature fitted at training time, `--no-calibration`,
+//! the confidence measures of `eval`, `--min-confidence` and `--target-precision`.
+
+use crate::workdir::Workdir;
+use serde_json::Value;
+
+fn trained() -> Workdir {
+    let wd = Workdir::new();
+    wd.train("m.model", &[]);
+    wd
+}
+
+fn jsonl_confidences(run: &crate::workdir::Run) -> Vec<(String, f64)> {
+    run.jsonl()
+        .iter()
+        .map(|v| {
+            (
+                v["label"].as_str().unwrap().to_string(),
+                v["confidence"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn training_fits_a_temperature_on_the_dev_file_and_inspect_shows_it() {
+    let wd = Workdir::new();
+    wd.train("m.model", &[])
+        .assert_stdout_has("calibration on dev.tsv: temperature ");
+    let info = wd.ok(&["inspect", "m.model", "--json"]).json();
+    assert_eq!(info["calibration"]["fitted_on"], 18, "{info}");
+    let t = info["calibration"]["temperature"].as_f64().unwrap();
+    assert!(t > 0.05 && t < 20.0 && t != 1.0, "{t}");
+    let roles: Vec<&str> = info["provenance"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["role"].as_str().unwrap())
+        .collect();
+    assert!(roles.contains(&"calibration"), "{roles:?}");
+
+    wd.train("raw.model", &["--no-calibration"]);
+    wd.ok(&["inspect", "raw.model"])
+        .assert_stdout_has("calibration  none");
+}
+
+#[test]
+fn calibration_changes_confidences_but_never_labels() {
+    let wd = trained();
+    let args = [
+        "predict", "-m", "m.model", "--input", "dev.tsv", "--output", "jsonl",
+    ];
+    let calibrated = jsonl_confidences(&wd.ok(&args));
+    let mut raw_args = args.to_vec();
+    raw_args.push("--no-calibration");
+    let raw = jsonl_confidences(&wd.ok(&raw_args));
+    assert_eq!(calibrated.len(), 18);
+    for ((l1, _), (l2, _)) in calibrated.iter().zip(&raw) {
+        assert_eq!(l1, l2);
+    }
+    assert!(
+        calibrated
+            .iter()
+            .zip(&raw)
+            .any(|((_, a), (_, b))| (a - b).abs() > 1e-4),
+        "{calibrated:?} vs {raw:?}"
+    );
+}
+
+#[test]
+fn eval_reports_calibration_error_brier_log_loss_and_a_risk_coverage_curve() {
+    let wd = trained();
+    let run = wd.ok(&["eval", "dev.tsv", "-m", "m.model", "--bootstrap", "0"]);
+    run.assert_stdout_has("ECE ")
+        .assert_stdout_has("Brier ")
+        .assert_stdout_has("precision by confidence band")
+        .assert_stdout_has("accuracy at coverage: 100% ");
+    let json = wd
+        .ok(&[
+            "eval",
+            "dev.tsv",
+            "-m",
+            "m.model",
+            "--json",
+            "--bootstrap",
+            "0",
+        ])
+        .json();
+    let c = &json["confidence"];
+    for key in ["ece", "brier", "log_loss"] {
+        let v = c[key].as_f64().unwrap();
+        assert!(v >= 0.0 && v.is_finite(), "{key} = {v}");
+    }
+    assert!(c["ece"].as_f64().unwrap() <= 1.0);
+    let bins = c["bins"].as_array().unwrap();
+    assert_eq!(bins.len(), 15);
+    let rows: u64 = bins.iter().map(|b| b["rows"].as_u64().unwrap()).sum();
+    assert_eq!(rows, 18);
+    let band_rows: u64 = c["bands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["rows"].as_u64().unwrap())
+        .sum();
+    assert_eq!(band_rows, 18);
+    let points = c["risk_coverage"]["points"].as_array().unwrap();
+    assert_eq!(points[0]["coverage"], 1.0);
+    assert_eq!(points[0]["accuracy"], json["accuracy"]);
+}
+
+#[test]
+fn min_confidence_turns_unsure_labels_into_uncertain_everywhere() {
+    let wd = trained();
+    let run = wd.ok(&[
+        "predict",
+        "-m",
+        "m.model",
+        "--input",
+        "dev.tsv",
+        "--output",
+        "jsonl",
+        "--min-confidence",
+        "1",
+    ]);
+    for v in run.jsonl() {
+        assert_eq!(v["label"], "uncertain", "{v}");
+        assert!(v["best_label"].is_string(), "{v}");
+    }
+    let kept_all = wd
+        .ok(&[
+            "eval",
+            "dev.tsv",
+            "-m",
+            "m.model",
+            "--json",
+            "--min-confidence",
+            "0",
+        ])
+        .json();
+    assert_eq!(kept_all["confidence"]["abstention"]["kept"], 18);
+    assert_eq!(kept_all["confidence"]["abstention"]["coverage"], 1.0);
+    wd.write("a.txt", "نفت الوزارة صحة الأنباء عن اعتقال صحفيين.\n");
+    let article = wd.ok(&[
+        "article",
+        "a.txt",
+        "-m",
+        "m.model",
+        "--output",
+        "jsonl",
+        "--min-confidence",
+        "1",
+    ]);
+    assert_eq!(article.jsonl()[0]["label"], "uncertain", "{article}");
+}
+
+#[test]
+fn target_precision_picks_a_threshold_whose_kept_rows_reach_it() {
+    let wd = trained();
+    let json = wd
+        .ok(&[
+            "eval",
+            "train.tsv",
+            "-m",
+            "m.model",
+            "--json",
+            "--target-precision",
+            "0.9",
+        ])
+        .json();
+    let found = &json["confidence"]["target_precision"];
+    let Value::Number(threshold) = &found["min_confidence"] else {
+        panic!("no threshold reaches 0.9 on the training file: {found}");
+    };
+    let threshold = threshold.as_f64().unwrap().to_string();
+    let kept = wd
+        .ok(&[
+            "eval",
+            "train.tsv",
+            "-m",
+            "m.model",
+            "--json",
+            "--min-confidence",
+            &threshold,
+        ])
+        .json();
+    let abstention = &kept["confidence"]["abstention"];
+    assert!(abstention["metrics"]["accuracy"].as_f64().unwrap() >= 0.9);
+    assert_eq!(abstention["coverage"], found["coverage"]);
+}
+
+#[test]
+fn a_confidence_outside_zero_to_one_is_refused() {
+    let wd = trained();
+    wd.fails(
+        &["predict", "-m", "m.model", "--min-confidence", "1.5", "نص"],
+        2,
+    )
+    .assert_stderr_has("between 0 and 1");
+    wd.fails(
+        &[
+            "eval",
+            "dev.tsv",
+            "-m",
+            "m.model",
+            "--target-precision",
+            "0",
+        ],
+        2,
+    )
+    .assert_stderr_has("precision in (0, 1]");
+}
