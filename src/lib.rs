@@ -27,6 +27,7 @@ pub mod label;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;
+pub mod report;
 pub mod suggest;
 pub mod text;
 pub mod trainer;

@@ -3,6 +3,7 @@
 use super::io::{load_model, model_path, read_labelled, InputArgs};
 use crate::baseline::CueBaseline;
 use crate::bootstrap::{bootstrap, Intervals, DEFAULT_RESAMPLES, DEFAULT_SEED};
+use crate::bundle::write_atomically;
 use crate::calibration::coverage::{abstain, threshold_for_precision, Scored};
 use crate::calibration::reliability::DEFAULT_BINS;
 use crate::calibration::{Abstention, Reliability, RiskCoverage};
@@ -10,9 +11,11 @@ use crate::data::Record;
 use crate::label::Stance;
 use crate::metrics::Metrics;
 use crate::pipeline::Prediction;
+use crate::report::{EvalPage, GroupScores, Highlight, PageError};
 use anyhow::Context;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Arguments of `stance eval`.
@@ -55,9 +58,19 @@ pub struct EvalArgs {
     /// (e.g. 0.95 on a dev file), to pass as --min-confidence elsewhere.
     #[arg(long, value_parser = parse_precision, conflicts_with = "baseline")]
     pub target_precision: Option<f64>,
+    /// Also write the report as one self-contained HTML page (charts inline, no network).
+    #[arg(long, conflicts_with = "baseline")]
+    pub html: Option<PathBuf>,
+    /// Report scores per value of this column (any passed-through column; `outlet` falls back
+    /// to the id's part before its last `-` when the file has no such column).
+    #[arg(long, conflicts_with = "baseline")]
+    pub group_by: Option<String>,
     #[command(flatten)]
     pub input: InputArgs,
 }
+
+/// Errors listed in the HTML page when --errors is 0.
+const HTML_ERRORS: usize = 20;
 
 /// Kept sets smaller than this never choose a --target-precision threshold.
 const MIN_KEPT_FOR_THRESHOLD: usize = 20;
@@ -122,7 +135,61 @@ struct Report<'a> {
     metrics: &'a Metrics,
     intervals: Option<Intervals>,
     confidence: Option<Confidence>,
+    groups: Option<Vec<GroupRow>>,
     errors: Vec<ErrorCase<'a>>,
+}
+
+/// Scores of one group of rows, for --group-by.
+#[derive(Debug, Serialize)]
+struct GroupRow {
+    group: String,
+    #[serde(flatten)]
+    metrics: Metrics,
+}
+
+/// The value of `column` for a record: a passed-through field, else (for `outlet`) the id's
+/// outlet part.
+fn group_of(record: &Record, column: &str) -> anyhow::Result<String> {
+    match record.extra.get(column) {
+        Some(serde_json::Value::String(s)) => Ok(s.clone()),
+        Some(other) => Ok(other.to_string()),
+        None if column == "outlet" => match &record.id {
+            Some(id) => Ok(crate::cv::outlet_of(id).to_string()),
+            None => anyhow::bail!(
+                "{}:{}: no `outlet` column and no id to take the outlet from",
+                record.origin.path.display(),
+                record.origin.line
+            ),
+        },
+        None => anyhow::bail!(
+            "{}:{}: no column `{column}` to group by",
+            record.origin.path.display(),
+            record.origin.line
+        ),
+    }
+}
+
+/// Metrics per group, groups sorted by name.
+fn group_scores(
+    records: &[Record],
+    pairs: &[(Stance, Stance)],
+    column: &str,
+) -> anyhow::Result<Vec<GroupRow>> {
+    let mut by_group: std::collections::BTreeMap<String, Vec<(Stance, Stance)>> =
+        std::collections::BTreeMap::new();
+    for (record, pair) in records.iter().zip(pairs) {
+        by_group
+            .entry(group_of(record, column)?)
+            .or_default()
+            .push(*pair);
+    }
+    Ok(by_group
+        .into_iter()
+        .map(|(group, pairs)| GroupRow {
+            group,
+            metrics: Metrics::from_pairs(pairs),
+        })
+        .collect())
 }
 
 /// The report's headline figures with their bootstrap intervals, as text.
@@ -177,6 +244,11 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
     let intervals = bootstrap(&pairs, args.bootstrap, DEFAULT_SEED);
     let confidence =
         confidence_report(args, pipeline.calibration.temperature, &pairs, &predictions);
+    let groups = args
+        .group_by
+        .as_deref()
+        .map(|column| group_scores(&loaded.records, &pairs, column))
+        .transpose()?;
     let mut errors: Vec<(&Record, &Prediction)> = loaded
         .records
         .iter()
@@ -184,6 +256,65 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
         .filter(|(r, p)| gold(r) != p.label)
         .collect();
     errors.sort_by(|a, b| b.1.confidence().total_cmp(&a.1.confidence()));
+    if let Some(path) = &args.html {
+        let shown = if args.errors == 0 {
+            HTML_ERRORS
+        } else {
+            args.errors
+        };
+        let page_errors = errors
+            .iter()
+            .take(shown)
+            .map(|(r, p)| {
+                Ok(PageError {
+                    at: r.id.as_deref().map_or_else(
+                        || format!("line {}", r.origin.line),
+                        |id| format!("{id} (line {})", r.origin.line),
+                    ),
+                    text: &r.text,
+                    gold: gold(r),
+                    predicted: p.label,
+                    confidence: p.confidence(),
+                    highlights: pipeline
+                        .explain(&r.text, p.label, args.explain_top)?
+                        .into_iter()
+                        .map(|c| Highlight {
+                            start: c.start,
+                            end: c.end,
+                            feature: c.feature,
+                            weight: c.weight,
+                        })
+                        .collect(),
+                })
+            })
+            .collect::<crate::Result<Vec<_>>>()?;
+        let model_name = model_file.display().to_string();
+        let file_name = args.file.display().to_string();
+        let page = EvalPage {
+            model: &model_name,
+            file: &file_name,
+            metrics: &metrics,
+            intervals: intervals.as_ref(),
+            temperature: confidence.temperature,
+            reliability: &confidence.reliability,
+            risk_coverage: &confidence.risk_coverage,
+            abstention: confidence.abstention.as_ref(),
+            groups: args.group_by.as_deref().zip(groups.as_ref()).map(|(c, g)| {
+                (
+                    c,
+                    g.iter()
+                        .map(|row| GroupScores {
+                            group: row.group.clone(),
+                            metrics: row.metrics.clone(),
+                        })
+                        .collect(),
+                )
+            }),
+            errors: page_errors,
+        };
+        write_atomically(path, crate::report::render(&page).as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let errors = errors
         .into_iter()
         .take(args.errors)
@@ -212,6 +343,7 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
             metrics: &metrics,
             intervals,
             confidence: Some(confidence),
+            groups,
             errors,
         };
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -221,6 +353,9 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
     print!("{}", metrics.report());
     print!("{}", interval_lines(&intervals));
     print!("{}", confidence_lines(&confidence));
+    if let (Some(column), Some(groups)) = (&args.group_by, &groups) {
+        print!("{}", group_lines(column, groups));
+    }
     if !errors.is_empty() {
         println!("\nmost confident errors:");
         for e in errors {
@@ -274,6 +409,30 @@ fn confidence_report(
         abstention: args.min_confidence.map(|t| abstain(&scored, t)),
         target_precision,
     }
+}
+
+/// The per-group table of the text report.
+fn group_lines(column: &str, groups: &[GroupRow]) -> String {
+    let mut out = format!(
+        "{:<24}{:>6}{:>10}{:>10}{:>10}{:>10}{:>10}\n",
+        column, "rows", "accuracy", "macro-F1", "F1 asr", "F1 den", "F1 all"
+    );
+    for g in groups {
+        let _ = write!(
+            out,
+            "{:<24}{:>6}{:>10.4}{:>10.4}",
+            g.group, g.metrics.rows, g.metrics.accuracy, g.metrics.macro_f1
+        );
+        for s in &g.metrics.per_label {
+            if s.support == 0 {
+                let _ = write!(out, "{:>10}", "-");
+            } else {
+                let _ = write!(out, "{:>10.4}", s.f1);
+            }
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The confidence part of the text report.
@@ -366,6 +525,7 @@ fn run_baseline(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
             metrics: &metrics,
             intervals,
             confidence: None,
+            groups: None,
             errors: Vec::new(),
         };
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -209,3 +209,90 @@ fn a_confidence_outside_zero_to_one_is_refused() {
     )
     .assert_stderr_has("precision in (0, 1]");
 }
+
+#[test]
+fn the_html_report_is_self_contained_and_holds_every_part() {
+    let wd = trained();
+    // A group column of our own, `desk`: even and odd rows.
+    let dev = wd.read_string("dev.tsv");
+    let grouped: Vec<String> = dev
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let group = if i == 0 {
+                "desk"
+            } else if i % 2 == 0 {
+                "even"
+            } else {
+                "odd"
+            };
+            format!("{line}\t{group}")
+        })
+        .collect();
+    wd.write("grouped.tsv", grouped.join("\n") + "\n");
+    let run = wd.ok(&[
+        "eval",
+        "grouped.tsv",
+        "-m",
+        "m.model",
+        "--html",
+        "r.html",
+        "--group-by",
+        "desk",
+        "--min-confidence",
+        "0.5",
+    ]);
+    run.assert_stdout_has("desk ");
+    let page = wd.read_string("r.html");
+    let doc = scraper::Html::parse_document(&page);
+    let select = |css: &str| scraper::Selector::parse(css).unwrap();
+    let count = |css: &str| doc.select(&select(css)).count();
+
+    assert_eq!(count("html[dir=rtl]"), 1);
+    assert!(!page.contains("<script"), "no script");
+    assert!(
+        !page.contains("src=") && !page.contains("href=\"http"),
+        "external resource"
+    );
+    assert_eq!(count("svg.confusion rect.cell"), 9);
+    let cells: u64 = doc
+        .select(&select("svg.confusion rect.cell"))
+        .map(|c| {
+            c.value()
+                .attr("data-count")
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(cells, 18);
+    let bins: u64 = doc
+        .select(&select("svg.reliability rect.bin"))
+        .map(|c| c.value().attr("data-rows").unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(bins, 18);
+    assert!(count("svg.coverage circle.point") >= 2);
+    assert_eq!(count("table.groups tr"), 3, "header + even + odd");
+    let errors = count("ol.errors li");
+    let json = wd
+        .ok(&["eval", "grouped.tsv", "-m", "m.model", "--json"])
+        .json();
+    let wrong = 18 - (json["accuracy"].as_f64().unwrap() * 18.0).round() as usize;
+    assert_eq!(errors, wrong.min(20));
+    if errors > 0 {
+        assert!(
+            count("ol.errors mark") > 0,
+            "deciding words are highlighted"
+        );
+    }
+}
+
+#[test]
+fn group_by_a_missing_column_names_the_file_and_line() {
+    let wd = trained();
+    wd.fails(
+        &["eval", "dev.tsv", "-m", "m.model", "--group-by", "desk"],
+        1,
+    )
+    .assert_stderr_has("dev.tsv:2: no column `desk`");
+}
