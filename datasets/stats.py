@@ -14,7 +14,7 @@ import re
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPLITS = ["train", "dev", "test"]
 LABELS = ["assertion", "denial", "allegation"]
-TAGS = ["r1", "r2", "r3", "r4", "r5", "r7", "r9", "r10", "r11", "r12", "dalt", "aalt", "np", "plain"]
+TAGS = ["r1", "r2", "r3", "r4", "r5", "r7", "r9", "r10", "r11", "r12", "dalt", "aalt", "np", "bg", "plain"]
 THRESHOLD = 0.8
 
 

@@ -267,7 +267,7 @@ fn every_hard_case_rule_is_well_covered() {
         }
     }
     for rule in [
-        "r1", "r2", "r3", "r4", "r5", "r7", "r9", "r10", "r11", "r12", "dalt", "aalt", "np",
+        "r1", "r2", "r3", "r4", "r5", "r7", "r9", "r10", "r11", "r12", "dalt", "aalt", "np", "bg",
         "plain",
     ] {
         let n = counts.get(rule).copied().unwrap_or(0);
