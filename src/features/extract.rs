@@ -6,11 +6,13 @@
 //! can never disagree about what the features are.
 
 use crate::error::{Error, Result};
+use crate::features::bucket_set::BucketSet;
 use crate::features::clauses::{clause_kinds, relative_clauses};
 use crate::features::cue_context::{context_of, quoted_tokens, tags, FORM_TAGS};
 use crate::features::hashing::{FeatureHasher, Fnv1a};
 use crate::features::names::ReverseMap;
 use crate::label::Stance;
+use crate::text::classes::has_alphanumeric;
 use crate::text::clitics::strip_proclitics;
 use crate::text::cues::find_cues;
 use crate::text::lexicon;
@@ -249,8 +251,8 @@ pub struct Featurizer {
     pipeline: TextPipeline,
     config: FeatureConfig,
     hasher: FeatureHasher,
-    /// Buckets of the binary cue features, sorted (empty when cues are off).
-    cue_buckets: Vec<u32>,
+    /// Buckets of the binary cue features (empty when cues are off).
+    cue_buckets: BucketSet,
 }
 
 /// Positions a cue feature is tagged with.
@@ -277,7 +279,7 @@ impl Featurizer {
             .iter()
             .flatten()
             .filter(|_| config.cue_version >= 2);
-        let mut cue_buckets: Vec<u32> = if config.cues {
+        let cue_buckets: Vec<u32> = if config.cues {
             CUE_TAGS
                 .iter()
                 .chain(form_tags)
@@ -290,13 +292,11 @@ impl Featurizer {
         } else {
             Vec::new()
         };
-        cue_buckets.sort_unstable();
-        cue_buckets.dedup();
         Ok(Featurizer {
             pipeline,
             config,
             hasher,
-            cue_buckets,
+            cue_buckets: BucketSet::new(hasher.n_buckets(), &cue_buckets),
         })
     }
 
@@ -311,8 +311,8 @@ impl Featurizer {
     }
 
     /// Buckets whose features are binary and kept out of TF-IDF weighting and normalisation
-    /// (the cue features), sorted.
-    pub fn fixed_buckets(&self) -> &[u32] {
+    /// (the cue features).
+    pub fn fixed_buckets(&self) -> &BucketSet {
         &self.cue_buckets
     }
 
@@ -358,9 +358,7 @@ impl Featurizer {
     pub fn walk<'t>(&self, tokens: &'t [Token], mut visit: impl FnMut(Occurrence<'_>)) {
         // Indices of the tokens that take part in features.
         let kept: Vec<usize> = (0..tokens.len())
-            .filter(|&i| {
-                self.config.punctuation || tokens[i].text.chars().any(char::is_alphanumeric)
-            })
+            .filter(|&i| self.config.punctuation || has_alphanumeric(&tokens[i].text))
             .collect();
         let words: Vec<&'t str> = kept.iter().map(|&i| tokens[i].text.as_str()).collect();
         let bases: Vec<&'t str> = if self.config.proclitics {

@@ -1,5 +1,6 @@
 //! Feature stage: tokens -> hashed word and character n-gram counts -> TF-IDF rows (CSR).
 
+pub mod bucket_set;
 pub mod clauses;
 pub mod cue_context;
 pub mod extract;
@@ -8,6 +9,7 @@ pub mod names;
 pub mod sparse;
 pub mod tfidf;
 
+pub use bucket_set::BucketSet;
 pub use extract::{FeatureConfig, FeatureKind, Featurizer, Gram};
 pub use hashing::FeatureHasher;
 pub use names::ReverseMap;
