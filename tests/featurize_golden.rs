@@ -1,0 +1,108 @@
+//! Pins what the prediction path computes for 500 varied sentences (250 real pool sentences,
+//! 250 generated ones dense in cues, clitics, diacritics, quotes, negations and clause
+//! connectives): the hashed counts under several feature settings, the TF-IDF row and the
+//! probabilities of the shipped model, and the explanation's features and spans.
+//!
+//! The digests were recorded before the prediction path was rewritten for speed, so a faster
+//! tokeniser, walker or TF-IDF pass that changes a single bit of any of these fails here.
+//! Refresh only for an intended change of the features (and of the model format version):
+//! `STANCE_BLESS=1 cargo test --test featurize_golden`.
+
+use sha2::{Digest, Sha256};
+use stance::features::{FeatureConfig, Featurizer, ReverseMap};
+use stance::{Bundle, Stance};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Feature settings besides the shipped model's, so every branch of the walker is pinned.
+fn other_configs() -> Vec<FeatureConfig> {
+    let default = FeatureConfig::default();
+    vec![
+        FeatureConfig {
+            char_min: 2,
+            char_max: 4,
+            punctuation: true,
+            ..default
+        },
+        FeatureConfig {
+            cue_version: 1,
+            proclitics: false,
+            stopwords: false,
+            word_ngrams: 3,
+            ..default
+        },
+        FeatureConfig {
+            cues: false,
+            clauses: false,
+            lead_words: 0,
+            word_ngrams: 1,
+            ..default
+        },
+    ]
+}
+
+/// Everything the prediction path computes for one sentence, as text.
+fn record(bundle: &Bundle, featurizers: &[Featurizer], text: &str) -> String {
+    let pipeline = &bundle.pipeline;
+    let mut out = String::new();
+    for f in featurizers {
+        let known = ReverseMap::new(f.n_features());
+        let (counts, names) = f.counts_and_new_names(text, &known).unwrap();
+        for (b, c) in counts {
+            write!(out, "{b}:{:08x} ", c.to_bits()).unwrap();
+        }
+        for (b, name) in names {
+            write!(out, "{b}={name} ").unwrap();
+        }
+        out.push('\n');
+    }
+    for (b, v) in pipeline.features(text).unwrap() {
+        write!(out, "{b}:{:08x} ", v.to_bits()).unwrap();
+    }
+    let prediction = pipeline.predict(text).unwrap();
+    for (label, p) in &prediction.probabilities {
+        write!(out, "{label}={:08x} ", p.to_bits()).unwrap();
+    }
+    for label in Stance::ALL {
+        for c in pipeline.explain(text, label, 50).unwrap() {
+            write!(
+                out,
+                "{}|{:?}|{:08x}|{}|{} ",
+                c.feature,
+                c.kind,
+                c.weight.to_bits(),
+                c.start,
+                c.end
+            )
+            .unwrap();
+        }
+    }
+    out
+}
+
+#[test]
+fn featurisation_is_pinned() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bundle = Bundle::load(&root.join("models/stance.model")).unwrap();
+    let featurizers: Vec<Featurizer> = other_configs()
+        .into_iter()
+        .map(|c| Featurizer::new(c).unwrap())
+        .chain([bundle.pipeline.featurizer.clone()])
+        .collect();
+    let texts = std::fs::read_to_string(root.join("tests/fixtures/featurize_texts.txt")).unwrap();
+    let digests: Vec<String> = texts
+        .lines()
+        .map(|t| format!("{:x}", Sha256::digest(record(&bundle, &featurizers, t))))
+        .collect();
+    let golden_path = root.join("tests/fixtures/featurize_golden.txt");
+    if std::env::var_os("STANCE_BLESS").is_some() {
+        std::fs::write(&golden_path, digests.join("\n") + "\n").unwrap();
+        return;
+    }
+    let golden = std::fs::read_to_string(&golden_path).unwrap();
+    let golden: Vec<&str> = golden.lines().collect();
+    assert_eq!(golden.len(), digests.len(), "one digest per sentence");
+    for ((text, want), got) in texts.lines().zip(golden).zip(&digests) {
+        assert_eq!(want, got, "featurisation changed for {text:?}");
+    }
+}
