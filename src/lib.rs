@@ -36,4 +36,4 @@ pub use data::{Format, Record};
 pub use error::{Error, Result};
 pub use label::Stance;
 pub use metrics::Metrics;
-pub use pipeline::{Pipeline, Prediction};
+pub use pipeline::{Pipeline, PredictBuffers, Prediction};

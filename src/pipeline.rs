@@ -3,9 +3,10 @@
 
 use crate::error::Result;
 use crate::features::tfidf::Weighting;
-use crate::features::{FeatureKind, Featurizer, IdfWeights, SparseRows};
+use crate::features::{FeatureKind, Featurizer, IdfWeights, Scratch, SparseRows};
 use crate::label::Stance;
 use crate::model::FittedLinear;
+use crate::text::TokenBuffer;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -18,6 +19,13 @@ pub struct Pipeline {
     pub idf: IdfWeights,
     /// The classifier.
     pub model: FittedLinear,
+}
+
+/// Working storage of [`Pipeline::predict_with`], kept per thread.
+#[derive(Debug, Default)]
+pub struct PredictBuffers {
+    scratch: Scratch,
+    row: Vec<(u32, f32)>,
 }
 
 /// One sentence's prediction.
@@ -61,17 +69,32 @@ impl Pipeline {
     /// # Errors
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn features(&self, text: &str) -> Result<Vec<(u32, f32)>> {
-        let mut row = self.featurizer.counts(text)?;
+        let mut row = Vec::new();
+        self.features_into(text, &mut Scratch::default(), &mut row)?;
+        Ok(row)
+    }
+
+    /// [`Pipeline::features`] into `row` (cleared first), with reusable working storage.
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
+    pub fn features_into(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        row: &mut Vec<(u32, f32)>,
+    ) -> Result<()> {
+        self.featurizer.counts_into(text, scratch, row)?;
         let config = self.featurizer.config();
         self.idf.transform(
-            &mut row,
+            row,
             Weighting {
                 sublinear: config.sublinear_tf,
                 unit_norm: config.unit_norm,
                 fixed: self.featurizer.fixed_buckets(),
             },
         );
-        Ok(row)
+        Ok(())
     }
 
     /// TF-IDF rows of many sentences, featurised in parallel, in input order.
@@ -95,9 +118,17 @@ impl Pipeline {
     /// # Errors
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn predict(&self, text: &str) -> Result<Prediction> {
-        let row = self.features(text)?;
-        let (idx, val): (Vec<u32>, Vec<f32>) = row.into_iter().unzip();
-        let p = self.model.probabilities(&idx, &val);
+        self.predict_with(text, &mut PredictBuffers::default())
+    }
+
+    /// [`Pipeline::predict`] with reusable working storage (one per thread), which allocates
+    /// nothing per sentence but the prediction itself.
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
+    pub fn predict_with(&self, text: &str, buffers: &mut PredictBuffers) -> Result<Prediction> {
+        self.features_into(text, &mut buffers.scratch, &mut buffers.row)?;
+        let p = self.model.row_probabilities(&buffers.row);
         Ok(Prediction {
             label: self.model.best_label(&p),
             probabilities: self.model.labels().iter().copied().zip(p).collect(),
@@ -110,7 +141,10 @@ impl Pipeline {
     /// # Errors
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn explain(&self, text: &str, label: Stance, top: usize) -> Result<Vec<Contribution>> {
-        let tokens = self.featurizer.pipeline().tokenize(text)?;
+        let mut tokens = TokenBuffer::default();
+        self.featurizer
+            .pipeline()
+            .tokenize_into(text, &mut tokens)?;
         let row = self.features(text)?;
         let Some(class) = self.model.labels().iter().position(|l| *l == label) else {
             return Ok(Vec::new());
@@ -136,8 +170,8 @@ impl Pipeline {
                     feature: o.name(),
                     kind: o.kind,
                     weight,
-                    start: tokens[o.tokens.0].start,
-                    end: tokens[o.tokens.1 - 1].end,
+                    start: tokens.span(o.tokens.0).0,
+                    end: tokens.span(o.tokens.1 - 1).1,
                 });
             }
         });

@@ -3,7 +3,7 @@
 
 use super::io::{load_model, model_path, progress_bar, report_skipped, skip_or_fail, InputArgs};
 use crate::data::{Format, LabelPolicy, Origin, Record};
-use crate::pipeline::{Pipeline, Prediction};
+use crate::pipeline::{Pipeline, PredictBuffers, Prediction};
 use anyhow::Context;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
@@ -12,6 +12,10 @@ use std::path::PathBuf;
 
 /// Sentences predicted per parallel chunk.
 const CHUNK: usize = 4096;
+/// Sentences per parallel task within a chunk, formatted into one buffer.
+const PIECE: usize = 256;
+/// Bytes a formatted line usually takes, to size the buffers.
+const LINE_BYTES: usize = 400;
 
 /// Output layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -76,12 +80,14 @@ pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
     let mut write_chunk = |chunk: &[Record]| -> anyhow::Result<()> {
         let lines: Vec<Vec<u8>> = pool.install(|| {
             chunk
-                .par_iter()
-                .map(|record| -> anyhow::Result<Vec<u8>> {
-                    let prediction = bundle.pipeline.predict(&record.text)?;
-                    let mut line = Vec::with_capacity(record.text.len() + 64);
-                    write_one(&mut line, args, &bundle.pipeline, record, &prediction)?;
-                    Ok(line)
+                .par_chunks(PIECE)
+                .map_init(PredictBuffers::default, |buffers, records| {
+                    let mut lines = Vec::with_capacity(records.len() * LINE_BYTES);
+                    for record in records {
+                        let prediction = bundle.pipeline.predict_with(&record.text, buffers)?;
+                        write_one(&mut lines, args, &bundle.pipeline, record, &prediction)?;
+                    }
+                    Ok(lines)
                 })
                 .collect::<anyhow::Result<_>>()
         })?;

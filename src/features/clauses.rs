@@ -70,25 +70,38 @@ fn is_participle(word: &str) -> bool {
         )
 }
 
-/// The clause kind of each word; `is_comma_before[i]` tells whether a comma token stood right
-/// before word `i` in the sentence.
-pub fn clause_kinds(words: &[&str], is_comma_before: &[bool]) -> Vec<ClauseKind> {
-    let mut kinds = Vec::with_capacity(words.len());
+/// The clause kind of word `i`, given `current`, the kind of the word before it (`Main` for
+/// the first word).
+fn next_kind(
+    words: &[&str],
+    is_comma_before: &[bool],
+    i: usize,
+    current: ClauseKind,
+) -> ClauseKind {
+    let word = words[i];
+    let next = words.get(i + 1).copied().unwrap_or("");
+    if CONNECTIVES.contains(&word)
+        || CONNECTIVE_PAIRS
+            .iter()
+            .any(|(a, b)| *a == word && *b == next)
+    {
+        ClauseKind::Coordinated
+    } else if i > 0 && is_comma_before[i] && is_participle(word) {
+        ClauseKind::Participle
+    } else {
+        current
+    }
+}
+
+/// The clause kind of each word into `kinds` (cleared first); `is_comma_before[i]` tells
+/// whether a comma token stood right before word `i` in the sentence.
+pub fn clause_kinds(words: &[&str], is_comma_before: &[bool], kinds: &mut Vec<ClauseKind>) {
+    kinds.clear();
     let mut current = ClauseKind::Main;
-    for (i, word) in words.iter().enumerate() {
-        let next = words.get(i + 1).copied().unwrap_or("");
-        if CONNECTIVES.contains(word)
-            || CONNECTIVE_PAIRS
-                .iter()
-                .any(|(a, b)| a == word && *b == next)
-        {
-            current = ClauseKind::Coordinated;
-        } else if i > 0 && is_comma_before[i] && is_participle(word) {
-            current = ClauseKind::Participle;
-        }
+    for i in 0..words.len() {
+        current = next_kind(words, is_comma_before, i, current);
         kinds.push(current);
     }
-    kinds
 }
 
 /// Relative pronouns (normalised) that open a relative clause.
@@ -105,21 +118,23 @@ const RELATIVES: &[&str] = &[
 
 /// Which words stand inside a relative clause (after الذي، التي ... up to the next comma, connective
 /// or participle clause): a cue there qualifies a noun, it is not the sentence's act (rule 1).
-/// `words` are normalised but not proclitic-stripped.
-pub fn relative_clauses(words: &[&str], is_comma_before: &[bool]) -> Vec<bool> {
-    let kinds = clause_kinds(words, is_comma_before);
+/// `words` are normalised but not proclitic-stripped; the answer goes into `inside_out`
+/// (cleared first), one per word.
+pub fn relative_clauses(words: &[&str], is_comma_before: &[bool], inside_out: &mut Vec<bool>) {
+    inside_out.clear();
     let mut inside = false;
-    let mut out = Vec::with_capacity(words.len());
+    let mut kind = ClauseKind::Main;
     for (i, word) in words.iter().enumerate() {
+        let previous = kind;
+        kind = next_kind(words, is_comma_before, i, kind);
         let bare = word.strip_prefix(['و', 'ف']).unwrap_or(word);
         if RELATIVES.contains(word) || RELATIVES.contains(&bare) {
             inside = true;
-        } else if is_comma_before[i] || (i > 0 && kinds[i] != kinds[i - 1]) {
+        } else if is_comma_before[i] || (i > 0 && kind != previous) {
             inside = false;
         }
-        out.push(inside);
+        inside_out.push(inside);
     }
-    out
 }
 
 #[cfg(test)]
@@ -139,10 +154,9 @@ mod tests {
             commas.push(comma);
             comma = false;
         }
-        clause_kinds(&words, &commas)
-            .into_iter()
-            .map(ClauseKind::tag)
-            .collect()
+        let mut out = Vec::new();
+        clause_kinds(&words, &commas, &mut out);
+        out.into_iter().map(ClauseKind::tag).collect()
     }
 
     #[test]
@@ -165,10 +179,9 @@ mod tests {
     fn relative_clauses_end_at_a_comma() {
         let words = ["جهودها", "التي", "تزعم", "انها", "تبذلها", "نفت", "ذلك"];
         let commas = [false, false, false, false, false, true, false];
-        assert_eq!(
-            relative_clauses(&words, &commas),
-            [false, true, true, true, true, false, false]
-        );
+        let mut inside = Vec::new();
+        relative_clauses(&words, &commas, &mut inside);
+        assert_eq!(inside, [false, true, true, true, true, false, false]);
     }
 
     #[test]

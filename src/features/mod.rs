@@ -6,6 +6,7 @@ pub mod cue_context;
 pub mod extract;
 pub mod hashing;
 pub mod names;
+pub mod scratch;
 pub mod sparse;
 pub mod tfidf;
 
@@ -13,5 +14,6 @@ pub use bucket_set::BucketSet;
 pub use extract::{FeatureConfig, FeatureKind, Featurizer, Gram};
 pub use hashing::FeatureHasher;
 pub use names::ReverseMap;
+pub use scratch::{Scratch, WalkBuffers};
 pub use sparse::SparseRows;
 pub use tfidf::IdfWeights;

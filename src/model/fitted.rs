@@ -93,6 +93,11 @@ impl FittedLinear {
 
     /// Raw scores (logits) of one sparse row, written into `out` (one per label).
     pub fn scores_into(&self, indices: &[u32], values: &[f32], out: &mut [f32]) {
+        self.accumulate(indices.iter().copied().zip(values.iter().copied()), out);
+    }
+
+    /// Bias plus `weight x value` of each feature, in the order given, into `out`.
+    fn accumulate(&self, features: impl Iterator<Item = (u32, f32)>, out: &mut [f32]) {
         let k = self.labels.len();
         let w = self
             .weights
@@ -103,7 +108,7 @@ impl FittedLinear {
                 .as_slice()
                 .expect("a 1-d owned array is contiguous"),
         );
-        for (&j, &x) in indices.iter().zip(values) {
+        for (j, x) in features {
             let row = &w[j as usize * k..(j as usize + 1) * k];
             for (o, wk) in out.iter_mut().zip(row) {
                 *o += wk * x;
@@ -115,6 +120,14 @@ impl FittedLinear {
     pub fn probabilities(&self, indices: &[u32], values: &[f32]) -> Vec<f32> {
         let mut p = vec![0.0; self.labels.len()];
         self.scores_into(indices, values, &mut p);
+        softmax_in_place(&mut p);
+        p
+    }
+
+    /// [`FittedLinear::probabilities`] of a row stored as (feature, value) pairs.
+    pub fn row_probabilities(&self, row: &[(u32, f32)]) -> Vec<f32> {
+        let mut p = vec![0.0; self.labels.len()];
+        self.accumulate(row.iter().copied(), &mut p);
         softmax_in_place(&mut p);
         p
     }

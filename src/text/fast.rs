@@ -16,7 +16,7 @@
 //!   original start of its first character to the original end of its last one.
 
 use crate::text::normalize::NormalizerConfig;
-use crate::text::tokenize::Token;
+use crate::text::token_buffer::TokenBuffer;
 use std::sync::LazyLock;
 use unicode_categories::UnicodeCategories;
 use unicode_normalization_alignments::char::canonical_combining_class;
@@ -114,30 +114,34 @@ impl FastNormalizer {
         Some(out)
     }
 
-    /// Normalises `text` and splits it as the pre-tokeniser does: the tokens, with byte
-    /// offsets into `text`, that `tokenizers` gives.
+    /// Normalises `text` and splits it as the pre-tokeniser does into `tokens` (cleared
+    /// first): the tokens, with byte offsets into `text`, that `tokenizers` gives.
     ///
     /// Returns `None` where [`FastNormalizer::normalize_with`] does.
-    pub fn tokenize(&self, text: &str) -> Option<Vec<Token>> {
+    pub fn tokenize_into(&self, text: &str, tokens: &mut TokenBuffer) -> Option<()> {
+        tokens.clear();
         // One pass for the usual text that needs no NFKC: check and split together.
-        let mut splitter = Splitter::default();
+        let mut splitter = Splitter::new(tokens);
         let mut check = QuickCheck::default();
         for (start, c) in text.char_indices() {
             if !check.accepts(c) {
                 // Not surely NFKC: start again through NFKC with alignments.
-                let mut splitter = Splitter::default();
+                tokens.clear();
+                let mut splitter = Splitter::new(tokens);
                 nfkc_with(text, |c, start, end| {
                     if let Some(mapped) = self.map(c) {
                         splitter.push(mapped, start, end);
                     }
                 })?;
-                return Some(splitter.finish());
+                splitter.finish();
+                return Some(());
             }
             if let Some(mapped) = self.map(c) {
                 splitter.push(mapped, start, start + c.len_utf8());
             }
         }
-        Some(splitter.finish())
+        splitter.finish();
+        Some(())
     }
 }
 
@@ -229,48 +233,55 @@ where
 
 /// Builds tokens from normalised characters: whitespace ends a token and is dropped, a
 /// punctuation character ends a token and is a token of its own.
-#[derive(Debug, Default)]
-struct Splitter {
-    tokens: Vec<Token>,
-    current: String,
+#[derive(Debug)]
+struct Splitter<'b> {
+    tokens: &'b mut TokenBuffer,
+    /// Whether a word token is open (begun in `tokens`, not ended).
+    open: bool,
     start: usize,
     end: usize,
 }
 
-impl Splitter {
+impl<'b> Splitter<'b> {
+    fn new(tokens: &'b mut TokenBuffer) -> Splitter<'b> {
+        Splitter {
+            tokens,
+            open: false,
+            start: 0,
+            end: 0,
+        }
+    }
+
     #[inline]
     fn push(&mut self, c: char, start: usize, end: usize) {
         if c.is_whitespace() {
             self.flush();
         } else if is_punctuation(c) {
             self.flush();
-            self.tokens.push(Token {
-                text: c.to_string(),
-                start,
-                end,
-            });
+            self.tokens.begin();
+            self.tokens.push_char(c);
+            self.tokens.end(start, end);
         } else {
-            if self.current.is_empty() {
+            if !self.open {
+                self.tokens.begin();
+                self.open = true;
                 self.start = start;
             }
-            self.current.push(c);
+            self.tokens.push_char(c);
             self.end = end;
         }
     }
 
+    #[inline]
     fn flush(&mut self) {
-        if !self.current.is_empty() {
-            self.tokens.push(Token {
-                text: std::mem::take(&mut self.current),
-                start: self.start,
-                end: self.end,
-            });
+        if self.open {
+            self.tokens.end(self.start, self.end);
+            self.open = false;
         }
     }
 
-    fn finish(mut self) -> Vec<Token> {
+    fn finish(mut self) {
         self.flush();
-        self.tokens
     }
 }
 

@@ -374,16 +374,16 @@ pub fn lookup(word: &str) -> Option<(Stance, CueForm)> {
     found
 }
 
-/// Every cue among `words` (normalised tokens, proclitics not stripped), in order; phrases are
-/// matched before the single words they start with.
-pub fn find(words: &[&str]) -> Vec<LexiconCue> {
-    let folded: Vec<Cow<str>> = words.iter().map(|w| fold(w)).collect();
+/// Every cue among `words` (normalised tokens, proclitics not stripped), in order, into `out`
+/// (cleared first); phrases are matched before the single words they start with.
+pub fn find(words: &[&str], out: &mut Vec<LexiconCue>) {
     let by_first = phrases_by_first_word();
     let table = table();
-    let mut out = Vec::new();
+    out.clear();
     let mut i = 0;
     while i < words.len() {
-        let word = folded[i].as_ref();
+        let folded = fold(words[i]);
+        let word = folded.as_ref();
         let bare = word
             .strip_prefix(['و', 'ف'])
             .filter(|rest| rest.chars().count() >= 2)
@@ -393,8 +393,8 @@ pub fn find(words: &[&str]) -> Vec<LexiconCue> {
                 parts.len() <= words.len() - i
                     && parts[1..]
                         .iter()
-                        .zip(&folded[i + 1..])
-                        .all(|(p, w)| *p == w.as_ref())
+                        .zip(&words[i + 1..])
+                        .all(|(p, w)| *p == fold(w).as_ref())
             })
         });
         if let Some((parts, label)) = phrase {
@@ -417,7 +417,6 @@ pub fn find(words: &[&str]) -> Vec<LexiconCue> {
         }
         i += 1;
     }
-    out
 }
 
 #[cfg(test)]
@@ -502,7 +501,8 @@ mod tests {
             "تؤكد",
             "المصادر",
         ];
-        let found = find(&words);
+        let mut found = Vec::new();
+        find(&words, &mut found);
         let got: Vec<(usize, usize, Stance, CueForm)> = found
             .iter()
             .map(|c| (c.word, c.len, c.label, c.form))
@@ -515,7 +515,8 @@ mod tests {
                 (6, 2, Allegation, Phrase)
             ]
         );
-        let three = find(&["لا", "يمكن", "التحقق", "من", "ذلك"]);
+        let mut three = Vec::new();
+        find(&["لا", "يمكن", "التحقق", "من", "ذلك"], &mut three);
         assert_eq!((three[0].len, three[0].label), (3, Allegation));
     }
 }

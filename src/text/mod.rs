@@ -10,8 +10,10 @@ pub mod cues;
 pub mod fast;
 pub mod lexicon;
 pub mod normalize;
+pub mod token_buffer;
 pub mod tokenize;
 
 pub use fast::FastNormalizer;
 pub use normalize::NormalizerConfig;
+pub use token_buffer::TokenBuffer;
 pub use tokenize::{TextPipeline, Token};
