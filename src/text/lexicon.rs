@@ -13,9 +13,10 @@
 //! off never switches the lexicon off.
 
 use crate::label::Stance;
+use crate::text::ending::EndingFilter;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// The hash maps here hold a few thousand short keys and are read for every word of every
 /// sentence: foldhash hashes them several times faster than the default SipHash.
@@ -320,11 +321,31 @@ fn fold_char(c: char) -> Option<Option<char>> {
     }
 }
 
+/// Whether [`fold`] changes `word`, by a scan of its bytes instead of its decoded characters:
+/// every character [`fold_char`] touches lies in U+0600..U+06FF, two bytes in UTF-8 with a
+/// lead byte D8..DB, so the test is a table of continuation bytes per lead byte.
+fn needs_fold(word: &str) -> bool {
+    static FOLDED: LazyLock<[u64; 4]> = LazyLock::new(|| {
+        let mut leads = [0u64; 4];
+        for u in 0x0600..0x0700u32 {
+            if char::from_u32(u).and_then(fold_char).is_some() {
+                leads[((u >> 6) & 3) as usize] |= 1 << (u & 0x3F);
+            }
+        }
+        leads
+    });
+    // A lead byte D8..DB is never a continuation byte, and always starts a 2-byte character.
+    word.as_bytes().windows(2).any(|pair| {
+        let lead = pair[0].wrapping_sub(0xD8);
+        lead < 4 && FOLDED[lead as usize] & (1 << (pair[1] & 0x3F)) != 0
+    })
+}
+
 /// Folds a normalised word the way the lexicon is written: alef forms to ا, ى to ي, ة to ه,
 /// hamza on yeh kept; diacritics and tatweel dropped. Borrows when there is nothing to fold,
 /// as after the default normaliser.
 pub fn fold(word: &str) -> Cow<'_, str> {
-    if !word.chars().any(|c| fold_char(c).is_some()) {
+    if !needs_fold(word) {
         return Cow::Borrowed(word);
     }
     Cow::Owned(
@@ -332,6 +353,18 @@ pub fn fold(word: &str) -> Cow<'_, str> {
             .filter_map(|c| fold_char(c).unwrap_or(Some(c)))
             .collect(),
     )
+}
+
+/// The last letters of the surface-form table's keys, to rule out most words before hashing.
+fn table_endings() -> &'static EndingFilter {
+    static ENDINGS: OnceLock<EndingFilter> = OnceLock::new();
+    ENDINGS.get_or_init(|| EndingFilter::new(table().keys().map(String::as_str)))
+}
+
+/// The last letters of the phrases' first words.
+fn phrase_endings() -> &'static EndingFilter {
+    static ENDINGS: OnceLock<EndingFilter> = OnceLock::new();
+    ENDINGS.get_or_init(|| EndingFilter::new(PHRASES.iter().map(|(parts, _)| parts[0])))
 }
 
 /// Fixed phrases by their first word.
@@ -388,7 +421,11 @@ pub fn find(words: &[&str], out: &mut Vec<LexiconCue>) {
             .strip_prefix(['و', 'ف'])
             .filter(|rest| rest.chars().count() >= 2)
             .unwrap_or(word);
-        let phrase = by_first.get(bare).and_then(|candidates| {
+        // The readings and the conjunction-less form are suffixes of the word: a word that ends
+        // like no entry needs no lookup.
+        let may_start_phrase = phrase_endings().may_match(word);
+        let phrase = may_start_phrase.then(|| by_first.get(bare)).flatten();
+        let phrase = phrase.and_then(|candidates| {
             candidates.iter().find(|(parts, _)| {
                 parts.len() <= words.len() - i
                     && parts[1..]
@@ -407,7 +444,11 @@ pub fn find(words: &[&str], out: &mut Vec<LexiconCue>) {
             i += parts.len();
             continue;
         }
-        if let Some(&(label, form)) = readings(word).find_map(|r| table.get(r)) {
+        let found = table_endings()
+            .may_match(word)
+            .then(|| readings(word).find_map(|r| table.get(r)))
+            .flatten();
+        if let Some(&(label, form)) = found {
             out.push(LexiconCue {
                 word: i,
                 len: 1,
@@ -485,6 +526,19 @@ mod tests {
             "منفى",
         ] {
             assert_eq!(lookup(word), None, "{word}");
+        }
+    }
+
+    #[test]
+    fn byte_scan_agrees_with_fold_char() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let word = format!("ب{c}ت");
+            assert_eq!(
+                needs_fold(&word),
+                fold_char(c).is_some(),
+                "U+{:04X}",
+                c as u32
+            );
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod classes;
 pub mod clitics;
 pub mod cues;
+pub mod ending;
 pub mod fast;
 pub mod lexicon;
 pub mod normalize;
