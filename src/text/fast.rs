@@ -15,6 +15,7 @@
 //!   (ASCII punctuation or a Unicode `P*` category, isolated), and a token spans from the
 //!   original start of its first character to the original end of its last one.
 
+use crate::text::char_table::{CharEntry, CharKind, CharTable};
 use crate::text::normalize::NormalizerConfig;
 use crate::text::token_buffer::TokenBuffer;
 use std::sync::LazyLock;
@@ -34,6 +35,8 @@ pub struct FastNormalizer {
     block: [Option<char>; BLOCK_LEN],
     /// The same for characters outside the block that some rule matches, sorted.
     outside: Vec<(char, Option<char>)>,
+    /// Everything the tokeniser asks of an ASCII or Arabic-block character.
+    table: CharTable,
 }
 
 impl FastNormalizer {
@@ -63,7 +66,13 @@ impl FastNormalizer {
             .collect();
         outside.sort_unstable();
         outside.dedup();
-        FastNormalizer { block, outside }
+        let mut fast = FastNormalizer {
+            block,
+            outside,
+            table: CharTable::new(Some, |_| 0, char_kind),
+        };
+        fast.table = CharTable::new(|c| fast.map(c), QuickCheck::class_of, char_kind);
+        fast
     }
 
     /// What the rules turn `c` into: `None` if they remove it.
@@ -120,11 +129,27 @@ impl FastNormalizer {
     /// Returns `None` where [`FastNormalizer::normalize_with`] does.
     pub fn tokenize_into(&self, text: &str, tokens: &mut TokenBuffer) -> Option<()> {
         tokens.clear();
-        // One pass for the usual text that needs no NFKC: check and split together.
+        // One pass for the usual text that needs no NFKC: check and split together, ASCII
+        // and Arabic letters answered by one table lookup each.
         let mut splitter = Splitter::new(tokens);
         let mut check = QuickCheck::default();
-        for (start, c) in text.char_indices() {
-            if !check.accepts(c) {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            let (len, entry) = match self.table.lookup(bytes, at) {
+                Some((_, len, entry)) => (len, *entry),
+                None => {
+                    let c = text[at..].chars().next().expect("at a character boundary");
+                    let mapped = self.map(c);
+                    let entry = CharEntry {
+                        quick_check: QuickCheck::class_of(c),
+                        mapped,
+                        kind: mapped.map_or(CharKind::Word, char_kind),
+                    };
+                    (c.len_utf8(), entry)
+                }
+            };
+            if !check.accepts_class(entry.quick_check) {
                 // Not surely NFKC: start again through NFKC with alignments.
                 tokens.clear();
                 let mut splitter = Splitter::new(tokens);
@@ -136,9 +161,10 @@ impl FastNormalizer {
                 splitter.finish();
                 return Some(());
             }
-            if let Some(mapped) = self.map(c) {
-                splitter.push(mapped, start, start + c.len_utf8());
+            if let Some(mapped) = entry.mapped {
+                splitter.push_kind(mapped, entry.kind, at, at + len);
             }
+            at += len;
         }
         splitter.finish();
         Some(())
@@ -158,6 +184,25 @@ impl QuickCheck {
     /// Whether the text so far, ending in `c`, is still a sure `Yes`.
     #[inline]
     fn accepts(&mut self, c: char) -> bool {
+        self.accepts_class(QuickCheck::class_of(c))
+    }
+
+    /// [`QuickCheck::accepts`] of a character of quick-check class `class` (see
+    /// [`QuickCheck::class_of`]).
+    #[inline]
+    fn accepts_class(&mut self, class: u16) -> bool {
+        // A mark after one of a higher class is out of canonical order.
+        if class == NOT_YES || (self.last_class > class && class != 0) {
+            return false;
+        }
+        self.last_class = class;
+        true
+    }
+
+    /// A character's canonical combining class, or [`NOT_YES`] if its own quick-check value
+    /// is not `Yes`; ASCII is always allowed and a starter (as in the crate's own check).
+    #[inline]
+    fn class_of(c: char) -> u16 {
         /// Per BMP character: its canonical combining class, or [`NOT_YES`] if its own NFKC
         /// quick-check value is `No` or `Maybe` (either way the text is not a sure `Yes`).
         static BMP: LazyLock<Vec<u16>> = LazyLock::new(|| {
@@ -165,21 +210,13 @@ impl QuickCheck {
                 .map(|u| char::from_u32(u).map_or(NOT_YES, quick_check_entry))
                 .collect()
         });
-        // ASCII is always allowed and a starter (as in the crate's own quick check).
         if c.is_ascii() {
-            self.last_class = 0;
-            return true;
+            return 0;
         }
-        let class = match BMP.get(c as usize) {
+        match BMP.get(c as usize) {
             Some(&entry) => entry,
             None => quick_check_entry(c),
-        };
-        // A mark after one of a higher class is out of canonical order.
-        if class == NOT_YES || (self.last_class > class && class != 0) {
-            return false;
         }
-        self.last_class = class;
-        true
     }
 
     fn accepts_all(&mut self, text: &str) -> bool {
@@ -254,21 +291,29 @@ impl<'b> Splitter<'b> {
 
     #[inline]
     fn push(&mut self, c: char, start: usize, end: usize) {
-        if c.is_whitespace() {
-            self.flush();
-        } else if is_punctuation(c) {
-            self.flush();
-            self.tokens.begin();
-            self.tokens.push_char(c);
-            self.tokens.end(start, end);
-        } else {
-            if !self.open {
+        self.push_kind(c, char_kind(c), start, end);
+    }
+
+    /// [`Splitter::push`] of a character already classified by [`char_kind`].
+    #[inline]
+    fn push_kind(&mut self, c: char, kind: CharKind, start: usize, end: usize) {
+        match kind {
+            CharKind::Space => self.flush(),
+            CharKind::Punct => {
+                self.flush();
                 self.tokens.begin();
-                self.open = true;
-                self.start = start;
+                self.tokens.push_char(c);
+                self.tokens.end(start, end);
             }
-            self.tokens.push_char(c);
-            self.end = end;
+            CharKind::Word => {
+                if !self.open {
+                    self.tokens.begin();
+                    self.open = true;
+                    self.start = start;
+                }
+                self.tokens.push_char(c);
+                self.end = end;
+            }
         }
     }
 
@@ -282,6 +327,18 @@ impl<'b> Splitter<'b> {
 
     fn finish(mut self) {
         self.flush();
+    }
+}
+
+/// How the splitter treats a normalised character: whitespace (`WhitespaceSplit`), then
+/// punctuation (`Punctuation`), else part of a word.
+fn char_kind(c: char) -> CharKind {
+    if c.is_whitespace() {
+        CharKind::Space
+    } else if is_punctuation(c) {
+        CharKind::Punct
+    } else {
+        CharKind::Word
     }
 }
 

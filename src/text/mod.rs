@@ -4,6 +4,7 @@
 //! tokenizer JSON so that training and prediction always read text the same way. [`fast`]
 //! runs the same steps in one pass, producing identical tokens.
 
+pub mod char_table;
 pub mod classes;
 pub mod clitics;
 pub mod cues;
