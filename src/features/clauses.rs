@@ -6,6 +6,7 @@
 //! Hand-written: no Rust crate parses Arabic clauses, and a full parser would be far slower
 //! than the rest of the pipeline; these cue lists cover the connectives the guideline names.
 
+use crate::text::classes::at_least_chars;
 use serde::{Deserialize, Serialize};
 
 /// Where a word stands in the sentence.
@@ -42,6 +43,15 @@ const CONNECTIVES: &[&str] = &[
     "وبينما",
     "وفيما",
 ];
+/// Whether `word` is one of [`CONNECTIVES`], tested by its first byte before any comparison:
+/// most words start with none of the connectives' first bytes.
+fn is_connective(word: &str) -> bool {
+    let first = word.as_bytes().first().copied();
+    CONNECTIVES
+        .iter()
+        .any(|c| c.as_bytes().first().copied() == first && *c == word)
+}
+
 /// Two-word connectives.
 const CONNECTIVE_PAIRS: &[(&str, &str)] = &[
     ("في", "حين"),
@@ -53,9 +63,8 @@ const CONNECTIVE_PAIRS: &[(&str, &str)] = &[
 /// True for a word shaped like an active participle of a reporting or accusing verb
 /// (مشيرا، مؤكدة، متهمين، نافيا ...): starts with م, at least five letters, ends in ا، ه or ين.
 fn is_participle(word: &str) -> bool {
-    let n = word.chars().count();
     word.starts_with('م')
-        && n >= 5
+        && at_least_chars(word, 5)
         && (word.ends_with('ا') || word.ends_with('ه') || word.ends_with("ين"))
         || matches!(
             word,
@@ -80,7 +89,7 @@ fn next_kind(
 ) -> ClauseKind {
     let word = words[i];
     let next = words.get(i + 1).copied().unwrap_or("");
-    if CONNECTIVES.contains(&word)
+    if is_connective(word)
         || CONNECTIVE_PAIRS
             .iter()
             .any(|(a, b)| *a == word && *b == next)

@@ -10,6 +10,7 @@
 //! which no parser crate exists in Rust at this speed.
 
 use crate::features::clauses::ClauseKind;
+use crate::text::classes::at_least_chars;
 use crate::text::lexicon::{fold, CueForm, LexiconCue};
 use std::borrow::Cow;
 
@@ -153,7 +154,7 @@ fn bare(word: &str) -> Cow<'_, str> {
     let strip = |folded: &str| -> Option<usize> {
         folded
             .strip_prefix(['و', 'ف'])
-            .filter(|rest| rest.chars().count() >= 2)
+            .filter(|rest| at_least_chars(rest, 2))
             .map(|rest| folded.len() - rest.len())
     };
     match fold(word) {

@@ -1,8 +1,10 @@
-//! Character classes asked of every token: whether a token holds a letter or digit.
+//! Character questions asked of every token: whether it holds a letter or digit, and whether
+//! it is at least so many characters long.
 //!
 //! In: a token's text. Out: `char::is_alphanumeric` of its characters, with ASCII and the
 //! Arabic block answered from a table, since std answers Arabic letters by a binary search of
-//! its Unicode tables (a few hundred instructions a character).
+//! its Unicode tables (a few hundred instructions a character); and a length test that stops
+//! counting characters once it knows.
 
 use std::sync::LazyLock;
 
@@ -36,9 +38,32 @@ pub fn has_alphanumeric(text: &str) -> bool {
     text.chars().any(is_alphanumeric)
 }
 
+/// Whether `text` has at least `n` characters: `text.chars().count() >= n` without counting
+/// past the `n`th (a character takes one to four bytes).
+#[inline]
+pub fn at_least_chars(text: &str, n: usize) -> bool {
+    if text.len() >= 4 * n {
+        return true;
+    }
+    n == 0 || text.chars().nth(n - 1).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn length_test_agrees_with_counting() {
+        for text in ["", "a", "نف", "نفت", "ab\u{10348}", "واتهمت", "🙂🙂🙂"] {
+            for n in 0..10 {
+                assert_eq!(
+                    at_least_chars(text, n),
+                    text.chars().count() >= n,
+                    "{text} {n}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn agrees_with_std_on_every_character() {

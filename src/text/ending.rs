@@ -53,10 +53,29 @@ impl EndingFilter {
     /// Whether `word`, or a suffix of it, may be an entry (false means surely not).
     #[inline]
     pub fn may_match(&self, word: &str) -> bool {
-        if self.accept_all {
-            return true;
-        }
-        last_pair(word).is_some_and(|pair| self.pairs[pair / 64] & (1 << (pair % 64)) != 0)
+        self.admits(Ending::of(word))
+    }
+
+    /// [`EndingFilter::may_match`] of a word by its [`Ending`], to test one word against
+    /// several filters while finding its last letters once.
+    #[inline]
+    pub fn admits(&self, ending: Ending) -> bool {
+        self.accept_all
+            || ending
+                .0
+                .is_some_and(|pair| self.pairs[pair / 64] & (1 << (pair % 64)) != 0)
+    }
+}
+
+/// A word's last two letters, when both lie in the Arabic block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ending(Option<usize>);
+
+impl Ending {
+    /// The ending of `word`.
+    #[inline]
+    pub fn of(word: &str) -> Ending {
+        Ending(last_pair(word))
     }
 }
 

@@ -13,7 +13,8 @@
 //! off never switches the lexicon off.
 
 use crate::label::Stance;
-use crate::text::ending::EndingFilter;
+use crate::text::classes::at_least_chars;
+use crate::text::ending::{Ending, EndingFilter};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock};
@@ -384,16 +385,16 @@ fn phrases_by_first_word() -> &'static FastMap<&'static str, Vec<PhraseCue>> {
 fn readings(word: &str) -> impl Iterator<Item = &str> {
     let no_conj = word
         .strip_prefix(['و', 'ف'])
-        .filter(|rest| rest.chars().count() >= 3);
+        .filter(|rest| at_least_chars(rest, 3));
     let base = no_conj.unwrap_or(word);
     let no_prep = base
         .strip_prefix(['ب', 'ل'])
-        .filter(|rest| rest.chars().count() >= 3);
+        .filter(|rest| at_least_chars(rest, 3));
     let no_article = no_prep
         .unwrap_or(base)
         .strip_prefix("ال")
         .or_else(|| base.strip_prefix("لل"))
-        .filter(|rest| rest.chars().count() >= 3);
+        .filter(|rest| at_least_chars(rest, 3));
     [Some(word), no_conj, no_prep, no_article]
         .into_iter()
         .flatten()
@@ -417,14 +418,19 @@ pub fn find(words: &[&str], out: &mut Vec<LexiconCue>) {
     while i < words.len() {
         let folded = fold(words[i]);
         let word = folded.as_ref();
-        let bare = word
-            .strip_prefix(['و', 'ف'])
-            .filter(|rest| rest.chars().count() >= 2)
-            .unwrap_or(word);
         // The readings and the conjunction-less form are suffixes of the word: a word that ends
         // like no entry needs no lookup.
-        let may_start_phrase = phrase_endings().may_match(word);
-        let phrase = may_start_phrase.then(|| by_first.get(bare)).flatten();
+        let ending = Ending::of(word);
+        let phrase = phrase_endings()
+            .admits(ending)
+            .then(|| {
+                let bare = word
+                    .strip_prefix(['و', 'ف'])
+                    .filter(|rest| at_least_chars(rest, 2))
+                    .unwrap_or(word);
+                by_first.get(bare)
+            })
+            .flatten();
         let phrase = phrase.and_then(|candidates| {
             candidates.iter().find(|(parts, _)| {
                 parts.len() <= words.len() - i
@@ -445,7 +451,7 @@ pub fn find(words: &[&str], out: &mut Vec<LexiconCue>) {
             continue;
         }
         let found = table_endings()
-            .may_match(word)
+            .admits(ending)
             .then(|| readings(word).find_map(|r| table.get(r)))
             .flatten();
         if let Some(&(label, form)) = found {
