@@ -1,6 +1,7 @@
 //! `stance predict`: label sentences from arguments, a file or standard input, streaming in
 //! chunks (constant memory on inputs of any size), output in input order.
 
+use super::decimal::push_fixed;
 use super::io::{load_model, model_path, progress_bar, report_skipped, skip_or_fail, InputArgs};
 use crate::data::{Format, LabelPolicy, Origin, Record};
 use crate::pipeline::{Pipeline, PredictBuffers, Prediction};
@@ -188,7 +189,7 @@ fn explanation(
 }
 
 fn write_one(
-    out: &mut impl Write,
+    out: &mut Vec<u8>,
     args: &PredictArgs,
     pipeline: &Pipeline,
     record: &Record,
@@ -201,13 +202,20 @@ fn write_one(
     };
     match args.output {
         Output::Text => {
-            write!(out, "{}\t{:.3}", prediction.label, prediction.confidence())?;
+            out.extend_from_slice(prediction.label.as_str().as_bytes());
+            out.push(b'\t');
+            push_fixed(out, prediction.confidence(), 3);
             if args.probs {
                 for (label, p) in &prediction.probabilities {
-                    write!(out, "\t{label}={p:.3}")?;
+                    out.push(b'\t');
+                    out.extend_from_slice(label.as_str().as_bytes());
+                    out.push(b'=');
+                    push_fixed(out, *p, 3);
                 }
             }
-            writeln!(out, "\t{}", one_line(&record.text))?;
+            out.push(b'\t');
+            push_one_line(out, &record.text);
+            out.push(b'\n');
             if args.explain {
                 let list: Vec<String> = because
                     .iter()
@@ -217,19 +225,20 @@ fn write_one(
             }
         }
         Output::Tsv => {
-            write!(
-                out,
-                "{}\t{}\t{:.4}",
-                record.id.as_deref().unwrap_or(""),
-                prediction.label,
-                prediction.confidence()
-            )?;
+            out.extend_from_slice(record.id.as_deref().unwrap_or("").as_bytes());
+            out.push(b'\t');
+            out.extend_from_slice(prediction.label.as_str().as_bytes());
+            out.push(b'\t');
+            push_fixed(out, prediction.confidence(), 4);
             if args.probs {
                 for (_, p) in &prediction.probabilities {
-                    write!(out, "\t{p:.4}")?;
+                    out.push(b'\t');
+                    push_fixed(out, *p, 4);
                 }
             }
-            writeln!(out, "\t{}", one_line(&record.text))?;
+            out.push(b'\t');
+            push_one_line(out, &record.text);
+            out.push(b'\n');
         }
         Output::Jsonl => {
             let mut obj = Map::new();
@@ -271,12 +280,15 @@ fn write_one(
     Ok(())
 }
 
-/// The text with tabs and line breaks turned into spaces, so a row stays one row with its
-/// column count (TSV and text output).
-fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains(['\t', '\n', '\r']) {
-        text.replace(['\t', '\n', '\r'], " ").into()
-    } else {
-        text.into()
+/// Appends the text with tabs and line breaks turned into spaces, so a row stays one row with
+/// its column count (TSV and text output).
+fn push_one_line(out: &mut Vec<u8>, text: &str) {
+    let start = out.len();
+    out.extend_from_slice(text.as_bytes());
+    let appended = &mut out[start..];
+    let mut at = 0;
+    while let Some(found) = memchr::memchr3(b'\t', b'\n', b'\r', &appended[at..]) {
+        appended[at + found] = b' ';
+        at += found + 1;
     }
 }
