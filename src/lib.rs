@@ -26,6 +26,7 @@ pub mod label;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;
+pub mod scorer;
 pub mod suggest;
 pub mod text;
 pub mod trainer;

@@ -28,6 +28,13 @@ pub struct PredictBuffers {
     row: Vec<(u32, f32)>,
 }
 
+impl PredictBuffers {
+    /// The featuriser's storage and the row being built.
+    pub(crate) fn parts(&mut self) -> (&mut Scratch, &mut Vec<(u32, f32)>) {
+        (&mut self.scratch, &mut self.row)
+    }
+}
+
 /// One sentence's prediction.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Prediction {
@@ -129,10 +136,21 @@ impl Pipeline {
     pub fn predict_with(&self, text: &str, buffers: &mut PredictBuffers) -> Result<Prediction> {
         self.features_into(text, &mut buffers.scratch, &mut buffers.row)?;
         let p = self.model.row_probabilities(&buffers.row);
-        Ok(Prediction {
-            label: self.model.best_label(&p),
-            probabilities: self.model.labels().iter().copied().zip(p).collect(),
-        })
+        Ok(self.prediction(p))
+    }
+
+    /// The prediction of a probability vector (one per label, in the model's order).
+    pub fn prediction(&self, probabilities: Vec<f32>) -> Prediction {
+        Prediction {
+            label: self.model.best_label(&probabilities),
+            probabilities: self
+                .model
+                .labels()
+                .iter()
+                .copied()
+                .zip(probabilities)
+                .collect(),
+        }
     }
 
     /// The features that pushed a sentence most toward `label`, strongest first, at most

@@ -1,7 +1,8 @@
 //! Pins what the prediction path computes for 500 varied sentences (250 real pool sentences,
 //! 250 generated ones dense in cues, clitics, diacritics, quotes, negations and clause
 //! connectives): the hashed counts under several feature settings, the TF-IDF row and the
-//! probabilities of the shipped model, and the explanation's features and spans.
+//! probabilities of the shipped model, and the explanation's features and spans; and that the
+//! packed scorer `stance predict` uses gives bit-identical probabilities.
 //!
 //! The digests were recorded before the prediction path was rewritten for speed, so a faster
 //! tokeniser, walker or TF-IDF pass that changes a single bit of any of these fails here.
@@ -10,7 +11,8 @@
 
 use sha2::{Digest, Sha256};
 use stance::features::{FeatureConfig, Featurizer, ReverseMap};
-use stance::{Bundle, Stance};
+use stance::scorer::PackedScorer;
+use stance::{Bundle, PredictBuffers, Stance};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -42,7 +44,12 @@ fn other_configs() -> Vec<FeatureConfig> {
 }
 
 /// Everything the prediction path computes for one sentence, as text.
-fn record(bundle: &Bundle, featurizers: &[Featurizer], text: &str) -> String {
+fn record(
+    bundle: &Bundle,
+    scorer: &PackedScorer,
+    featurizers: &[Featurizer],
+    text: &str,
+) -> String {
     let pipeline = &bundle.pipeline;
     let mut out = String::new();
     for f in featurizers {
@@ -60,6 +67,18 @@ fn record(bundle: &Bundle, featurizers: &[Featurizer], text: &str) -> String {
         write!(out, "{b}:{:08x} ", v.to_bits()).unwrap();
     }
     let prediction = pipeline.predict(text).unwrap();
+    let packed = scorer
+        .predict_with(text, &mut PredictBuffers::default())
+        .unwrap();
+    let bits = |p: &stance::Prediction| -> Vec<u32> {
+        p.probabilities.iter().map(|(_, x)| x.to_bits()).collect()
+    };
+    assert_eq!(
+        bits(&packed),
+        bits(&prediction),
+        "packed scorer on {text:?}"
+    );
+    assert_eq!(packed.label, prediction.label);
     for (label, p) in &prediction.probabilities {
         write!(out, "{label}={:08x} ", p.to_bits()).unwrap();
     }
@@ -89,10 +108,16 @@ fn featurisation_is_pinned() {
         .map(|c| Featurizer::new(c).unwrap())
         .chain([bundle.pipeline.featurizer.clone()])
         .collect();
+    let scorer = PackedScorer::new(&bundle.pipeline);
     let texts = std::fs::read_to_string(root.join("tests/fixtures/featurize_texts.txt")).unwrap();
     let digests: Vec<String> = texts
         .lines()
-        .map(|t| format!("{:x}", Sha256::digest(record(&bundle, &featurizers, t))))
+        .map(|t| {
+            format!(
+                "{:x}",
+                Sha256::digest(record(&bundle, &scorer, &featurizers, t))
+            )
+        })
         .collect();
     let golden_path = root.join("tests/fixtures/featurize_golden.txt");
     if std::env::var_os("STANCE_BLESS").is_some() {

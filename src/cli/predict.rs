@@ -5,6 +5,7 @@ use super::decimal::push_fixed;
 use super::io::{load_model, model_path, progress_bar, report_skipped, skip_or_fail, InputArgs};
 use crate::data::{Format, LabelPolicy, Origin, Record};
 use crate::pipeline::{Pipeline, PredictBuffers, Prediction};
+use crate::scorer::PackedScorer;
 use anyhow::Context;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
@@ -72,6 +73,7 @@ pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
         .num_threads(args.threads)
         .build()
         .context("starting prediction threads")?;
+    let scorer = PackedScorer::new(&bundle.pipeline);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.output == Output::Tsv {
@@ -85,7 +87,7 @@ pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
                 .map_init(PredictBuffers::default, |buffers, records| {
                     let mut lines = Vec::with_capacity(records.len() * LINE_BYTES);
                     for record in records {
-                        let prediction = bundle.pipeline.predict_with(&record.text, buffers)?;
+                        let prediction = scorer.predict_with(&record.text, buffers)?;
                         write_one(&mut lines, args, &bundle.pipeline, record, &prediction)?;
                     }
                     Ok(lines)

@@ -342,6 +342,18 @@ impl Featurizer {
         scratch: &mut Scratch,
         counts: &mut Vec<(u32, f32)>,
     ) -> Result<()> {
+        self.buckets_into(text, scratch)?;
+        merge_counts(&mut scratch.buckets, counts);
+        Ok(())
+    }
+
+    /// The first half of [`Featurizer::counts_into`]: the bucket of every feature occurrence,
+    /// in walk order, into `scratch` (see [`Scratch::buckets`]); [`Featurizer::count_buckets`]
+    /// is the second half.
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] if the text pipeline fails.
+    pub fn buckets_into(&self, text: &str, scratch: &mut Scratch) -> Result<()> {
         let Scratch {
             tokens,
             walk,
@@ -350,8 +362,13 @@ impl Featurizer {
         self.pipeline.tokenize_into(text, tokens)?;
         buckets.clear();
         self.walk_with(tokens, walk, |occurrence| buckets.push(occurrence.bucket));
-        merge_counts(buckets, counts);
         Ok(())
+    }
+
+    /// The second half of [`Featurizer::counts_into`]: the buckets in `scratch` counted
+    /// into `counts` (cleared first), sorted by bucket.
+    pub fn count_buckets(scratch: &mut Scratch, counts: &mut Vec<(u32, f32)>) {
+        merge_counts(&mut scratch.buckets, counts);
     }
 
     /// Like [`Featurizer::counts`], and also the names of the features whose buckets `known`

@@ -16,6 +16,14 @@ pub struct Scratch {
     pub(super) buckets: Vec<u32>,
 }
 
+impl Scratch {
+    /// The buckets of the last sentence's feature occurrences, in walk order (after
+    /// [`crate::features::Featurizer::buckets_into`]).
+    pub fn buckets(&self) -> &[u32] {
+        &self.buckets
+    }
+}
+
 /// Per-word working lists of [`crate::features::Featurizer::walk_with`].
 #[derive(Debug, Default)]
 pub struct WalkBuffers {

@@ -92,30 +92,18 @@ impl IdfWeights {
         self.idf.get(bucket as usize).copied().unwrap_or(0.0)
     }
 
-    /// The TF-IDF value of a count in a bucket: `tf x idf`, where `tf` is the count or, when
-    /// `sublinear`, `1 + ln(count)`.
-    fn weigh(&self, bucket: u32, count: f32, sublinear: bool) -> f32 {
-        let tf = if sublinear { 1.0 + count.ln() } else { count };
-        tf * self.get(bucket)
-    }
-
     /// Turns a row of counts into TF-IDF values in place: zero-IDF buckets are dropped, the
     /// row is scaled to unit L2 norm when asked (an empty row stays empty), and fixed buckets
     /// (binary features) get the value 1 outside the norm.
     pub fn transform(&self, row: &mut Vec<(u32, f32)>, options: Weighting<'_>) {
-        row.retain_mut(|(bucket, value)| {
-            *value = self.weigh(*bucket, *value, options.sublinear);
-            *value != 0.0 || options.fixed.contains(*bucket)
-        });
-        let norm = row_norm(row.iter().copied(), options);
-        scale_row(row.iter_mut().map(|(j, v)| (*j, v)), norm, options);
+        transform_by(row, options, |bucket| self.get(bucket));
     }
 
     /// The same as [`IdfWeights::transform`] for a row stored as parallel slices (a CSR row):
     /// zero-IDF buckets keep a zero value instead of being dropped.
     pub fn transform_slices(&self, indices: &[u32], values: &mut [f32], options: Weighting<'_>) {
         for (bucket, value) in indices.iter().zip(values.iter_mut()) {
-            *value = self.weigh(*bucket, *value, options.sublinear);
+            *value = weigh(*value, self.get(*bucket), options.sublinear);
         }
         let norm = row_norm(indices.iter().copied().zip(values.iter().copied()), options);
         scale_row(
@@ -135,6 +123,30 @@ pub struct Weighting<'a> {
     pub unit_norm: bool,
     /// Buckets of binary features: value 1, outside the norm.
     pub fixed: &'a BucketSet,
+}
+
+/// The TF-IDF value of a count in a bucket of IDF `idf`: `tf x idf`, where `tf` is the count
+/// or, when `sublinear`, `1 + ln(count)`.
+fn weigh(count: f32, idf: f32, sublinear: bool) -> f32 {
+    let tf = if sublinear { 1.0 + count.ln() } else { count };
+    tf * idf
+}
+
+/// [`IdfWeights::transform`] with the IDF of each bucket from `idf_of`, for callers that keep
+/// the IDF elsewhere (next to the weights, see [`crate::scorer`]).
+pub fn transform_by(
+    row: &mut Vec<(u32, f32)>,
+    options: Weighting<'_>,
+    idf_of: impl Fn(u32) -> f32,
+) {
+    // Weigh every feature first, then drop the zero ones: the IDF loads (cache misses, in
+    // random buckets) of a loop without branches overlap far better than inside `retain`.
+    for (bucket, value) in row.iter_mut() {
+        *value = weigh(*value, idf_of(*bucket), options.sublinear);
+    }
+    row.retain(|&(bucket, value)| value != 0.0 || options.fixed.contains(bucket));
+    let norm = row_norm(row.iter().copied(), options);
+    scale_row(row.iter_mut().map(|(j, v)| (*j, v)), norm, options);
 }
 
 /// The L2 norm of the row's weighted (not fixed) values when `unit_norm` is asked, else 0.

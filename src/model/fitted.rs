@@ -103,14 +103,24 @@ impl FittedLinear {
             .weights
             .as_slice()
             .expect("weights are standard layout (checked in new)");
+        self.accumulate_by(features, out, |j| &w[j as usize * k..(j as usize + 1) * k]);
+    }
+
+    /// [`FittedLinear::accumulate`] with each feature's weights (one per label) from
+    /// `weights_of`, for callers that keep the weights elsewhere (see [`crate::scorer`]).
+    fn accumulate_by<'w>(
+        &self,
+        features: impl Iterator<Item = (u32, f32)>,
+        out: &mut [f32],
+        weights_of: impl Fn(u32) -> &'w [f32],
+    ) {
         out.copy_from_slice(
             self.bias
                 .as_slice()
                 .expect("a 1-d owned array is contiguous"),
         );
         for (j, x) in features {
-            let row = &w[j as usize * k..(j as usize + 1) * k];
-            for (o, wk) in out.iter_mut().zip(row) {
+            for (o, wk) in out.iter_mut().zip(weights_of(j)) {
                 *o += wk * x;
             }
         }
@@ -128,6 +138,19 @@ impl FittedLinear {
     pub fn row_probabilities(&self, row: &[(u32, f32)]) -> Vec<f32> {
         let mut p = vec![0.0; self.labels.len()];
         self.accumulate(row.iter().copied(), &mut p);
+        softmax_in_place(&mut p);
+        p
+    }
+
+    /// [`FittedLinear::row_probabilities`] with each feature's weights from `weights_of`
+    /// (the same numbers as [`FittedLinear::weights`], stored elsewhere).
+    pub fn row_probabilities_by<'w>(
+        &self,
+        row: &[(u32, f32)],
+        weights_of: impl Fn(u32) -> &'w [f32],
+    ) -> Vec<f32> {
+        let mut p = vec![0.0; self.labels.len()];
+        self.accumulate_by(row.iter().copied(), &mut p, weights_of);
         softmax_in_place(&mut p);
         p
     }
