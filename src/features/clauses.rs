@@ -43,15 +43,6 @@ const CONNECTIVES: &[&str] = &[
     "وبينما",
     "وفيما",
 ];
-/// Whether `word` is one of [`CONNECTIVES`], tested by its first byte before any comparison:
-/// most words start with none of the connectives' first bytes.
-fn is_connective(word: &str) -> bool {
-    let first = word.as_bytes().first().copied();
-    CONNECTIVES
-        .iter()
-        .any(|c| c.as_bytes().first().copied() == first && *c == word)
-}
-
 /// Two-word connectives.
 const CONNECTIVE_PAIRS: &[(&str, &str)] = &[
     ("في", "حين"),
@@ -89,7 +80,7 @@ fn next_kind(
 ) -> ClauseKind {
     let word = words[i];
     let next = words.get(i + 1).copied().unwrap_or("");
-    if is_connective(word)
+    if CONNECTIVES.contains(&word)
         || CONNECTIVE_PAIRS
             .iter()
             .any(|(a, b)| *a == word && *b == next)

@@ -359,13 +359,14 @@ pub fn fold(word: &str) -> Cow<'_, str> {
 /// The last letters of the surface-form table's keys, to rule out most words before hashing.
 fn table_endings() -> &'static EndingFilter {
     static ENDINGS: OnceLock<EndingFilter> = OnceLock::new();
-    ENDINGS.get_or_init(|| EndingFilter::new(table().keys().map(String::as_str)))
+    // Every key has at least three letters (a test checks), so three are compared.
+    ENDINGS.get_or_init(|| EndingFilter::new(table().keys().map(String::as_str), 3))
 }
 
 /// The last letters of the phrases' first words.
 fn phrase_endings() -> &'static EndingFilter {
     static ENDINGS: OnceLock<EndingFilter> = OnceLock::new();
-    ENDINGS.get_or_init(|| EndingFilter::new(PHRASES.iter().map(|(parts, _)| parts[0])))
+    ENDINGS.get_or_init(|| EndingFilter::new(PHRASES.iter().map(|(parts, _)| parts[0]), 2))
 }
 
 /// Fixed phrases by their first word.
@@ -533,6 +534,14 @@ mod tests {
         ] {
             assert_eq!(lookup(word), None, "{word}");
         }
+    }
+
+    #[test]
+    fn every_key_has_three_arabic_letters_so_the_ending_filter_rules_out() {
+        for key in table().keys() {
+            assert!(key.chars().count() >= 3, "{key}");
+        }
+        assert!(!table_endings().may_match("في"));
     }
 
     #[test]
