@@ -294,8 +294,9 @@ impl<'b> Splitter<'b> {
         self.push_kind(c, char_kind(c), start, end);
     }
 
-    /// [`Splitter::push`] of a character already classified by [`char_kind`].
-    #[inline]
+    /// [`Splitter::push`] of a character already classified by [`char_kind`]. Always inlined:
+    /// it runs for every character, and a call costs as much as its work.
+    #[inline(always)]
     fn push_kind(&mut self, c: char, kind: CharKind, start: usize, end: usize) {
         match kind {
             CharKind::Space => self.flush(),
