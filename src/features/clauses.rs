@@ -31,25 +31,30 @@ impl ClauseKind {
     }
 }
 
-/// Connectives that open a coordinated clause (normalised: alef, yeh, teh marbuta folded).
-const CONNECTIVES: &[&str] = &[
-    "فيما",
-    "بينما",
-    "لكن",
-    "لكنه",
-    "لكنها",
-    "لكنهم",
-    "ولكن",
-    "وبينما",
-    "وفيما",
-];
-/// Two-word connectives.
-const CONNECTIVE_PAIRS: &[(&str, &str)] = &[
-    ("في", "حين"),
-    ("الا", "ان"),
-    ("غير", "ان"),
-    ("في", "المقابل"),
-];
+/// Whether `word` is a connective that opens a coordinated clause (normalised: alef, yeh, teh
+/// marbuta folded). A `matches!` of literals rather than a search of a slice: the compiler
+/// compares with constants of known length inline, with no call per candidate.
+fn is_connective(word: &str) -> bool {
+    matches!(
+        word,
+        "فيما"
+            | "بينما"
+            | "لكن"
+            | "لكنه"
+            | "لكنها"
+            | "لكنهم"
+            | "ولكن"
+            | "وبينما"
+            | "وفيما"
+    )
+}
+/// Whether `word` followed by `next` is a two-word connective.
+fn is_connective_pair(word: &str, next: &str) -> bool {
+    matches!(
+        (word, next),
+        ("في", "حين") | ("الا", "ان") | ("غير", "ان") | ("في", "المقابل")
+    )
+}
 
 /// True for a word shaped like an active participle of a reporting or accusing verb
 /// (مشيرا، مؤكدة، متهمين، نافيا ...): starts with م, at least five letters, ends in ا، ه or ين.
@@ -80,11 +85,7 @@ fn next_kind(
 ) -> ClauseKind {
     let word = words[i];
     let next = words.get(i + 1).copied().unwrap_or("");
-    if CONNECTIVES.contains(&word)
-        || CONNECTIVE_PAIRS
-            .iter()
-            .any(|(a, b)| *a == word && *b == next)
-    {
+    if is_connective(word) || is_connective_pair(word, next) {
         ClauseKind::Coordinated
     } else if i > 0 && is_comma_before[i] && is_participle(word) {
         ClauseKind::Participle
@@ -104,17 +105,20 @@ pub fn clause_kinds(words: &[&str], is_comma_before: &[bool], kinds: &mut Vec<Cl
     }
 }
 
-/// Relative pronouns (normalised) that open a relative clause.
-const RELATIVES: &[&str] = &[
-    "الذي",
-    "التي",
-    "الذين",
-    "اللذين",
-    "اللتين",
-    "اللاتي",
-    "اللواتي",
-    "اللائي",
-];
+/// Whether `word` is a relative pronoun (normalised) that opens a relative clause.
+fn is_relative(word: &str) -> bool {
+    matches!(
+        word,
+        "الذي"
+            | "التي"
+            | "الذين"
+            | "اللذين"
+            | "اللتين"
+            | "اللاتي"
+            | "اللواتي"
+            | "اللائي"
+    )
+}
 
 /// Which words stand inside a relative clause (after الذي، التي ... up to the next comma, connective
 /// or participle clause): a cue there qualifies a noun, it is not the sentence's act (rule 1).
@@ -128,7 +132,7 @@ pub fn relative_clauses(words: &[&str], is_comma_before: &[bool], inside_out: &m
         let previous = kind;
         kind = next_kind(words, is_comma_before, i, kind);
         let bare = word.strip_prefix(['و', 'ف']).unwrap_or(word);
-        if RELATIVES.contains(word) || RELATIVES.contains(&bare) {
+        if is_relative(word) || is_relative(bare) {
             inside = true;
         } else if is_comma_before[i] || (i > 0 && kind != previous) {
             inside = false;
