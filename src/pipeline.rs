@@ -4,10 +4,11 @@
 use crate::calibration::Calibration;
 use crate::error::Result;
 use crate::features::tfidf::Weighting;
-use crate::features::{FeatureKind, Featurizer, IdfWeights, SparseRows};
+use crate::features::{FeatureKind, Featurizer, IdfWeights, Scratch, SparseRows};
 use crate::label::Stance;
 use crate::model::fitted::softmax_in_place;
 use crate::model::FittedLinear;
+use crate::text::TokenBuffer;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -22,6 +23,20 @@ pub struct Pipeline {
     pub model: FittedLinear,
     /// How the classifier's logits become probabilities (temperature scaling).
     pub calibration: Calibration,
+}
+
+/// Working storage of [`Pipeline::predict_with`], kept per thread.
+#[derive(Debug, Default)]
+pub struct PredictBuffers {
+    scratch: Scratch,
+    row: Vec<(u32, f32)>,
+}
+
+impl PredictBuffers {
+    /// The featuriser's storage and the row being built.
+    pub(crate) fn parts(&mut self) -> (&mut Scratch, &mut Vec<(u32, f32)>) {
+        (&mut self.scratch, &mut self.row)
+    }
 }
 
 /// One sentence's prediction.
@@ -77,17 +92,32 @@ impl Pipeline {
     /// # Errors
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn features(&self, text: &str) -> Result<Vec<(u32, f32)>> {
-        let mut row = self.featurizer.counts(text)?;
+        let mut row = Vec::new();
+        self.features_into(text, &mut Scratch::default(), &mut row)?;
+        Ok(row)
+    }
+
+    /// [`Pipeline::features`] into `row` (cleared first), with reusable working storage.
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
+    pub fn features_into(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        row: &mut Vec<(u32, f32)>,
+    ) -> Result<()> {
+        self.featurizer.counts_into(text, scratch, row)?;
         let config = self.featurizer.config();
         self.idf.transform(
-            &mut row,
+            row,
             Weighting {
                 sublinear: config.sublinear_tf,
                 unit_norm: config.unit_norm,
                 fixed: self.featurizer.fixed_buckets(),
             },
         );
-        Ok(row)
+        Ok(())
     }
 
     /// TF-IDF rows of many sentences, featurised in parallel, in input order.
@@ -111,13 +141,29 @@ impl Pipeline {
     /// # Errors
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn predict(&self, text: &str) -> Result<Prediction> {
-        let mut p = self.logits(text)?;
-        self.calibration.scale(&mut p);
-        softmax_in_place(&mut p);
-        Ok(Prediction {
-            label: self.model.best_label(&p),
-            probabilities: self.model.labels().iter().copied().zip(p).collect(),
-        })
+        self.predict_with(text, &mut PredictBuffers::default())
+    }
+
+    /// [`Pipeline::predict`] with reusable working storage (one per thread), which allocates
+    /// nothing per sentence but the prediction itself.
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
+    pub fn predict_with(&self, text: &str, buffers: &mut PredictBuffers) -> Result<Prediction> {
+        self.features_into(text, &mut buffers.scratch, &mut buffers.row)?;
+        let logits = self.model.row_logits(&buffers.row);
+        Ok(self.prediction(logits))
+    }
+
+    /// The prediction of a vector of logits (one per label, in the model's order): scaled by
+    /// the calibration, then the softmax.
+    pub fn prediction(&self, mut logits: Vec<f32>) -> Prediction {
+        self.calibration.scale(&mut logits);
+        softmax_in_place(&mut logits);
+        Prediction {
+            label: self.model.best_label(&logits),
+            probabilities: self.model.labels().iter().copied().zip(logits).collect(),
+        }
     }
 
     /// The model's raw scores (logits) of a sentence, one per label, before calibration.
@@ -125,11 +171,9 @@ impl Pipeline {
     /// # Errors
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn logits(&self, text: &str) -> Result<Vec<f32>> {
-        let row = self.features(text)?;
-        let (idx, val): (Vec<u32>, Vec<f32>) = row.into_iter().unzip();
-        let mut scores = vec![0.0; self.model.labels().len()];
-        self.model.scores_into(&idx, &val, &mut scores);
-        Ok(scores)
+        let mut buffers = PredictBuffers::default();
+        self.features_into(text, &mut buffers.scratch, &mut buffers.row)?;
+        Ok(self.model.row_logits(&buffers.row))
     }
 
     /// The same pipeline with its calibration switched off (probabilities straight from the
@@ -145,7 +189,10 @@ impl Pipeline {
     /// # Errors
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn explain(&self, text: &str, label: Stance, top: usize) -> Result<Vec<Contribution>> {
-        let tokens = self.featurizer.pipeline().tokenize(text)?;
+        let mut tokens = TokenBuffer::default();
+        self.featurizer
+            .pipeline()
+            .tokenize_into(text, &mut tokens)?;
         let row = self.features(text)?;
         let Some(class) = self.model.labels().iter().position(|l| *l == label) else {
             return Ok(Vec::new());
@@ -171,8 +218,8 @@ impl Pipeline {
                     feature: o.name(),
                     kind: o.kind,
                     weight,
-                    start: tokens[o.tokens.0].start,
-                    end: tokens[o.tokens.1 - 1].end,
+                    start: tokens.span(o.tokens.0).0,
+                    end: tokens.span(o.tokens.1 - 1).1,
                 });
             }
         });

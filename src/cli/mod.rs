@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod cv;
+pub mod decimal;
 pub mod eval;
 pub mod inspect;
 pub mod io;

@@ -1,9 +1,11 @@
 //! `stance predict`: label sentences from arguments, a file or standard input, streaming in
 //! chunks (constant memory on inputs of any size), output in input order.
 
+use super::decimal::push_fixed;
 use super::io::{load_model, model_path, progress_bar, report_skipped, skip_or_fail, InputArgs};
 use crate::data::{Format, LabelPolicy, Origin, Record};
-use crate::pipeline::{Pipeline, Prediction};
+use crate::pipeline::{Pipeline, PredictBuffers, Prediction};
+use crate::scorer::PackedScorer;
 use anyhow::Context;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
@@ -12,6 +14,10 @@ use std::path::PathBuf;
 
 /// Sentences predicted per parallel chunk.
 const CHUNK: usize = 4096;
+/// Sentences per parallel task within a chunk, formatted into one buffer.
+const PIECE: usize = 256;
+/// Bytes a formatted line usually takes, to size the buffers.
+const LINE_BYTES: usize = 400;
 
 /// Output layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -77,6 +83,7 @@ pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
         .num_threads(args.threads)
         .build()
         .context("starting prediction threads")?;
+    let scorer = PackedScorer::new(&bundle.pipeline);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.output == Output::Tsv {
@@ -86,12 +93,14 @@ pub fn run(args: &PredictArgs, quiet: bool) -> anyhow::Result<()> {
     let mut write_chunk = |chunk: &[Record]| -> anyhow::Result<()> {
         let lines: Vec<Vec<u8>> = pool.install(|| {
             chunk
-                .par_iter()
-                .map(|record| -> anyhow::Result<Vec<u8>> {
-                    let prediction = bundle.pipeline.predict(&record.text)?;
-                    let mut line = Vec::with_capacity(record.text.len() + 64);
-                    write_one(&mut line, args, &bundle.pipeline, record, &prediction)?;
-                    Ok(line)
+                .par_chunks(PIECE)
+                .map_init(PredictBuffers::default, |buffers, records| {
+                    let mut lines = Vec::with_capacity(records.len() * LINE_BYTES);
+                    for record in records {
+                        let prediction = scorer.predict_with(&record.text, buffers)?;
+                        write_one(&mut lines, args, &bundle.pipeline, record, &prediction)?;
+                    }
+                    Ok(lines)
                 })
                 .collect::<anyhow::Result<_>>()
         })?;
@@ -192,7 +201,7 @@ fn explanation(
 }
 
 fn write_one(
-    out: &mut impl Write,
+    out: &mut Vec<u8>,
     args: &PredictArgs,
     pipeline: &Pipeline,
     record: &Record,
@@ -205,18 +214,20 @@ fn write_one(
     };
     match args.output {
         Output::Text => {
-            write!(
-                out,
-                "{}\t{:.3}",
-                prediction.shown_label(args.min_confidence),
-                prediction.confidence()
-            )?;
+            out.extend_from_slice(prediction.shown_label(args.min_confidence).as_bytes());
+            out.push(b'\t');
+            push_fixed(out, prediction.confidence(), 3);
             if args.probs {
                 for (label, p) in &prediction.probabilities {
-                    write!(out, "\t{label}={p:.3}")?;
+                    out.push(b'\t');
+                    out.extend_from_slice(label.as_str().as_bytes());
+                    out.push(b'=');
+                    push_fixed(out, *p, 3);
                 }
             }
-            writeln!(out, "\t{}", one_line(&record.text))?;
+            out.push(b'\t');
+            push_one_line(out, &record.text);
+            out.push(b'\n');
             if args.explain {
                 let list: Vec<String> = because
                     .iter()
@@ -226,19 +237,20 @@ fn write_one(
             }
         }
         Output::Tsv => {
-            write!(
-                out,
-                "{}\t{}\t{:.4}",
-                record.id.as_deref().unwrap_or(""),
-                prediction.shown_label(args.min_confidence),
-                prediction.confidence()
-            )?;
+            out.extend_from_slice(record.id.as_deref().unwrap_or("").as_bytes());
+            out.push(b'\t');
+            out.extend_from_slice(prediction.shown_label(args.min_confidence).as_bytes());
+            out.push(b'\t');
+            push_fixed(out, prediction.confidence(), 4);
             if args.probs {
                 for (_, p) in &prediction.probabilities {
-                    write!(out, "\t{p:.4}")?;
+                    out.push(b'\t');
+                    push_fixed(out, *p, 4);
                 }
             }
-            writeln!(out, "\t{}", one_line(&record.text))?;
+            out.push(b'\t');
+            push_one_line(out, &record.text);
+            out.push(b'\n');
         }
         Output::Jsonl => {
             let mut obj = Map::new();
@@ -287,12 +299,15 @@ fn write_one(
     Ok(())
 }
 
-/// The text with tabs and line breaks turned into spaces, so a row stays one row with its
-/// column count (TSV and text output).
-fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains(['\t', '\n', '\r']) {
-        text.replace(['\t', '\n', '\r'], " ").into()
-    } else {
-        text.into()
+/// Appends the text with tabs and line breaks turned into spaces, so a row stays one row with
+/// its column count (TSV and text output).
+fn push_one_line(out: &mut Vec<u8>, text: &str) {
+    let start = out.len();
+    out.extend_from_slice(text.as_bytes());
+    let appended = &mut out[start..];
+    let mut at = 0;
+    while let Some(found) = memchr::memchr3(b'\t', b'\n', b'\r', &appended[at..]) {
+        appended[at + found] = b' ';
+        at += found + 1;
     }
 }

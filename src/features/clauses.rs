@@ -6,6 +6,7 @@
 //! Hand-written: no Rust crate parses Arabic clauses, and a full parser would be far slower
 //! than the rest of the pipeline; these cue lists cover the connectives the guideline names.
 
+use crate::text::classes::at_least_chars;
 use serde::{Deserialize, Serialize};
 
 /// Where a word stands in the sentence.
@@ -30,32 +31,36 @@ impl ClauseKind {
     }
 }
 
-/// Connectives that open a coordinated clause (normalised: alef, yeh, teh marbuta folded).
-const CONNECTIVES: &[&str] = &[
-    "فيما",
-    "بينما",
-    "لكن",
-    "لكنه",
-    "لكنها",
-    "لكنهم",
-    "ولكن",
-    "وبينما",
-    "وفيما",
-];
-/// Two-word connectives.
-const CONNECTIVE_PAIRS: &[(&str, &str)] = &[
-    ("في", "حين"),
-    ("الا", "ان"),
-    ("غير", "ان"),
-    ("في", "المقابل"),
-];
+/// Whether `word` is a connective that opens a coordinated clause (normalised: alef, yeh, teh
+/// marbuta folded). A `matches!` of literals rather than a search of a slice: the compiler
+/// compares with constants of known length inline, with no call per candidate.
+fn is_connective(word: &str) -> bool {
+    matches!(
+        word,
+        "فيما"
+            | "بينما"
+            | "لكن"
+            | "لكنه"
+            | "لكنها"
+            | "لكنهم"
+            | "ولكن"
+            | "وبينما"
+            | "وفيما"
+    )
+}
+/// Whether `word` followed by `next` is a two-word connective.
+fn is_connective_pair(word: &str, next: &str) -> bool {
+    matches!(
+        (word, next),
+        ("في", "حين") | ("الا", "ان") | ("غير", "ان") | ("في", "المقابل")
+    )
+}
 
 /// True for a word shaped like an active participle of a reporting or accusing verb
 /// (مشيرا، مؤكدة، متهمين، نافيا ...): starts with م, at least five letters, ends in ا، ه or ين.
 fn is_participle(word: &str) -> bool {
-    let n = word.chars().count();
     word.starts_with('م')
-        && n >= 5
+        && at_least_chars(word, 5)
         && (word.ends_with('ا') || word.ends_with('ه') || word.ends_with("ين"))
         || matches!(
             word,
@@ -70,56 +75,70 @@ fn is_participle(word: &str) -> bool {
         )
 }
 
-/// The clause kind of each word; `is_comma_before[i]` tells whether a comma token stood right
-/// before word `i` in the sentence.
-pub fn clause_kinds(words: &[&str], is_comma_before: &[bool]) -> Vec<ClauseKind> {
-    let mut kinds = Vec::with_capacity(words.len());
-    let mut current = ClauseKind::Main;
-    for (i, word) in words.iter().enumerate() {
-        let next = words.get(i + 1).copied().unwrap_or("");
-        if CONNECTIVES.contains(word)
-            || CONNECTIVE_PAIRS
-                .iter()
-                .any(|(a, b)| a == word && *b == next)
-        {
-            current = ClauseKind::Coordinated;
-        } else if i > 0 && is_comma_before[i] && is_participle(word) {
-            current = ClauseKind::Participle;
-        }
-        kinds.push(current);
+/// The clause kind of word `i`, given `current`, the kind of the word before it (`Main` for
+/// the first word).
+fn next_kind(
+    words: &[&str],
+    is_comma_before: &[bool],
+    i: usize,
+    current: ClauseKind,
+) -> ClauseKind {
+    let word = words[i];
+    let next = words.get(i + 1).copied().unwrap_or("");
+    if is_connective(word) || is_connective_pair(word, next) {
+        ClauseKind::Coordinated
+    } else if i > 0 && is_comma_before[i] && is_participle(word) {
+        ClauseKind::Participle
+    } else {
+        current
     }
-    kinds
 }
 
-/// Relative pronouns (normalised) that open a relative clause.
-const RELATIVES: &[&str] = &[
-    "الذي",
-    "التي",
-    "الذين",
-    "اللذين",
-    "اللتين",
-    "اللاتي",
-    "اللواتي",
-    "اللائي",
-];
+/// The clause kind of each word into `kinds` (cleared first); `is_comma_before[i]` tells
+/// whether a comma token stood right before word `i` in the sentence.
+pub fn clause_kinds(words: &[&str], is_comma_before: &[bool], kinds: &mut Vec<ClauseKind>) {
+    kinds.clear();
+    let mut current = ClauseKind::Main;
+    for i in 0..words.len() {
+        current = next_kind(words, is_comma_before, i, current);
+        kinds.push(current);
+    }
+}
+
+/// Whether `word` is a relative pronoun (normalised) that opens a relative clause.
+fn is_relative(word: &str) -> bool {
+    matches!(
+        word,
+        "الذي"
+            | "التي"
+            | "الذين"
+            | "اللذين"
+            | "اللتين"
+            | "اللاتي"
+            | "اللواتي"
+            | "اللائي"
+    )
+}
 
 /// Which words stand inside a relative clause (after الذي، التي ... up to the next comma, connective
 /// or participle clause): a cue there qualifies a noun, it is not the sentence's act (rule 1).
-/// `words` are normalised but not proclitic-stripped.
-pub fn relative_clauses(words: &[&str], is_comma_before: &[bool]) -> Vec<bool> {
-    let kinds = clause_kinds(words, is_comma_before);
+/// `words` are normalised but not proclitic-stripped; the answer goes into `inside_out`
+/// (cleared first), one per word.
+pub fn relative_clauses(words: &[&str], is_comma_before: &[bool], inside_out: &mut Vec<bool>) {
+    inside_out.clear();
     let mut inside = false;
-    let mut out = Vec::with_capacity(words.len());
+    let mut kind = ClauseKind::Main;
     for (i, word) in words.iter().enumerate() {
+        let previous = kind;
+        kind = next_kind(words, is_comma_before, i, kind);
         let bare = word.strip_prefix(['و', 'ف']).unwrap_or(word);
-        if RELATIVES.contains(word) || RELATIVES.contains(&bare) {
+        if is_relative(word) || is_relative(bare) {
             inside = true;
-        } else if is_comma_before[i] || (i > 0 && kinds[i] != kinds[i - 1]) {
+        } else if is_comma_before[i] || (i > 0 && kind != previous) {
             inside = false;
         }
-        out.push(inside);
+        inside_out.push(inside);
     }
-    out
 }
 
 #[cfg(test)]
@@ -139,10 +158,9 @@ mod tests {
             commas.push(comma);
             comma = false;
         }
-        clause_kinds(&words, &commas)
-            .into_iter()
-            .map(ClauseKind::tag)
-            .collect()
+        let mut out = Vec::new();
+        clause_kinds(&words, &commas, &mut out);
+        out.into_iter().map(ClauseKind::tag).collect()
     }
 
     #[test]
@@ -165,10 +183,9 @@ mod tests {
     fn relative_clauses_end_at_a_comma() {
         let words = ["جهودها", "التي", "تزعم", "انها", "تبذلها", "نفت", "ذلك"];
         let commas = [false, false, false, false, false, true, false];
-        assert_eq!(
-            relative_clauses(&words, &commas),
-            [false, true, true, true, true, false, false]
-        );
+        let mut inside = Vec::new();
+        relative_clauses(&words, &commas, &mut inside);
+        assert_eq!(inside, [false, true, true, true, true, false, false]);
     }
 
     #[test]

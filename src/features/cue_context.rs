@@ -10,8 +10,9 @@
 //! which no parser crate exists in Rust at this speed.
 
 use crate::features::clauses::ClauseKind;
+use crate::text::classes::at_least_chars;
 use crate::text::lexicon::{fold, CueForm, LexiconCue};
-use crate::text::Token;
+use std::borrow::Cow;
 
 /// The contexts a cue is tagged with, one tag family per form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -124,36 +125,44 @@ const COMPLEMENTISERS: &[&str] = &[
     "لانها",
 ];
 
-/// Whether each token stands inside quotation marks (« », “ ”, or a pair of straight quotes).
-pub fn quoted_tokens(tokens: &[Token]) -> Vec<bool> {
+/// Whether each token stands inside quotation marks (« », “ ”, or a pair of straight quotes),
+/// into `quoted` (cleared first); `tokens` are the tokens' texts.
+pub fn quoted_tokens<'a>(tokens: impl Iterator<Item = &'a str>, quoted: &mut Vec<bool>) {
+    quoted.clear();
     let mut depth = 0usize;
     let mut straight = false;
-    tokens
-        .iter()
-        .map(|t| match t.text.as_str() {
-            "«" | "“" | "„" => {
-                depth += 1;
-                false
-            }
-            "»" | "”" => {
-                depth = depth.saturating_sub(1);
-                false
-            }
-            "\"" => {
-                straight = !straight;
-                false
-            }
-            _ => depth > 0 || straight,
-        })
-        .collect()
+    quoted.extend(tokens.map(|t| match t {
+        "«" | "“" | "„" => {
+            depth += 1;
+            false
+        }
+        "»" | "”" => {
+            depth = depth.saturating_sub(1);
+            false
+        }
+        "\"" => {
+            straight = !straight;
+            false
+        }
+        _ => depth > 0 || straight,
+    }));
 }
 
-/// The word without a conjunction, folded, for matching function words.
-fn bare(word: &str) -> String {
-    let folded = fold(word);
-    match folded.strip_prefix(['و', 'ف']) {
-        Some(rest) if rest.chars().count() >= 2 => rest.to_string(),
-        _ => folded.into_owned(),
+/// The word without a conjunction, folded, for matching function words; borrowed when
+/// folding changes nothing.
+fn bare(word: &str) -> Cow<'_, str> {
+    let strip = |folded: &str| -> Option<usize> {
+        folded
+            .strip_prefix(['و', 'ف'])
+            .filter(|rest| at_least_chars(rest, 2))
+            .map(|rest| folded.len() - rest.len())
+    };
+    match fold(word) {
+        Cow::Borrowed(folded) => Cow::Borrowed(&folded[strip(folded).unwrap_or(0)..]),
+        Cow::Owned(mut folded) => {
+            folded.drain(..strip(&folded).unwrap_or(0));
+            Cow::Owned(folded)
+        }
     }
 }
 
@@ -170,10 +179,10 @@ pub fn context_of(
     // لم ينف، لا أحد ينكر، دون أن ينكر، لم يتم نفي: a negation among the two words before
     let negated = (1..=2)
         .filter_map(before)
-        .any(|w| NEGATIONS.contains(&w.as_str()));
+        .any(|w| NEGATIONS.contains(&w.as_ref()));
     let subordinate = (1..=3)
         .filter_map(before)
-        .any(|w| COMPLEMENTISERS.contains(&w.as_str()));
+        .any(|w| COMPLEMENTISERS.contains(&w.as_ref()));
     CueContext {
         negated,
         subordinate,
@@ -257,15 +266,9 @@ mod tests {
 
     #[test]
     fn quotes_of_every_style_are_tracked() {
-        let tokens: Vec<Token> = ["قال", "«", "لا", "صحة", "»", "ثم", "\"", "نفى", "\"", "ذلك"]
-            .iter()
-            .map(|t| Token {
-                text: (*t).to_string(),
-                start: 0,
-                end: 0,
-            })
-            .collect();
-        let q = quoted_tokens(&tokens);
+        let tokens = ["قال", "«", "لا", "صحة", "»", "ثم", "\"", "نفى", "\"", "ذلك"];
+        let mut q = Vec::new();
+        quoted_tokens(tokens.into_iter(), &mut q);
         assert_eq!(
             q,
             [false, false, true, true, false, false, false, true, false, false]
@@ -275,7 +278,8 @@ mod tests {
     #[test]
     fn only_the_first_main_cue_is_first_main() {
         let words = ["نفت", "الوزارة", "الخبر", "واتهمت", "المعارضة"];
-        let cues = find(&words);
+        let mut cues = Vec::new();
+        find(&words, &mut cues);
         assert_eq!(cues[1].label, Stance::Allegation);
         let mut first = true;
         let none = [false; 5];

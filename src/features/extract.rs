@@ -6,15 +6,18 @@
 //! can never disagree about what the features are.
 
 use crate::error::{Error, Result};
+use crate::features::bucket_set::BucketSet;
 use crate::features::clauses::{clause_kinds, relative_clauses};
 use crate::features::cue_context::{context_of, quoted_tokens, tags, FORM_TAGS};
 use crate::features::hashing::{FeatureHasher, Fnv1a};
 use crate::features::names::ReverseMap;
+use crate::features::scratch::{recycle, Scratch, WalkBuffers};
 use crate::label::Stance;
+use crate::text::classes::has_alphanumeric;
 use crate::text::clitics::strip_proclitics;
 use crate::text::cues::find_cues;
 use crate::text::lexicon;
-use crate::text::{NormalizerConfig, TextPipeline, Token};
+use crate::text::{NormalizerConfig, TextPipeline, TokenBuffer};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -249,8 +252,8 @@ pub struct Featurizer {
     pipeline: TextPipeline,
     config: FeatureConfig,
     hasher: FeatureHasher,
-    /// Buckets of the binary cue features, sorted (empty when cues are off).
-    cue_buckets: Vec<u32>,
+    /// Buckets of the binary cue features (empty when cues are off).
+    cue_buckets: BucketSet,
 }
 
 /// Positions a cue feature is tagged with.
@@ -277,7 +280,7 @@ impl Featurizer {
             .iter()
             .flatten()
             .filter(|_| config.cue_version >= 2);
-        let mut cue_buckets: Vec<u32> = if config.cues {
+        let cue_buckets: Vec<u32> = if config.cues {
             CUE_TAGS
                 .iter()
                 .chain(form_tags)
@@ -290,13 +293,11 @@ impl Featurizer {
         } else {
             Vec::new()
         };
-        cue_buckets.sort_unstable();
-        cue_buckets.dedup();
         Ok(Featurizer {
             pipeline,
             config,
             hasher,
-            cue_buckets,
+            cue_buckets: BucketSet::new(hasher.n_buckets(), &cue_buckets),
         })
     }
 
@@ -311,8 +312,8 @@ impl Featurizer {
     }
 
     /// Buckets whose features are binary and kept out of TF-IDF weighting and normalisation
-    /// (the cue features), sorted.
-    pub fn fixed_buckets(&self) -> &[u32] {
+    /// (the cue features).
+    pub fn fixed_buckets(&self) -> &BucketSet {
         &self.cue_buckets
     }
 
@@ -326,10 +327,48 @@ impl Featurizer {
     /// # Errors
     /// [`Error::Tokenizer`] if the text pipeline fails.
     pub fn counts(&self, text: &str) -> Result<Vec<(u32, f32)>> {
-        let tokens = self.pipeline.tokenize(text)?;
-        let mut buckets = Vec::with_capacity(tokens.len() * 8);
-        self.walk(&tokens, |occurrence| buckets.push(occurrence.bucket));
-        Ok(merge_counts(buckets))
+        let mut counts = Vec::new();
+        self.counts_into(text, &mut Scratch::default(), &mut counts)?;
+        Ok(counts)
+    }
+
+    /// [`Featurizer::counts`] into `counts` (cleared first), with reusable working storage.
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] if the text pipeline fails.
+    pub fn counts_into(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        counts: &mut Vec<(u32, f32)>,
+    ) -> Result<()> {
+        self.buckets_into(text, scratch)?;
+        merge_counts(&mut scratch.buckets, counts);
+        Ok(())
+    }
+
+    /// The first half of [`Featurizer::counts_into`]: the bucket of every feature occurrence,
+    /// in walk order, into `scratch` (see [`Scratch::buckets`]); [`Featurizer::count_buckets`]
+    /// is the second half.
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] if the text pipeline fails.
+    pub fn buckets_into(&self, text: &str, scratch: &mut Scratch) -> Result<()> {
+        let Scratch {
+            tokens,
+            walk,
+            buckets,
+        } = scratch;
+        self.pipeline.tokenize_into(text, tokens)?;
+        buckets.clear();
+        self.walk_with(tokens, walk, |occurrence| buckets.push(occurrence.bucket));
+        Ok(())
+    }
+
+    /// The second half of [`Featurizer::counts_into`]: the buckets in `scratch` counted
+    /// into `counts` (cleared first), sorted by bucket.
+    pub fn count_buckets(scratch: &mut Scratch, counts: &mut Vec<(u32, f32)>) {
+        merge_counts(&mut scratch.buckets, counts);
     }
 
     /// Like [`Featurizer::counts`], and also the names of the features whose buckets `known`
@@ -342,7 +381,8 @@ impl Featurizer {
         text: &str,
         known: &ReverseMap,
     ) -> Result<(Vec<(u32, f32)>, NewNames)> {
-        let tokens = self.pipeline.tokenize(text)?;
+        let mut tokens = TokenBuffer::default();
+        self.pipeline.tokenize_into(text, &mut tokens)?;
         let mut buckets = Vec::with_capacity(tokens.len() * 8);
         let mut names: Vec<(u32, String)> = Vec::new();
         self.walk(&tokens, |o| {
@@ -351,26 +391,52 @@ impl Featurizer {
                 names.push((o.bucket, o.name()));
             }
         });
-        Ok((merge_counts(buckets), names))
+        let mut counts = Vec::new();
+        merge_counts(&mut buckets, &mut counts);
+        Ok((counts, names))
     }
 
     /// Calls `visit` for every feature occurrence of a tokenised sentence, in token order.
-    pub fn walk<'t>(&self, tokens: &'t [Token], mut visit: impl FnMut(Occurrence<'_>)) {
+    pub fn walk(&self, tokens: &TokenBuffer, visit: impl FnMut(Occurrence<'_>)) {
+        self.walk_with(tokens, &mut WalkBuffers::default(), visit);
+    }
+
+    /// [`Featurizer::walk`] with reusable working storage, which allocates nothing once the
+    /// buffers have grown to the longest sentence seen.
+    pub fn walk_with(
+        &self,
+        tokens: &TokenBuffer,
+        buffers: &mut WalkBuffers,
+        mut visit: impl FnMut(Occurrence<'_>),
+    ) {
+        let WalkBuffers {
+            kept,
+            words,
+            bases,
+            skip,
+            comma_before,
+            kinds,
+            relative,
+            quoted_token,
+            quoted,
+            cues,
+            padded,
+        } = buffers;
+        let mut words = recycle(std::mem::take(words));
+        let mut bases = recycle(std::mem::take(bases));
         // Indices of the tokens that take part in features.
-        let kept: Vec<usize> = (0..tokens.len())
-            .filter(|&i| {
-                self.config.punctuation || tokens[i].text.chars().any(char::is_alphanumeric)
-            })
-            .collect();
-        let words: Vec<&'t str> = kept.iter().map(|&i| tokens[i].text.as_str()).collect();
-        let bases: Vec<&'t str> = if self.config.proclitics {
-            words
-                .iter()
-                .map(|w| strip_proclitics(w).unwrap_or(w))
-                .collect()
+        kept.clear();
+        kept.extend(
+            (0..tokens.len())
+                .filter(|&i| self.config.punctuation || has_alphanumeric(tokens.text(i))),
+        );
+        words.extend(kept.iter().map(|&i| tokens.text(i)));
+        if self.config.proclitics {
+            bases.extend(words.iter().map(|w| strip_proclitics(w).unwrap_or(w)));
         } else {
-            words.clone()
-        };
+            bases.extend_from_slice(&words);
+        }
+        let kept: &[usize] = kept;
         let mut emit = |kind: FeatureKind, span: (usize, usize), gram: Gram<'_>| {
             let bucket = self.hasher.bucket(gram.hash(kind));
             visit(Occurrence {
@@ -381,11 +447,12 @@ impl Featurizer {
             });
         };
         let function_words = function_words();
-        let skip: Vec<bool> = bases
-            .iter()
-            .map(|b| self.config.stopwords && function_words.contains(b))
-            .collect();
-        let mut padded = String::new();
+        skip.clear();
+        skip.extend(
+            bases
+                .iter()
+                .map(|b| self.config.stopwords && function_words.contains(b)),
+        );
         for (i, word) in words.iter().enumerate() {
             if skip[i] {
                 continue;
@@ -414,18 +481,17 @@ impl Featurizer {
             }
         }
         // whether a comma stood right before each kept word (clause boundaries)
-        let comma_before: Vec<bool> = if self.config.clauses || self.config.cues {
-            kept.iter()
-                .map(|&t| t > 0 && matches!(tokens[t - 1].text.as_str(), "،" | ","))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let kinds = if self.config.clauses || (self.config.cues && self.config.cue_version >= 2) {
-            clause_kinds(&bases, &comma_before)
-        } else {
-            Vec::new()
-        };
+        comma_before.clear();
+        if self.config.clauses || self.config.cues {
+            comma_before.extend(
+                kept.iter()
+                    .map(|&t| t > 0 && matches!(tokens.text(t - 1), "،" | ",")),
+            );
+        }
+        kinds.clear();
+        if self.config.clauses || (self.config.cues && self.config.cue_version >= 2) {
+            clause_kinds(&bases, comma_before, kinds);
+        }
         if self.config.clauses {
             for (i, &kind) in kinds.iter().enumerate() {
                 if skip[i] {
@@ -439,16 +505,18 @@ impl Featurizer {
             }
         }
         if self.config.cues && self.config.cue_version >= 2 {
-            let relative = relative_clauses(&words, &comma_before);
-            let quoted_token = quoted_tokens(tokens);
-            let quoted: Vec<bool> = kept.iter().map(|&t| quoted_token[t]).collect();
+            relative_clauses(&words, comma_before, relative);
+            quoted_tokens(tokens.texts(), quoted_token);
+            quoted.clear();
+            quoted.extend(kept.iter().map(|&t| quoted_token[t]));
             let (mut first, mut first_main) = (true, true);
-            for cue in lexicon::find(&words) {
+            lexicon::find(&words, cues);
+            for cue in cues.iter() {
                 let span = (cue.word, cue.word + cue.len);
                 let label = cue.label.as_str();
                 let context =
-                    context_of(&words, cue.word, &quoted, &relative, self.config.lead_words);
-                for tag in tags(&cue, context, kinds[cue.word], &mut first_main) {
+                    context_of(&words, cue.word, quoted, relative, self.config.lead_words);
+                for tag in tags(cue, context, kinds[cue.word], &mut first_main) {
                     emit(FeatureKind::Cue, span, Gram::Tagged(tag, label));
                 }
                 if context.relative {
@@ -468,7 +536,7 @@ impl Featurizer {
                 }
             }
         } else if self.config.cues {
-            let relative = relative_clauses(&words, &comma_before);
+            relative_clauses(&words, comma_before, relative);
             let mut first = true;
             for cue in find_cues(&bases) {
                 let span = (cue.word, cue.word + cue.len);
@@ -503,6 +571,8 @@ impl Featurizer {
                 );
             }
         }
+        buffers.words = recycle(words);
+        buffers.bases = recycle(bases);
     }
 }
 
@@ -585,17 +655,16 @@ fn function_words() -> &'static WordSet {
 /// Buckets first met in a sentence, with the n-gram that filled them.
 pub type NewNames = Vec<(u32, String)>;
 
-/// Sorts buckets and counts each one.
-fn merge_counts(mut buckets: Vec<u32>) -> Vec<(u32, f32)> {
+/// Sorts `buckets` and counts each one into `counts` (cleared first).
+fn merge_counts(buckets: &mut [u32], counts: &mut Vec<(u32, f32)>) {
     buckets.sort_unstable();
-    let mut counts: Vec<(u32, f32)> = Vec::with_capacity(buckets.len());
-    for bucket in buckets {
+    counts.clear();
+    for &bucket in buckets.iter() {
         match counts.last_mut() {
             Some((last, count)) if *last == bucket => *count += 1.0,
             _ => counts.push((bucket, 1.0)),
         }
     }
-    counts
 }
 
 #[cfg(test)]
@@ -603,7 +672,11 @@ mod tests {
     use super::*;
 
     fn names(featurizer: &Featurizer, text: &str, kind: FeatureKind) -> Vec<String> {
-        let tokens = featurizer.pipeline().tokenize(text).unwrap();
+        let mut tokens = TokenBuffer::default();
+        featurizer
+            .pipeline()
+            .tokenize_into(text, &mut tokens)
+            .unwrap();
         let mut out = Vec::new();
         featurizer.walk(&tokens, |o| {
             if o.kind == kind {
@@ -664,7 +737,11 @@ mod tests {
         let counts = featurizer.counts("نفى نفى نفى").unwrap();
         assert!(counts.windows(2).all(|w| w[0].0 < w[1].0));
         let word = {
-            let tokens = featurizer.pipeline().tokenize("نفى").unwrap();
+            let mut tokens = TokenBuffer::default();
+            featurizer
+                .pipeline()
+                .tokenize_into("نفى", &mut tokens)
+                .unwrap();
             let mut bucket = 0;
             featurizer.walk(&tokens, |o| {
                 if o.kind == FeatureKind::Word {

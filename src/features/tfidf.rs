@@ -1,6 +1,7 @@
 //! TF-IDF weighting: inverse document frequencies fitted on training rows only, then
 //! (sublinear) term frequency x IDF, L2-normalised per row.
 
+use crate::features::bucket_set::BucketSet;
 use serde::{Deserialize, Serialize};
 
 /// Smoothed IDF per bucket: `ln((1 + n) / (1 + df)) + 1` (scikit-learn's `smooth_idf`), and
@@ -91,35 +92,25 @@ impl IdfWeights {
         self.idf.get(bucket as usize).copied().unwrap_or(0.0)
     }
 
-    /// The TF-IDF value of a count in a bucket: `tf x idf`, where `tf` is the count or, when
-    /// `sublinear`, `1 + ln(count)`.
-    fn weigh(&self, bucket: u32, count: f32, sublinear: bool) -> f32 {
-        let tf = if sublinear { 1.0 + count.ln() } else { count };
-        tf * self.get(bucket)
-    }
-
     /// Turns a row of counts into TF-IDF values in place: zero-IDF buckets are dropped, the
     /// row is scaled to unit L2 norm when asked (an empty row stays empty), and fixed buckets
     /// (binary features) get the value 1 outside the norm.
     pub fn transform(&self, row: &mut Vec<(u32, f32)>, options: Weighting<'_>) {
-        row.retain_mut(|(bucket, value)| {
-            *value = self.weigh(*bucket, *value, options.sublinear);
-            *value != 0.0 || options.fixed.binary_search(bucket).is_ok()
-        });
-        let (indices, mut values): (Vec<u32>, Vec<f32>) = row.iter().copied().unzip();
-        finish_row(&indices, &mut values, options);
-        for (r, v) in row.iter_mut().zip(values) {
-            r.1 = v;
-        }
+        transform_by(row, options, |bucket| self.get(bucket));
     }
 
     /// The same as [`IdfWeights::transform`] for a row stored as parallel slices (a CSR row):
     /// zero-IDF buckets keep a zero value instead of being dropped.
     pub fn transform_slices(&self, indices: &[u32], values: &mut [f32], options: Weighting<'_>) {
         for (bucket, value) in indices.iter().zip(values.iter_mut()) {
-            *value = self.weigh(*bucket, *value, options.sublinear);
+            *value = weigh(*value, self.get(*bucket), options.sublinear);
         }
-        finish_row(indices, values, options);
+        let norm = row_norm(indices.iter().copied().zip(values.iter().copied()), options);
+        scale_row(
+            indices.iter().copied().zip(values.iter_mut()),
+            norm,
+            options,
+        );
     }
 }
 
@@ -130,30 +121,53 @@ pub struct Weighting<'a> {
     pub sublinear: bool,
     /// Scale the weighted features to unit L2 norm.
     pub unit_norm: bool,
-    /// Sorted buckets of binary features: value 1, outside the norm.
-    pub fixed: &'a [u32],
+    /// Buckets of binary features: value 1, outside the norm.
+    pub fixed: &'a BucketSet,
 }
 
-/// Scales the weighted values to unit L2 norm (when asked), then sets the fixed buckets to 1.
-fn finish_row(indices: &[u32], values: &mut [f32], options: Weighting<'_>) {
-    let is_fixed = |j: &u32| options.fixed.binary_search(j).is_ok();
-    if options.unit_norm {
-        let norm = indices
-            .iter()
-            .zip(values.iter())
-            .filter(|(j, _)| !is_fixed(j))
-            .map(|(_, v)| v * v)
-            .sum::<f32>()
-            .sqrt();
-        if norm > 0.0 {
-            for v in values.iter_mut() {
-                *v /= norm;
-            }
-        }
+/// The TF-IDF value of a count in a bucket of IDF `idf`: `tf x idf`, where `tf` is the count
+/// or, when `sublinear`, `1 + ln(count)`.
+fn weigh(count: f32, idf: f32, sublinear: bool) -> f32 {
+    let tf = if sublinear { 1.0 + count.ln() } else { count };
+    tf * idf
+}
+
+/// [`IdfWeights::transform`] with the IDF of each bucket from `idf_of`, for callers that keep
+/// the IDF elsewhere (next to the weights, see [`crate::scorer`]).
+pub fn transform_by(
+    row: &mut Vec<(u32, f32)>,
+    options: Weighting<'_>,
+    idf_of: impl Fn(u32) -> f32,
+) {
+    // Weigh every feature first, then drop the zero ones: the IDF loads (cache misses, in
+    // random buckets) of a loop without branches overlap far better than inside `retain`.
+    for (bucket, value) in row.iter_mut() {
+        *value = weigh(*value, idf_of(*bucket), options.sublinear);
     }
-    for (j, v) in indices.iter().zip(values.iter_mut()) {
-        if is_fixed(j) {
+    row.retain(|&(bucket, value)| value != 0.0 || options.fixed.contains(bucket));
+    let norm = row_norm(row.iter().copied(), options);
+    scale_row(row.iter_mut().map(|(j, v)| (*j, v)), norm, options);
+}
+
+/// The L2 norm of the row's weighted (not fixed) values when `unit_norm` is asked, else 0.
+fn row_norm(row: impl Iterator<Item = (u32, f32)>, options: Weighting<'_>) -> f32 {
+    if !options.unit_norm {
+        return 0.0;
+    }
+    // Summed in row order over the same values as ever, so norms stay bit-identical.
+    row.filter(|(j, _)| !options.fixed.contains(*j))
+        .map(|(_, v)| v * v)
+        .sum::<f32>()
+        .sqrt()
+}
+
+/// Divides the weighted values by `norm` (when above 0) and sets the fixed buckets to 1.
+fn scale_row<'v>(row: impl Iterator<Item = (u32, &'v mut f32)>, norm: f32, options: Weighting<'_>) {
+    for (j, v) in row {
+        if options.fixed.contains(j) {
             *v = 1.0;
+        } else if norm > 0.0 {
+            *v /= norm;
         }
     }
 }
@@ -181,7 +195,7 @@ mod tests {
         let options = Weighting {
             sublinear: true,
             unit_norm: true,
-            fixed: &[],
+            fixed: &BucketSet::new(4, &[]),
         };
         idf.transform(&mut row, options);
         assert_eq!(row.iter().map(|r| r.0).collect::<Vec<_>>(), [0, 1]);

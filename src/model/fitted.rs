@@ -93,19 +93,34 @@ impl FittedLinear {
 
     /// Raw scores (logits) of one sparse row, written into `out` (one per label).
     pub fn scores_into(&self, indices: &[u32], values: &[f32], out: &mut [f32]) {
+        self.accumulate(indices.iter().copied().zip(values.iter().copied()), out);
+    }
+
+    /// Bias plus `weight x value` of each feature, in the order given, into `out`.
+    fn accumulate(&self, features: impl Iterator<Item = (u32, f32)>, out: &mut [f32]) {
         let k = self.labels.len();
         let w = self
             .weights
             .as_slice()
             .expect("weights are standard layout (checked in new)");
+        self.accumulate_by(features, out, |j| &w[j as usize * k..(j as usize + 1) * k]);
+    }
+
+    /// [`FittedLinear::accumulate`] with each feature's weights (one per label) from
+    /// `weights_of`, for callers that keep the weights elsewhere (see [`crate::scorer`]).
+    fn accumulate_by<'w>(
+        &self,
+        features: impl Iterator<Item = (u32, f32)>,
+        out: &mut [f32],
+        weights_of: impl Fn(u32) -> &'w [f32],
+    ) {
         out.copy_from_slice(
             self.bias
                 .as_slice()
                 .expect("a 1-d owned array is contiguous"),
         );
-        for (&j, &x) in indices.iter().zip(values) {
-            let row = &w[j as usize * k..(j as usize + 1) * k];
-            for (o, wk) in out.iter_mut().zip(row) {
+        for (j, x) in features {
+            for (o, wk) in out.iter_mut().zip(weights_of(j)) {
                 *o += wk * x;
             }
         }
@@ -116,6 +131,25 @@ impl FittedLinear {
         let mut p = vec![0.0; self.labels.len()];
         self.scores_into(indices, values, &mut p);
         softmax_in_place(&mut p);
+        p
+    }
+
+    /// Raw scores (logits) of a row stored as (feature, value) pairs, one per label.
+    pub fn row_logits(&self, row: &[(u32, f32)]) -> Vec<f32> {
+        let mut p = vec![0.0; self.labels.len()];
+        self.accumulate(row.iter().copied(), &mut p);
+        p
+    }
+
+    /// [`FittedLinear::row_logits`] with each feature's weights from `weights_of` (the same
+    /// numbers as [`FittedLinear::weights`], stored elsewhere).
+    pub fn row_logits_by<'w>(
+        &self,
+        row: &[(u32, f32)],
+        weights_of: impl Fn(u32) -> &'w [f32],
+    ) -> Vec<f32> {
+        let mut p = vec![0.0; self.labels.len()];
+        self.accumulate_by(row.iter().copied(), &mut p, weights_of);
         p
     }
 

@@ -7,6 +7,8 @@
 //! order, leaving at least three letters. The stripped form is an extra feature beside the word,
 //! never a replacement, so a wrong strip (وزارة -> زارة) only adds a weak feature.
 
+use crate::text::classes::at_least_chars;
+
 /// Conjunctions that attach to the front of a word.
 const CONJUNCTIONS: [char; 2] = ['و', 'ف'];
 /// One-letter prepositions that attach to the front of a word.
@@ -45,7 +47,7 @@ fn strip_one<'a>(word: &'a str, letters: &[char]) -> Option<&'a str> {
 }
 
 fn long_enough(stem: &str) -> bool {
-    stem.chars().count() > MIN_STEM_CHARS
+    at_least_chars(stem, MIN_STEM_CHARS + 1)
 }
 
 #[cfg(test)]

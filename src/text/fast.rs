@@ -15,8 +15,9 @@
 //!   (ASCII punctuation or a Unicode `P*` category, isolated), and a token spans from the
 //!   original start of its first character to the original end of its last one.
 
+use crate::text::char_table::{CharEntry, CharKind, CharTable};
 use crate::text::normalize::NormalizerConfig;
-use crate::text::tokenize::Token;
+use crate::text::token_buffer::TokenBuffer;
 use std::sync::LazyLock;
 use unicode_categories::UnicodeCategories;
 use unicode_normalization_alignments::char::canonical_combining_class;
@@ -34,6 +35,8 @@ pub struct FastNormalizer {
     block: [Option<char>; BLOCK_LEN],
     /// The same for characters outside the block that some rule matches, sorted.
     outside: Vec<(char, Option<char>)>,
+    /// Everything the tokeniser asks of an ASCII or Arabic-block character.
+    table: CharTable,
 }
 
 impl FastNormalizer {
@@ -63,7 +66,13 @@ impl FastNormalizer {
             .collect();
         outside.sort_unstable();
         outside.dedup();
-        FastNormalizer { block, outside }
+        let mut fast = FastNormalizer {
+            block,
+            outside,
+            table: CharTable::new(Some, |_| 0, char_kind),
+        };
+        fast.table = CharTable::new(|c| fast.map(c), QuickCheck::class_of, char_kind);
+        fast
     }
 
     /// What the rules turn `c` into: `None` if they remove it.
@@ -114,30 +123,51 @@ impl FastNormalizer {
         Some(out)
     }
 
-    /// Normalises `text` and splits it as the pre-tokeniser does: the tokens, with byte
-    /// offsets into `text`, that `tokenizers` gives.
+    /// Normalises `text` and splits it as the pre-tokeniser does into `tokens` (cleared
+    /// first): the tokens, with byte offsets into `text`, that `tokenizers` gives.
     ///
     /// Returns `None` where [`FastNormalizer::normalize_with`] does.
-    pub fn tokenize(&self, text: &str) -> Option<Vec<Token>> {
-        // One pass for the usual text that needs no NFKC: check and split together.
-        let mut splitter = Splitter::default();
+    pub fn tokenize_into(&self, text: &str, tokens: &mut TokenBuffer) -> Option<()> {
+        tokens.clear();
+        // One pass for the usual text that needs no NFKC: check and split together, ASCII
+        // and Arabic letters answered by one table lookup each.
+        let mut splitter = Splitter::new(tokens);
         let mut check = QuickCheck::default();
-        for (start, c) in text.char_indices() {
-            if !check.accepts(c) {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            let (len, entry) = match self.table.lookup(bytes, at) {
+                Some((_, len, entry)) => (len, *entry),
+                None => {
+                    let c = text[at..].chars().next().expect("at a character boundary");
+                    let mapped = self.map(c);
+                    let entry = CharEntry {
+                        quick_check: QuickCheck::class_of(c),
+                        mapped,
+                        kind: mapped.map_or(CharKind::Word, char_kind),
+                    };
+                    (c.len_utf8(), entry)
+                }
+            };
+            if !check.accepts_class(entry.quick_check) {
                 // Not surely NFKC: start again through NFKC with alignments.
-                let mut splitter = Splitter::default();
+                tokens.clear();
+                let mut splitter = Splitter::new(tokens);
                 nfkc_with(text, |c, start, end| {
                     if let Some(mapped) = self.map(c) {
                         splitter.push(mapped, start, end);
                     }
                 })?;
-                return Some(splitter.finish());
+                splitter.finish();
+                return Some(());
             }
-            if let Some(mapped) = self.map(c) {
-                splitter.push(mapped, start, start + c.len_utf8());
+            if let Some(mapped) = entry.mapped {
+                splitter.push_kind(mapped, entry.kind, at, at + len);
             }
+            at += len;
         }
-        Some(splitter.finish())
+        splitter.finish();
+        Some(())
     }
 }
 
@@ -154,6 +184,25 @@ impl QuickCheck {
     /// Whether the text so far, ending in `c`, is still a sure `Yes`.
     #[inline]
     fn accepts(&mut self, c: char) -> bool {
+        self.accepts_class(QuickCheck::class_of(c))
+    }
+
+    /// [`QuickCheck::accepts`] of a character of quick-check class `class` (see
+    /// [`QuickCheck::class_of`]).
+    #[inline]
+    fn accepts_class(&mut self, class: u16) -> bool {
+        // A mark after one of a higher class is out of canonical order.
+        if class == NOT_YES || (self.last_class > class && class != 0) {
+            return false;
+        }
+        self.last_class = class;
+        true
+    }
+
+    /// A character's canonical combining class, or [`NOT_YES`] if its own quick-check value
+    /// is not `Yes`; ASCII is always allowed and a starter (as in the crate's own check).
+    #[inline]
+    fn class_of(c: char) -> u16 {
         /// Per BMP character: its canonical combining class, or [`NOT_YES`] if its own NFKC
         /// quick-check value is `No` or `Maybe` (either way the text is not a sure `Yes`).
         static BMP: LazyLock<Vec<u16>> = LazyLock::new(|| {
@@ -161,21 +210,13 @@ impl QuickCheck {
                 .map(|u| char::from_u32(u).map_or(NOT_YES, quick_check_entry))
                 .collect()
         });
-        // ASCII is always allowed and a starter (as in the crate's own quick check).
         if c.is_ascii() {
-            self.last_class = 0;
-            return true;
+            return 0;
         }
-        let class = match BMP.get(c as usize) {
+        match BMP.get(c as usize) {
             Some(&entry) => entry,
             None => quick_check_entry(c),
-        };
-        // A mark after one of a higher class is out of canonical order.
-        if class == NOT_YES || (self.last_class > class && class != 0) {
-            return false;
         }
-        self.last_class = class;
-        true
     }
 
     fn accepts_all(&mut self, text: &str) -> bool {
@@ -229,48 +270,76 @@ where
 
 /// Builds tokens from normalised characters: whitespace ends a token and is dropped, a
 /// punctuation character ends a token and is a token of its own.
-#[derive(Debug, Default)]
-struct Splitter {
-    tokens: Vec<Token>,
-    current: String,
+#[derive(Debug)]
+struct Splitter<'b> {
+    tokens: &'b mut TokenBuffer,
+    /// Whether a word token is open (begun in `tokens`, not ended).
+    open: bool,
     start: usize,
     end: usize,
 }
 
-impl Splitter {
+impl<'b> Splitter<'b> {
+    fn new(tokens: &'b mut TokenBuffer) -> Splitter<'b> {
+        Splitter {
+            tokens,
+            open: false,
+            start: 0,
+            end: 0,
+        }
+    }
+
     #[inline]
     fn push(&mut self, c: char, start: usize, end: usize) {
-        if c.is_whitespace() {
-            self.flush();
-        } else if is_punctuation(c) {
-            self.flush();
-            self.tokens.push(Token {
-                text: c.to_string(),
-                start,
-                end,
-            });
-        } else {
-            if self.current.is_empty() {
-                self.start = start;
+        self.push_kind(c, char_kind(c), start, end);
+    }
+
+    /// [`Splitter::push`] of a character already classified by [`char_kind`]. Always inlined:
+    /// it runs for every character, and a call costs as much as its work.
+    #[inline(always)]
+    fn push_kind(&mut self, c: char, kind: CharKind, start: usize, end: usize) {
+        match kind {
+            CharKind::Space => self.flush(),
+            CharKind::Punct => {
+                self.flush();
+                self.tokens.begin();
+                self.tokens.push_char(c);
+                self.tokens.end(start, end);
             }
-            self.current.push(c);
-            self.end = end;
+            CharKind::Word => {
+                if !self.open {
+                    self.tokens.begin();
+                    self.open = true;
+                    self.start = start;
+                }
+                self.tokens.push_char(c);
+                self.end = end;
+            }
         }
     }
 
+    #[inline]
     fn flush(&mut self) {
-        if !self.current.is_empty() {
-            self.tokens.push(Token {
-                text: std::mem::take(&mut self.current),
-                start: self.start,
-                end: self.end,
-            });
+        if self.open {
+            self.tokens.end(self.start, self.end);
+            self.open = false;
         }
     }
 
-    fn finish(mut self) -> Vec<Token> {
+    fn finish(mut self) {
         self.flush();
-        self.tokens
+    }
+}
+
+/// How the splitter treats a normalised character: whitespace (`WhitespaceSplit`), then
+/// punctuation (`Punctuation`), else part of a word.
+fn char_kind(c: char) -> CharKind {
+    if c.is_whitespace() {
+        CharKind::Space
+    } else if is_punctuation(c) {
+        CharKind::Punct
+    } else {
+        CharKind::Word
     }
 }
 

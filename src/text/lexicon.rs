@@ -13,9 +13,11 @@
 //! off never switches the lexicon off.
 
 use crate::label::Stance;
+use crate::text::classes::at_least_chars;
+use crate::text::ending::{Ending, EndingFilter};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// The hash maps here hold a few thousand short keys and are read for every word of every
 /// sentence: foldhash hashes them several times faster than the default SipHash.
@@ -320,11 +322,31 @@ fn fold_char(c: char) -> Option<Option<char>> {
     }
 }
 
+/// Whether [`fold`] changes `word`, by a scan of its bytes instead of its decoded characters:
+/// every character [`fold_char`] touches lies in U+0600..U+06FF, two bytes in UTF-8 with a
+/// lead byte D8..DB, so the test is a table of continuation bytes per lead byte.
+fn needs_fold(word: &str) -> bool {
+    static FOLDED: LazyLock<[u64; 4]> = LazyLock::new(|| {
+        let mut leads = [0u64; 4];
+        for u in 0x0600..0x0700u32 {
+            if char::from_u32(u).and_then(fold_char).is_some() {
+                leads[((u >> 6) & 3) as usize] |= 1 << (u & 0x3F);
+            }
+        }
+        leads
+    });
+    // A lead byte D8..DB is never a continuation byte, and always starts a 2-byte character.
+    word.as_bytes().windows(2).any(|pair| {
+        let lead = pair[0].wrapping_sub(0xD8);
+        lead < 4 && FOLDED[lead as usize] & (1 << (pair[1] & 0x3F)) != 0
+    })
+}
+
 /// Folds a normalised word the way the lexicon is written: alef forms to ا, ى to ي, ة to ه,
 /// hamza on yeh kept; diacritics and tatweel dropped. Borrows when there is nothing to fold,
 /// as after the default normaliser.
 pub fn fold(word: &str) -> Cow<'_, str> {
-    if !word.chars().any(|c| fold_char(c).is_some()) {
+    if !needs_fold(word) {
         return Cow::Borrowed(word);
     }
     Cow::Owned(
@@ -332,6 +354,19 @@ pub fn fold(word: &str) -> Cow<'_, str> {
             .filter_map(|c| fold_char(c).unwrap_or(Some(c)))
             .collect(),
     )
+}
+
+/// The last letters of the surface-form table's keys, to rule out most words before hashing.
+fn table_endings() -> &'static EndingFilter {
+    static ENDINGS: OnceLock<EndingFilter> = OnceLock::new();
+    // Every key has at least three letters (a test checks), so three are compared.
+    ENDINGS.get_or_init(|| EndingFilter::new(table().keys().map(String::as_str), 3))
+}
+
+/// The last letters of the phrases' first words.
+fn phrase_endings() -> &'static EndingFilter {
+    static ENDINGS: OnceLock<EndingFilter> = OnceLock::new();
+    ENDINGS.get_or_init(|| EndingFilter::new(PHRASES.iter().map(|(parts, _)| parts[0]), 2))
 }
 
 /// Fixed phrases by their first word.
@@ -351,16 +386,16 @@ fn phrases_by_first_word() -> &'static FastMap<&'static str, Vec<PhraseCue>> {
 fn readings(word: &str) -> impl Iterator<Item = &str> {
     let no_conj = word
         .strip_prefix(['و', 'ف'])
-        .filter(|rest| rest.chars().count() >= 3);
+        .filter(|rest| at_least_chars(rest, 3));
     let base = no_conj.unwrap_or(word);
     let no_prep = base
         .strip_prefix(['ب', 'ل'])
-        .filter(|rest| rest.chars().count() >= 3);
+        .filter(|rest| at_least_chars(rest, 3));
     let no_article = no_prep
         .unwrap_or(base)
         .strip_prefix("ال")
         .or_else(|| base.strip_prefix("لل"))
-        .filter(|rest| rest.chars().count() >= 3);
+        .filter(|rest| at_least_chars(rest, 3));
     [Some(word), no_conj, no_prep, no_article]
         .into_iter()
         .flatten()
@@ -374,27 +409,36 @@ pub fn lookup(word: &str) -> Option<(Stance, CueForm)> {
     found
 }
 
-/// Every cue among `words` (normalised tokens, proclitics not stripped), in order; phrases are
-/// matched before the single words they start with.
-pub fn find(words: &[&str]) -> Vec<LexiconCue> {
-    let folded: Vec<Cow<str>> = words.iter().map(|w| fold(w)).collect();
+/// Every cue among `words` (normalised tokens, proclitics not stripped), in order, into `out`
+/// (cleared first); phrases are matched before the single words they start with.
+pub fn find(words: &[&str], out: &mut Vec<LexiconCue>) {
     let by_first = phrases_by_first_word();
     let table = table();
-    let mut out = Vec::new();
+    out.clear();
     let mut i = 0;
     while i < words.len() {
-        let word = folded[i].as_ref();
-        let bare = word
-            .strip_prefix(['و', 'ف'])
-            .filter(|rest| rest.chars().count() >= 2)
-            .unwrap_or(word);
-        let phrase = by_first.get(bare).and_then(|candidates| {
+        let folded = fold(words[i]);
+        let word = folded.as_ref();
+        // The readings and the conjunction-less form are suffixes of the word: a word that ends
+        // like no entry needs no lookup.
+        let ending = Ending::of(word);
+        let phrase = phrase_endings()
+            .admits(ending)
+            .then(|| {
+                let bare = word
+                    .strip_prefix(['و', 'ف'])
+                    .filter(|rest| at_least_chars(rest, 2))
+                    .unwrap_or(word);
+                by_first.get(bare)
+            })
+            .flatten();
+        let phrase = phrase.and_then(|candidates| {
             candidates.iter().find(|(parts, _)| {
                 parts.len() <= words.len() - i
                     && parts[1..]
                         .iter()
-                        .zip(&folded[i + 1..])
-                        .all(|(p, w)| *p == w.as_ref())
+                        .zip(&words[i + 1..])
+                        .all(|(p, w)| *p == fold(w).as_ref())
             })
         });
         if let Some((parts, label)) = phrase {
@@ -407,7 +451,11 @@ pub fn find(words: &[&str]) -> Vec<LexiconCue> {
             i += parts.len();
             continue;
         }
-        if let Some(&(label, form)) = readings(word).find_map(|r| table.get(r)) {
+        let found = table_endings()
+            .admits(ending)
+            .then(|| readings(word).find_map(|r| table.get(r)))
+            .flatten();
+        if let Some(&(label, form)) = found {
             out.push(LexiconCue {
                 word: i,
                 len: 1,
@@ -417,7 +465,6 @@ pub fn find(words: &[&str]) -> Vec<LexiconCue> {
         }
         i += 1;
     }
-    out
 }
 
 #[cfg(test)]
@@ -490,6 +537,27 @@ mod tests {
     }
 
     #[test]
+    fn every_key_has_three_arabic_letters_so_the_ending_filter_rules_out() {
+        for key in table().keys() {
+            assert!(key.chars().count() >= 3, "{key}");
+        }
+        assert!(!table_endings().may_match("في"));
+    }
+
+    #[test]
+    fn byte_scan_agrees_with_fold_char() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let word = format!("ب{c}ت");
+            assert_eq!(
+                needs_fold(&word),
+                fold_char(c).is_some(),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
+
+    #[test]
     fn phrases_come_before_their_words() {
         let words = [
             "أكدت",
@@ -502,7 +570,8 @@ mod tests {
             "تؤكد",
             "المصادر",
         ];
-        let found = find(&words);
+        let mut found = Vec::new();
+        find(&words, &mut found);
         let got: Vec<(usize, usize, Stance, CueForm)> = found
             .iter()
             .map(|c| (c.word, c.len, c.label, c.form))
@@ -515,7 +584,8 @@ mod tests {
                 (6, 2, Allegation, Phrase)
             ]
         );
-        let three = find(&["لا", "يمكن", "التحقق", "من", "ذلك"]);
+        let mut three = Vec::new();
+        find(&["لا", "يمكن", "التحقق", "من", "ذلك"], &mut three);
         assert_eq!((three[0].len, three[0].label), (3, Allegation));
     }
 }

@@ -4,13 +4,18 @@
 //! tokenizer JSON so that training and prediction always read text the same way. [`fast`]
 //! runs the same steps in one pass, producing identical tokens.
 
+pub mod char_table;
+pub mod classes;
 pub mod clitics;
 pub mod cues;
+pub mod ending;
 pub mod fast;
 pub mod lexicon;
 pub mod normalize;
+pub mod token_buffer;
 pub mod tokenize;
 
 pub use fast::FastNormalizer;
 pub use normalize::NormalizerConfig;
+pub use token_buffer::TokenBuffer;
 pub use tokenize::{TextPipeline, Token};

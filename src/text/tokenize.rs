@@ -13,6 +13,7 @@
 use crate::error::{Error, Result};
 use crate::text::fast::FastNormalizer;
 use crate::text::normalize::NormalizerConfig;
+use crate::text::token_buffer::TokenBuffer;
 use tokenizers::models::wordlevel::WordLevel;
 use tokenizers::pre_tokenizers::punctuation::Punctuation;
 use tokenizers::pre_tokenizers::sequence::Sequence;
@@ -112,10 +113,27 @@ impl TextPipeline {
     /// # Errors
     /// [`Error::Tokenizer`] if a `tokenizers` step fails.
     pub fn tokenize(&self, text: &str) -> Result<Vec<Token>> {
-        if let Some(tokens) = self.fast.as_ref().and_then(|fast| fast.tokenize(text)) {
-            return Ok(tokens);
+        let mut tokens = TokenBuffer::default();
+        self.tokenize_into(text, &mut tokens)?;
+        Ok(tokens.to_tokens())
+    }
+
+    /// [`TextPipeline::tokenize`] into reusable storage (cleared first), which allocates
+    /// nothing per token.
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] if a `tokenizers` step fails.
+    pub fn tokenize_into(&self, text: &str, tokens: &mut TokenBuffer) -> Result<()> {
+        if let Some(fast) = &self.fast {
+            if fast.tokenize_into(text, tokens).is_some() {
+                return Ok(());
+            }
         }
-        self.tokenize_reference(text)
+        tokens.clear();
+        for token in self.tokenize_reference(text)? {
+            tokens.push(&token.text, token.start, token.end);
+        }
+        Ok(())
     }
 
     /// Normalises and splits a sentence with `tokenizers` itself, never the fast path.
