@@ -110,10 +110,7 @@ fn texts(root: &Path) -> Vec<String> {
         .unwrap_or_else(|e| panic!("{}: {e}", pool_path.display()));
     let by_id: std::collections::HashMap<&str, &str> = pool
         .lines()
-        .filter_map(|l| {
-            let mut fields = l.split('\t');
-            Some((fields.next()?, fields.last()?))
-        })
+        .filter_map(|l| Some((l.split_once('\t')?.0, l.rsplit_once('\t')?.1)))
         .collect();
     let ids = std::fs::read_to_string(root.join("tests/fixtures/featurize_pool_ids.txt")).unwrap();
     let generated =
