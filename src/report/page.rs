@@ -214,19 +214,23 @@ fn bands(out: &mut String, r: &Reliability) {
     for label in Stance::ALL {
         let _ = write!(out, "<tr><td class=\"{label}\">{label}</td>");
         for b in r.bands.iter().filter(|b| b.label == label) {
-            if b.rows == 0 {
-                out.push_str("<td class=\"num\">–</td>");
-            } else {
-                let _ = write!(
-                    out,
-                    "<td class=\"num\">{:.3} ({})</td>",
-                    b.precision, b.rows
-                );
-            }
+            number_cell(
+                out,
+                (b.rows > 0).then(|| format!("{:.3} ({})", b.precision, b.rows)),
+            );
         }
         out.push_str("</tr>\n");
     }
     out.push_str("</table>\n");
+}
+
+/// A table cell holding a figure, or a dash where there is nothing to measure.
+fn number_cell(out: &mut String, figure: Option<String>) {
+    let _ = write!(
+        out,
+        "<td class=\"num\">{}</td>",
+        figure.as_deref().unwrap_or("–")
+    );
 }
 
 fn per_group(out: &mut String, column: &str, groups: &[GroupScores]) {
@@ -250,11 +254,7 @@ fn per_group(out: &mut String, column: &str, groups: &[GroupScores]) {
             g.metrics.macro_f1
         );
         for s in &g.metrics.per_label {
-            if s.support == 0 {
-                out.push_str("<td class=\"num\">–</td>");
-            } else {
-                let _ = write!(out, "<td class=\"num\">{:.3}</td>", s.f1);
-            }
+            number_cell(out, (s.support > 0).then(|| format!("{:.3}", s.f1)));
         }
         out.push_str("</tr>\n");
     }
