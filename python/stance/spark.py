@@ -21,10 +21,11 @@ import os
 import shlex
 from typing import TYPE_CHECKING, Any, Iterator
 
+import pandas as pd
+
 from . import Model, resolve_threads
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
     from pyspark.sql import DataFrame
 
 __all__ = ["predict", "pipe", "load_cached"]
@@ -68,7 +69,6 @@ def _label_frame(
     """Labels a batch of texts: a frame of label, confidence, [p_*], [because] in row order.
     Null or blank texts get null columns instead of failing the task."""
     import numpy as np
-    import pandas as pd
 
     n = len(texts)
     values = texts.to_numpy(dtype=object)
@@ -187,8 +187,6 @@ def _ship(spark: Any, path: str) -> None:
 def _by_map_in_pandas(
     df: "DataFrame", text_col: str, fields: list[tuple[str, str]], options: tuple[Any, ...]
 ) -> "DataFrame":
-    import pandas as pd
-
     path, ship, probs, explain, min_confidence, threads = options
     schema = ", ".join(
         [f"`{f.name}` {f.dataType.simpleString()}" for f in df.schema.fields]
@@ -209,19 +207,21 @@ def _by_map_in_pandas(
 def _by_pandas_udf(
     df: "DataFrame", text_col: str, fields: list[tuple[str, str]], options: tuple[Any, ...]
 ) -> "DataFrame":
-    import pandas as pd
     from pyspark.sql import functions as F
 
     path, ship, probs, explain, min_confidence, threads = options
     struct = ", ".join(f"{name} {kind}" for name, kind in fields)
 
-    @F.pandas_udf(f"struct<{struct}>")  # type: ignore[call-overload]
     def label_texts(texts: pd.Series) -> pd.DataFrame:
         model = _worker_model(path, ship)
         return _label_frame(model, texts, probs, explain, min_confidence, threads)
 
+    # Real classes, not the strings `from __future__ import annotations` leaves: pyspark
+    # reads the hints to pick the UDF kind (Series -> DataFrame: a scalar UDF of a struct).
+    label_texts.__annotations__ = {"texts": pd.Series, "return": pd.DataFrame}
+    udf = F.pandas_udf(label_texts, f"struct<{struct}>")  # type: ignore[call-overload]
     tmp = "__stance_prediction"
-    return df.withColumn(tmp, label_texts(F.col(text_col))).select(
+    return df.withColumn(tmp, udf(F.col(text_col))).select(
         "*", *[F.col(f"{tmp}.{name}").alias(name) for name, _ in fields]
     ).drop(tmp)
 

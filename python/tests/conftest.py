@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,8 @@ def spark():
         missing("pyspark is not installed")
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         missing("no java on PATH (Spark needs Java 17)")
+    # Workers run this interpreter (the venv with stance installed), not whatever is on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (
         SparkSession.builder.master("local[2]")
         .appName("stance-tests")
