@@ -44,6 +44,10 @@ pub fn texts_of(what: &str, texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyBackedSt
     Ok(out)
 }
 
+/// One deciding feature for Python: (feature, kind, weight, start, end, words), with
+/// character offsets into the sentence.
+type Reason = (String, String, f32, usize, usize, String);
+
 /// Character (code point) offset of a byte offset, as Python indexes strings.
 fn char_offset(text: &str, byte: usize) -> usize {
     text[..byte].chars().count()
@@ -202,7 +206,7 @@ impl Model {
         text: &str,
         label: Option<&str>,
         top: usize,
-    ) -> PyResult<(String, Vec<(String, String, f32, usize, usize, String)>)> {
+    ) -> PyResult<(String, Vec<Reason>)> {
         if text.trim().is_empty() {
             return Err(PyValueError::new_err("text: empty text"));
         }

@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex};
 
 /// Pools by thread count, with the id of the process that built them: after a fork (Spark's
 /// Python daemon forks its workers) the child's copies have no threads, so it builds its own.
-static POOLS: Mutex<Option<(u32, HashMap<usize, Arc<rayon::ThreadPool>>)>> = Mutex::new(None);
+static POOLS: Mutex<Option<(u32, Pools)>> = Mutex::new(None);
+
+/// Thread pools by their thread count.
+type Pools = HashMap<usize, Arc<rayon::ThreadPool>>;
 
 fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
     let pid = std::process::id();

@@ -28,7 +28,7 @@ from . import Model, resolve_threads
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
 
-__all__ = ["predict", "pipe", "load_cached"]
+__all__ = ["predict", "pipe", "pipe_rdd", "load_cached"]
 
 # Models loaded in this process, by (path, size, modification time): once per worker process,
 # and again only if the file changes.
@@ -226,31 +226,17 @@ def _by_pandas_udf(
     ).drop(tmp)
 
 
-def pipe(
+def pipe_rdd(
     df: "DataFrame",
     text_col: str,
     id_col: str,
     model_path: str | os.PathLike[str],
     command: str = "stance",
     probs: bool = False,
-) -> "DataFrame":
-    """The CLI route: each partition piped through ``stance predict --input - --format jsonl
-    --output jsonl --threads 1`` (``RDD.pipe``); returns ``id``, ``label``, ``confidence``
-    (and ``probabilities`` as a map with ``probs``).
-
-    Rows travel as JSON lines, so a newline inside a sentence does not shift rows and no
-    header is repeated per partition; the id comes back with each prediction. ``command`` is
-    the ``stance`` binary on the workers; ``model_path`` must be readable by every worker.
-    Null or blank texts are left out (the CLI rejects them).
-    """
+) -> Any:
+    """The RDD behind :func:`pipe`: one dict per prediction, as ``stance predict --output
+    jsonl`` prints it (``id``, ``text``, ``label``, ``confidence``, [``probabilities``])."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import (
-        DoubleType,
-        MapType,
-        StringType,
-        StructField,
-        StructType,
-    )
 
     cmd = [
         command,
@@ -274,7 +260,35 @@ def pipe(
         .select(F.col(id_col).cast("string"), F.col(text_col))
         .rdd.map(lambda r: json.dumps({"id": r[0], "text": r[1]}, ensure_ascii=False))
     )
-    out = rows.pipe(shlex.join(cmd)).map(json.loads)
+    return rows.pipe(shlex.join(cmd)).map(json.loads)
+
+
+def pipe(
+    df: "DataFrame",
+    text_col: str,
+    id_col: str,
+    model_path: str | os.PathLike[str],
+    command: str = "stance",
+    probs: bool = False,
+) -> "DataFrame":
+    """The CLI route: each partition piped through ``stance predict --input - --format jsonl
+    --output jsonl --threads 1`` (``RDD.pipe``); returns ``id``, ``label``, ``confidence``
+    (and ``probabilities`` as a map with ``probs``).
+
+    Rows travel as JSON lines, so a newline inside a sentence does not shift rows and no
+    header is repeated per partition; the id comes back with each prediction. ``command`` is
+    the ``stance`` binary on the workers; ``model_path`` must be readable by every worker.
+    Null or blank texts are left out (the CLI rejects them).
+    """
+    from pyspark.sql.types import (
+        DoubleType,
+        MapType,
+        StringType,
+        StructField,
+        StructType,
+    )
+
+    out = pipe_rdd(df, text_col, id_col, model_path, command, probs)
     fields = [
         StructField("id", StringType()),
         StructField("label", StringType()),
@@ -287,5 +301,4 @@ def pipe(
         )
     else:
         out = out.map(lambda o: (o.get("id"), o["label"], o["confidence"]))
-    spark = df.sparkSession
-    return spark.createDataFrame(out, StructType(fields))
+    return df.sparkSession.createDataFrame(out, StructType(fields))
