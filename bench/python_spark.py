@@ -254,6 +254,11 @@ def write_report(path: Path, results: list[dict], rows: int, command: str, info:
         "Spark runs two tasks at a time (local[2]), each predicting with one thread, so its "
         "figures compare with the binding at two threads on the same two cores.",
         "",
+        f"Two threads against one: CLI {by['CLI, 2 threads']['rows_per_s'] / c1['rows_per_s']:.2f}x, "
+        f"binding {b2['rows_per_s'] / b1['rows_per_s']:.2f}x. Near 1x means the second core was "
+        "busy with other work during the run (see the load average below); rows per CPU-second "
+        "do not depend on that.",
+        "",
         "## How it was measured",
         "",
         "- CLI: `stance --quiet predict --input FILE --threads T --model models/stance.model "
