@@ -114,6 +114,55 @@ impl ArticleReport {
         &self.text[start..end]
     }
 
+    /// One JSON object per sentence, as `stance article --output jsonl` prints them: the
+    /// article's name, the sentence's 1-based number, character offsets into the article,
+    /// the text, the label shown (`uncertain` below `min_confidence`, with `best_label`), the
+    /// confidence, every label's probability and the deciding words (`because`).
+    pub fn json_lines(&self, min_confidence: Option<f32>) -> Vec<serde_json::Value> {
+        use serde_json::json;
+        self.sentences
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let probabilities: serde_json::Map<String, serde_json::Value> = s
+                    .prediction
+                    .probabilities
+                    .iter()
+                    .map(|(l, p)| (l.to_string(), json!(p)))
+                    .collect();
+                let reasons: Vec<serde_json::Value> = s
+                    .reasons
+                    .iter()
+                    .map(|r| {
+                        json!({
+                            "feature": r.feature,
+                            "weight": r.weight,
+                            "start": self.char_offset(r.start),
+                            "end": self.char_offset(r.end),
+                            "text": self.slice(r.start, r.end),
+                        })
+                    })
+                    .collect();
+                let shown = s.prediction.shown_label(min_confidence);
+                let mut line = json!({
+                    "article": self.name,
+                    "sentence": i + 1,
+                    "start": self.char_offset(s.start),
+                    "end": self.char_offset(s.end),
+                    "text": self.slice(s.start, s.end),
+                    "label": shown,
+                    "confidence": s.prediction.confidence(),
+                    "probabilities": probabilities,
+                    "because": reasons,
+                });
+                if shown != s.prediction.label.as_str() {
+                    line["best_label"] = json!(s.prediction.label);
+                }
+                line
+            })
+            .collect()
+    }
+
     /// Converts a byte offset of the article into a character (code point) offset, as
     /// Python and JavaScript strings index.
     pub fn char_offset(&self, byte: usize) -> usize {

@@ -6,7 +6,6 @@ use crate::article::{html, ArticleReport};
 use crate::bundle::write_atomically;
 use crate::data::{Format, LabelPolicy, RecordReader};
 use anyhow::Context;
-use serde_json::json;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -181,40 +180,7 @@ fn write_jsonl(
     report: &ArticleReport,
     min_confidence: Option<f32>,
 ) -> anyhow::Result<()> {
-    for (i, s) in report.sentences.iter().enumerate() {
-        let probabilities: serde_json::Map<String, serde_json::Value> = s
-            .prediction
-            .probabilities
-            .iter()
-            .map(|(l, p)| (l.to_string(), json!(p)))
-            .collect();
-        let reasons: Vec<serde_json::Value> = s
-            .reasons
-            .iter()
-            .map(|r| {
-                json!({
-                    "feature": r.feature,
-                    "weight": r.weight,
-                    "start": report.char_offset(r.start),
-                    "end": report.char_offset(r.end),
-                    "text": report.slice(r.start, r.end),
-                })
-            })
-            .collect();
-        let mut line = json!({
-            "article": report.name,
-            "sentence": i + 1,
-            "start": report.char_offset(s.start),
-            "end": report.char_offset(s.end),
-            "text": report.slice(s.start, s.end),
-            "label": s.prediction.shown_label(min_confidence),
-            "confidence": s.prediction.confidence(),
-            "probabilities": probabilities,
-            "because": reasons,
-        });
-        if s.prediction.shown_label(min_confidence) != s.prediction.label.as_str() {
-            line["best_label"] = json!(s.prediction.label);
-        }
+    for line in report.json_lines(min_confidence) {
         writeln!(out, "{line}")?;
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! `stance inspect`: a model's metadata, settings and strongest features.
 
 use super::io::{load_model, model_path};
-use crate::bundle::FORMAT_VERSION;
+use crate::bundle::{Bundle, FORMAT_VERSION};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -38,29 +38,9 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         println!("{}", p.config.to_json());
         return Ok(());
     }
-    let top: Vec<(String, Vec<(String, f32)>)> = bundle
-        .top_features
-        .per_label
-        .iter()
-        .map(|(label, features)| {
-            let list = features
-                .iter()
-                .take(args.top)
-                .map(|f| (f.names.join(" | "), f.weight))
-                .collect();
-            (label.to_string(), list)
-        })
-        .collect();
+    let top = top_features(&bundle, args.top);
     if args.json {
-        let value = json!({
-            "model": path.display().to_string(),
-            "format_version": FORMAT_VERSION,
-            "provenance": p,
-            "labels": bundle.pipeline.model.labels(),
-            "n_features": bundle.pipeline.featurizer.n_features(),
-            "calibration": bundle.pipeline.calibration,
-            "top_features": top.iter().map(|(l, fs)| json!({"label": l, "features": fs.iter().map(|(n, w)| json!({"feature": n, "weight": w})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-        });
+        let value = info_json(&bundle, &path.display().to_string(), args.top);
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
@@ -155,6 +135,39 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The strongest `top` features of each label, as (label, [(names joined by ` | `, weight)]).
+fn top_features(bundle: &Bundle, top: usize) -> Vec<(String, Vec<(String, f32)>)> {
+    bundle
+        .top_features
+        .per_label
+        .iter()
+        .map(|(label, features)| {
+            let list = features
+                .iter()
+                .take(top)
+                .map(|f| (f.names.join(" | "), f.weight))
+                .collect();
+            (label.to_string(), list)
+        })
+        .collect()
+}
+
+/// Everything `stance inspect --json` prints about a model: `model` names it, `top` is the
+/// count of strongest features listed per label. The Python binding's `Model.info()` returns
+/// the same value.
+pub fn info_json(bundle: &Bundle, model: &str, top: usize) -> serde_json::Value {
+    let p = &bundle.provenance;
+    json!({
+        "model": model,
+        "format_version": FORMAT_VERSION,
+        "provenance": p,
+        "labels": bundle.pipeline.model.labels(),
+        "n_features": bundle.pipeline.featurizer.n_features(),
+        "calibration": bundle.pipeline.calibration,
+        "top_features": top_features(bundle, top).iter().map(|(l, fs)| json!({"label": l, "features": fs.iter().map(|(n, w)| json!({"feature": n, "weight": w})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+    })
 }
 
 fn on_off(flag: bool) -> &'static str {

@@ -10,7 +10,6 @@ use crate::data::Record;
 use crate::model::{ClassWeight, EpochReport, LearningRate};
 use crate::trainer::{self, TrainData};
 use anyhow::Context;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -396,7 +395,7 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         top_features: trained.top_features,
         provenance: Provenance {
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
-            created: created_date()?,
+            created: crate::bundle::created_date()?,
             config,
             data,
             label_counts: trained.label_counts.clone(),
@@ -480,42 +479,8 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Describes a data file for the model's provenance: its path, SHA-256 (streamed), size and rows.
+/// Describes a data file for the model's provenance (see [`DataFile::of_file`]).
 fn data_file(role: &str, path: &Path, rows: usize, skipped: usize) -> anyhow::Result<DataFile> {
-    let (sha256, bytes) = if path == Path::new("-") {
-        (String::new(), 0) // standard input was consumed while reading; nothing to hash
-    } else {
-        let mut file =
-            std::fs::File::open(path).with_context(|| format!("hashing {}", path.display()))?;
-        let mut hasher = Sha256::new();
-        let bytes = std::io::copy(&mut file, &mut hasher)
-            .with_context(|| format!("hashing {}", path.display()))?;
-        (format!("{:x}", hasher.finalize()), bytes)
-    };
-    Ok(DataFile {
-        role: role.to_string(),
-        path: path.display().to_string(),
-        sha256,
-        bytes,
-        rows,
-        skipped,
-    })
-}
-
-/// Today's UTC date, or the date of `SOURCE_DATE_EPOCH` when set, so that the same data,
-/// config and seed give the same model file byte for byte.
-fn created_date() -> anyhow::Result<String> {
-    let when = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) => {
-            let secs: i64 = s
-                .trim()
-                .parse()
-                .with_context(|| format!("SOURCE_DATE_EPOCH is not a number of seconds: {s:?}"))?;
-            time::OffsetDateTime::from_unix_timestamp(secs)
-                .context("SOURCE_DATE_EPOCH out of range")?
-        }
-        Err(_) => time::OffsetDateTime::now_utc(),
-    };
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Ok(when.format(&format)?)
+    DataFile::of_file(role, path, rows, skipped)
+        .with_context(|| format!("hashing {}", path.display()))
 }

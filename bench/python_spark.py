@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""Prediction speed of stance from Python and Spark against the CLI -> bench/PYTHON.md.
+
+On N real sentences (../shared/realnews/pool.tsv repeated up to N rows, default 1M) it times,
+once each:
+
+- the CLI: `stance --quiet predict --input FILE --threads T` (T = 1, 2), output to /dev/null;
+- the binding in process: `Model.predict(texts, threads=T)` (T = 1, 2) on a list in memory;
+- Spark local[2] with the binding: `stance.spark.predict` as mapInPandas and as pandas_udf,
+  reading a TSV of (id, sentence) and writing to Spark's `noop` sink;
+- Spark local[2] with the CLI: `RDD.pipe` through `stance predict --format jsonl --output jsonl`
+  (`stance.spark.pipe`), counted after parsing the JSON back.
+
+For each: rows/s (wall clock) and rows per CPU-second. CPU time is the measured process tree's
+user + system time: the CLI child (getrusage), this process (binding), or the Spark JVM and
+every process under it (Python workers, piped CLIs), read from /proc before and after.
+
+Run from anywhere, with the `stance` wheel, pandas, pyarrow and pyspark installed, and the
+release CLI built (cargo build --release):
+
+    python bench/python_spark.py                # 1M rows -> bench/PYTHON.md
+    python bench/python_spark.py --rows 200000  # a shorter run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+POOL = ROOT.parent / "shared" / "realnews" / "pool.tsv"
+MODEL = ROOT / "models" / "stance.model"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def pool_rows() -> list[tuple[str, str]]:
+    rows = []
+    with POOL.open(encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        i_id, i_text = header.index("id"), header.index("sentence")
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            text = cols[i_text]
+            if text.strip():
+                rows.append((cols[i_id], text))
+    return rows
+
+
+def repeated(rows: list[tuple[str, str]], n: int) -> list[tuple[str, str]]:
+    out = []
+    rep = 0
+    while len(out) < n:
+        out.extend((f"{i}#{rep}", t) for i, t in rows[: n - len(out)])
+        rep += 1
+    return out
+
+
+def tree_cpu(root_pid: int) -> float:
+    """User + system seconds of a process and all its descendants (live ones, plus the
+    children each has reaped)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry)
+        parents[pid] = int(fields[1])
+        utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
+        times[pid] = (utime + stime + cutime + cstime) / TICK
+    total = 0.0
+    for pid, t in times.items():
+        p = pid
+        while p > 1:
+            if p == root_pid:
+                total += t
+                break
+            p = parents.get(p, 0)
+    return total
+
+
+def row(name: str, rows: int, wall: float, cpu: float, note: str = "") -> dict:
+    return {
+        "name": name,
+        "rows": rows,
+        "wall": wall,
+        "cpu": cpu,
+        "rows_per_s": rows / wall,
+        "rows_per_cpu_s": rows / cpu if cpu > 0 else float("nan"),
+        "note": note,
+    }
+
+
+def bench_cli(cli: Path, text_file: Path, rows: int, threads: int) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    with open(os.devnull, "w") as null:
+        subprocess.run(
+            [str(cli), "--quiet", "predict", "--input", str(text_file), "--threads",
+             str(threads), "--model", str(MODEL)],
+            stdout=null, check=True,
+        )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return row(f"CLI, {threads} thread{'s' if threads > 1 else ''}", rows, wall, cpu,
+               "reads the file, writes text output")
+
+
+def bench_binding(texts: list[str], threads: int) -> dict:
+    import stance
+
+    model = stance.Model.load(MODEL)
+    model.predict(texts[:2000], threads=threads)  # warm the pool and the caches
+    cpu0 = time.process_time()
+    start = time.perf_counter()
+    labels = model.predict(texts, threads=threads)
+    wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu0
+    assert len(labels) == len(texts)
+    return row(f"binding in process, {threads} thread{'s' if threads > 1 else ''}",
+               len(texts), wall, cpu, "list in memory -> list of labels")
+
+
+def bench_spark(tsv: Path, rows: int, cli: Path) -> list[dict]:
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    import stance.spark
+
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("stance-bench")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", "4g")
+        .config("spark.sql.files.maxPartitionBytes", str(16 << 20))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    jvm = spark.sparkContext._gateway.proc.pid
+    df = spark.read.csv(str(tsv), sep="\t", schema="id string, sentence string", quote="")
+    partitions = df.rdd.getNumPartitions()
+    # Warm up: Python workers started, model shipped and loaded in each.
+    warm = df.limit(4000)
+    for method in ("mapInPandas", "pandas_udf"):
+        stance.spark.predict(warm, "sentence", MODEL, method=method).write.format(
+            "noop"
+        ).mode("overwrite").save()
+    out = []
+    for method in ("mapInPandas", "pandas_udf"):
+        cpu0 = tree_cpu(jvm)
+        start = time.perf_counter()
+        stance.spark.predict(df, "sentence", MODEL, method=method).write.format("noop").mode(
+            "overwrite"
+        ).save()
+        wall = time.perf_counter() - start
+        cpu = tree_cpu(jvm) - cpu0
+        out.append(row(f"Spark local[2], binding, {method}", rows, wall, cpu,
+                       f"TSV read, {partitions} partitions, noop sink"))
+    cpu0 = tree_cpu(jvm)
+    start = time.perf_counter()
+    n = stance.spark.pipe_rdd(df, "sentence", "id", MODEL, command=str(cli)).count()
+    wall = time.perf_counter() - start
+    cpu = tree_cpu(jvm) - cpu0
+    assert n == rows, (n, rows)
+    out.append(row("Spark local[2], RDD.pipe to `stance predict --output jsonl`", rows, wall, cpu,
+                   f"TSV read, {partitions} partitions, JSON both ways"))
+    spark.stop()
+    return out
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import pyspark
+
+    import stance
+
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.split("\n")[0]
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "pyspark": pyspark.__version__,
+        "java": java,
+        "stance": stance.__version__,
+        "load": os.getloadavg(),
+    }
+
+
+def write_report(path: Path, results: list[dict], rows: int, command: str, info: dict,
+                 load_after: tuple) -> None:
+    by = {r["name"]: r for r in results}
+    b1 = by["binding in process, 1 thread"]
+    b2 = by["binding in process, 2 threads"]
+    c1 = by["CLI, 1 thread"]
+    lines = [
+        "# Prediction speed from Python and Spark",
+        "",
+        f"Written by `bench/python_spark.py` (no figure typed by hand). {rows:,} real sentences: "
+        "`../shared/realnews/pool.tsv` repeated. One timed run per line, after a warm-up.",
+        "",
+        "| route | rows/s | rows per CPU-second | wall s | CPU s | what it includes |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['name']} | {r['rows_per_s']:,.0f} | {r['rows_per_cpu_s']:,.0f} | "
+            f"{r['wall']:.1f} | {r['cpu']:.1f} | {r['note']} |"
+        )
+    lines += ["", "## Targets", ""]
+    ratio_cli = b1["rows_per_s"] / c1["rows_per_s"]
+    met = "met" if ratio_cli >= 0.9 else "NOT met"
+    lines.append(
+        f"- The binding within 10% of the CLI at one thread: binding {b1['rows_per_s']:,.0f} "
+        f"rows/s vs CLI {c1['rows_per_s']:,.0f} rows/s = {ratio_cli:.0%} -> **{met}**."
+    )
+    for r in results:
+        if r["name"].startswith("Spark"):
+            share = r["rows_per_s"] / b2["rows_per_s"]
+            if "binding" in r["name"]:
+                verdict = "met" if share >= 0.7 else "NOT met"
+                lines.append(
+                    f"- {r['name']}: {share:.0%} of the binding's in-process speed at 2 threads "
+                    f"(target >= 70%) -> **{verdict}**."
+                )
+            else:
+                lines.append(
+                    f"- {r['name']}: {share:.0%} of the binding's in-process speed at 2 threads "
+                    "(no target; for comparison)."
+                )
+    lines += [
+        "",
+        "Spark runs two tasks at a time (local[2]), each predicting with one thread, so its "
+        "figures compare with the binding at two threads on the same two cores.",
+        "",
+        f"Two threads against one: CLI {by['CLI, 2 threads']['rows_per_s'] / c1['rows_per_s']:.2f}x, "
+        f"binding {b2['rows_per_s'] / b1['rows_per_s']:.2f}x. Near 1x means the second core was "
+        "busy with other work during the run (see the load average below); rows per CPU-second "
+        "do not depend on that.",
+        "",
+        "## How it was measured",
+        "",
+        "- CLI: `stance --quiet predict --input FILE --threads T --model models/stance.model "
+        "> /dev/null`, FILE one sentence per line; CPU from getrusage of the child.",
+        "- Binding: `stance.Model.predict(texts, threads=T)` on a Python list already in "
+        "memory; CPU from `time.process_time()` (all threads of the process).",
+        "- Spark: `spark.read.csv(TSV, sep='\\t')` of (id, sentence), then "
+        "`stance.spark.predict(df, 'sentence', model, method=...)` written to the `noop` sink; "
+        "`stance.spark.pipe_rdd(...)` (RDD.pipe) counted after parsing the JSON lines back. CPU is the Spark "
+        "JVM's process tree (JVM, Python workers, piped CLIs) from /proc.",
+        "",
+        "## Machine",
+        "",
+        f"- {info['cpus']} CPUs ({info['cpu']}); Python {info['python']}, pyspark "
+        f"{info['pyspark']}, {info['java']}, stance {info['stance']}.",
+        f"- Load average before the run {info['load'][0]:.2f} / {info['load'][1]:.2f} / "
+        f"{info['load'][2]:.2f}, after {load_after[0]:.2f} / {load_after[1]:.2f} / "
+        f"{load_after[2]:.2f} (other work on the machine slows every route alike).",
+        "",
+        "## Command",
+        "",
+        "```sh",
+        command,
+        "```",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--cli", type=Path, default=ROOT / "target" / "release" / "stance")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "PYTHON.md")
+    parser.add_argument("--skip-spark", action="store_true")
+    args = parser.parse_args()
+    if not args.cli.exists():
+        sys.exit(f"no CLI at {args.cli}: cargo build --release first")
+    info = machine()
+    data = repeated(pool_rows(), args.rows)
+    texts = [t for _, t in data]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="stance-bench-") as tmp:
+        text_file = Path(tmp) / "sentences.txt"
+        text_file.write_text("".join(t + "\n" for t in texts), encoding="utf-8")
+        tsv = Path(tmp) / "sentences.tsv"
+        tsv.write_text("".join(f"{i}\t{t}\n" for i, t in data), encoding="utf-8")
+        for threads in (1, 2):
+            results.append(bench_cli(args.cli, text_file, len(texts), threads))
+            print(json.dumps(results[-1]), flush=True)
+        for threads in (1, 2):
+            results.append(bench_binding(texts, threads))
+            print(json.dumps(results[-1]), flush=True)
+        del texts
+        if not args.skip_spark:
+            for r in bench_spark(tsv, len(data), args.cli):
+                results.append(r)
+                print(json.dumps(r), flush=True)
+    command = "python bench/python_spark.py" + (
+        f" --rows {args.rows}" if args.rows != 1_000_000 else ""
+    ) + (" --skip-spark" if args.skip_spark else "")
+    write_report(args.out, results, args.rows, command, info, os.getloadavg())
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,302 @@
+//! `stance._stance.Model`: a loaded model file, predicting with the GIL released on the
+//! binding's own thread pool; and `segment`, the article verb's sentence splitter.
+
+use crate::errors::{wrong_item, IntoPy};
+use crate::parallel::map_indexed;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyBytes, PyList, PyString};
+use stance::article::segment::segment as split_article;
+use stance::article::ArticleReport;
+use stance::{Bundle, Stance};
+use std::path::{Path, PathBuf};
+
+/// A trained stance model (one model file), ready to label sentences.
+#[pyclass(module = "stance._stance", name = "Model", frozen)]
+pub struct Model {
+    /// The model itself.
+    pub bundle: Bundle,
+    /// Where it came from (a path, or `<bytes>`), shown by `info()`.
+    pub source: String,
+}
+
+/// The texts of a Python sequence, borrowed from the Python strings (no copy), with a
+/// `TypeError` naming the first item that is not a `str` and a `ValueError` for an empty one,
+/// as the CLI rejects empty sentences.
+pub fn texts_of(what: &str, texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyBackedStr>> {
+    if texts.is_instance_of::<PyString>() {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "{what}: expected a sequence of str, found one str (wrap it in a list)"
+        )));
+    }
+    let mut out = Vec::with_capacity(texts.len().unwrap_or(0));
+    for (i, item) in texts.try_iter()?.enumerate() {
+        let item = item?;
+        let text: PyBackedStr = item
+            .extract()
+            .map_err(|_| wrong_item(what, i, &item, "str"))?;
+        if text.trim().is_empty() {
+            return Err(PyValueError::new_err(format!("{what}[{i}]: empty text")));
+        }
+        out.push(text);
+    }
+    Ok(out)
+}
+
+/// One deciding feature for Python: (feature, kind, weight, start, end, words), with
+/// character offsets into the sentence.
+type Reason = (String, String, f32, usize, usize, String);
+
+/// Character (code point) offset of a byte offset, as Python indexes strings.
+fn char_offset(text: &str, byte: usize) -> usize {
+    text[..byte].chars().count()
+}
+
+impl Model {
+    /// Predicts every text on `threads` threads with the GIL released: class indices in the
+    /// model's label order and, when `probs`, the probabilities flattened row by row.
+    pub fn predict_indexed(
+        &self,
+        py: Python<'_>,
+        texts: &[PyBackedStr],
+        threads: usize,
+        probs: bool,
+    ) -> PyResult<(Vec<usize>, Vec<f64>)> {
+        let pipeline = &self.bundle.pipeline;
+        let labels = pipeline.model.labels();
+        let rows = py
+            .detach(|| {
+                map_indexed(threads, texts.len(), |i| {
+                    let p = pipeline.predict(&texts[i])?;
+                    let best = labels.iter().position(|l| *l == p.label).unwrap_or(0);
+                    let probabilities: Vec<f64> = if probs {
+                        p.probabilities.iter().map(|(_, v)| f64::from(*v)).collect()
+                    } else {
+                        vec![f64::from(p.confidence())]
+                    };
+                    Ok((best, probabilities))
+                })
+            })?
+            .py_err()?;
+        let mut classes = Vec::with_capacity(rows.len());
+        let mut values = Vec::with_capacity(rows.len() * if probs { labels.len() } else { 1 });
+        for (class, p) in rows {
+            classes.push(class);
+            values.extend(p);
+        }
+        Ok((classes, values))
+    }
+}
+
+#[pymethods]
+impl Model {
+    /// Reads a model file (as written by `stance train` or `Model.save`).
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
+        let bundle = py.detach(|| Bundle::load(&path)).py_err()?;
+        Ok(Model {
+            bundle,
+            source: path.display().to_string(),
+        })
+    }
+
+    /// Decodes a model from the bytes of a model file; `name` names it in errors.
+    #[staticmethod]
+    #[pyo3(signature = (data, name = "<bytes>"))]
+    fn from_bytes(py: Python<'_>, data: &[u8], name: &str) -> PyResult<Model> {
+        let bundle = py
+            .detach(|| Bundle::from_bytes(data, Path::new(name)))
+            .py_err()?;
+        Ok(Model {
+            bundle,
+            source: name.to_string(),
+        })
+    }
+
+    /// The bytes of the model file.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = py.detach(|| self.bundle.to_bytes()).py_err()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Writes the model file atomically.
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| self.bundle.save(&path)).py_err()
+    }
+
+    /// Where the model came from: its path, or the name given to `from_bytes`.
+    #[getter]
+    fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The labels, in the order of the probability columns.
+    #[getter]
+    fn labels(&self) -> Vec<&'static str> {
+        self.bundle
+            .pipeline
+            .model
+            .labels()
+            .iter()
+            .map(|l| l.as_str())
+            .collect()
+    }
+
+    /// True when the model's probabilities are calibrated (temperature scaling).
+    #[getter]
+    fn calibrated(&self) -> bool {
+        self.bundle.pipeline.calibration.is_fitted()
+    }
+
+    /// The same model with its calibration switched off (`--no-calibration`).
+    fn uncalibrated(&self) -> Model {
+        Model {
+            bundle: Bundle {
+                pipeline: self.bundle.pipeline.clone().uncalibrated(),
+                top_features: self.bundle.top_features.clone(),
+                provenance: self.bundle.provenance.clone(),
+            },
+            source: self.source.clone(),
+        }
+    }
+
+    /// Labels `texts` on `threads` threads (0: one per core). Returns the label of each text
+    /// (`uncertain` below `min_confidence`) and, as little-endian float64 bytes, either every
+    /// label's probability (`probs`) or the confidence of each row.
+    #[pyo3(signature = (texts, threads, probs = false, min_confidence = None))]
+    fn predict_raw<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        threads: usize,
+        probs: bool,
+        min_confidence: Option<f32>,
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyBytes>)> {
+        let texts = texts_of("texts", texts)?;
+        let (classes, values) = self.predict_indexed(py, &texts, threads, probs)?;
+        let k = self.bundle.pipeline.model.labels().len();
+        let names: Vec<Bound<'py, PyString>> = self
+            .bundle
+            .pipeline
+            .model
+            .labels()
+            .iter()
+            .map(|l| PyString::intern(py, l.as_str()))
+            .collect();
+        let uncertain = PyString::intern(py, stance::pipeline::UNCERTAIN);
+        let shown = classes.iter().enumerate().map(|(i, &c)| {
+            let confidence = if probs { values[i * k + c] } else { values[i] };
+            match min_confidence {
+                Some(min) if (confidence as f32) < min => uncertain.clone(),
+                _ => names[c].clone(),
+            }
+        });
+        let list = PyList::new(py, shown)?;
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        Ok((list, PyBytes::new(py, &bytes)))
+    }
+
+    /// The features that pushed `text` most toward `label` (the predicted label when None):
+    /// (label, [(feature, kind, weight, start, end, words)]) with character offsets.
+    #[pyo3(signature = (text, label = None, top = 5))]
+    fn explain(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        label: Option<&str>,
+        top: usize,
+    ) -> PyResult<(String, Vec<Reason>)> {
+        if text.trim().is_empty() {
+            return Err(PyValueError::new_err("text: empty text"));
+        }
+        let pipeline = &self.bundle.pipeline;
+        let label: Stance = match label {
+            Some(l) => l
+                .parse()
+                .map_err(|e: stance::label::UnknownLabel| PyValueError::new_err(e.to_string()))?,
+            None => py.detach(|| pipeline.predict(text)).py_err()?.label,
+        };
+        let contributions = py.detach(|| pipeline.explain(text, label, top)).py_err()?;
+        let rows = contributions
+            .into_iter()
+            .map(|c| {
+                let kind = serde_json::to_value(c.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                (
+                    c.feature,
+                    kind,
+                    c.weight,
+                    char_offset(text, c.start),
+                    char_offset(text, c.end),
+                    text[c.start..c.end].to_string(),
+                )
+            })
+            .collect();
+        Ok((label.to_string(), rows))
+    }
+
+    /// What `stance inspect --json` prints, as a JSON string, with `top` features per label.
+    #[pyo3(signature = (top = 20))]
+    fn info_json(&self, top: usize) -> String {
+        stance::cli::inspect::info_json(&self.bundle, &self.source, top).to_string()
+    }
+
+    /// Splits an article into sentences and labels each, as `stance article --output jsonl`:
+    /// a JSON string `{"sentences": [...], "skipped": [...]}` with character offsets.
+    #[pyo3(signature = (text, name = "article".to_string(), explain = 5, min_confidence = None))]
+    fn analyse_article_json(
+        &self,
+        py: Python<'_>,
+        text: String,
+        name: String,
+        explain: usize,
+        min_confidence: Option<f32>,
+    ) -> PyResult<String> {
+        let pipeline = &self.bundle.pipeline;
+        let report = py
+            .detach(|| ArticleReport::analyze(pipeline, name, text, explain))
+            .py_err()?;
+        let skipped: Vec<serde_json::Value> = report
+            .skipped
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "start": report.char_offset(s.start),
+                    "end": report.char_offset(s.end),
+                    "text": report.slice(s.start, s.end),
+                    "reason": s.reason,
+                })
+            })
+            .collect();
+        Ok(serde_json::json!({
+            "sentences": report.json_lines(min_confidence),
+            "skipped": skipped,
+        })
+        .to_string())
+    }
+}
+
+/// Splits an article into pieces as the `article` verb does: (start, end, text, skip) with
+/// character offsets, `skip` naming why a piece is not labelled (rule 8) or None.
+#[pyfunction]
+pub fn segment(text: &str) -> Vec<(usize, usize, String, Option<String>)> {
+    split_article(text)
+        .into_iter()
+        .map(|s| {
+            let skip = s.skip.and_then(|k| {
+                serde_json::to_value(k)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+            });
+            (
+                char_offset(text, s.start),
+                char_offset(text, s.end),
+                s.text(text).to_string(),
+                skip,
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,304 @@
+"""Stance labels on Spark DataFrames.
+
+:func:`predict` adds ``label`` and ``confidence`` columns (optionally every label's
+probability, and the deciding words) to a DataFrame with a ``mapInPandas`` stage (default) or
+a ``pandas_udf``. The model file is shipped to the workers with ``SparkContext.addFile`` (or
+read from a path every worker sees), loaded once per Python worker process, and predicts with
+one thread per task (Spark already runs one task per core; ``RAYON_NUM_THREADS`` or
+``OMP_NUM_THREADS`` in the executor environment override it)::
+
+    from stance.spark import predict
+    labelled = predict(df, "sentence", "models/stance.model", probs=True)
+
+:func:`pipe` is the route without the Python package on the workers: ``RDD.pipe`` through
+``stance predict --format jsonl --output jsonl``, with ids kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from typing import TYPE_CHECKING, Any, Iterator
+
+import pandas as pd
+
+from . import Model, resolve_threads
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame
+
+__all__ = ["predict", "pipe", "pipe_rdd", "load_cached"]
+
+# Models loaded in this process, by (path, size, modification time): once per worker process,
+# and again only if the file changes.
+_MODELS: dict[tuple[str, int, int], Model] = {}
+
+
+def load_cached(path: str) -> Model:
+    """The model at ``path``, loaded once per process (reloaded if the file changes)."""
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    model = _MODELS.get(key)
+    if model is None:
+        model = Model.load(path)
+        _MODELS.clear()
+        _MODELS[key] = model
+    return model
+
+
+def _worker_model(path: str, shipped: bool) -> Model:
+    """The model in a Spark task: the shipped copy (``SparkFiles``) or the shared path."""
+    if shipped:
+        from pyspark import SparkFiles
+
+        local = SparkFiles.get(os.path.basename(path))
+        if os.path.exists(local):
+            return load_cached(local)
+    return load_cached(path)
+
+
+def _label_frame(
+    model: Model,
+    texts: "pd.Series",
+    probs: bool,
+    explain: int,
+    min_confidence: float | None,
+    threads: int | None,
+) -> "pd.DataFrame":
+    """Labels a batch of texts: a frame of label, confidence, [p_*], [because] in row order.
+    Null or blank texts get null columns instead of failing the task."""
+    import numpy as np
+
+    n = len(texts)
+    values = texts.to_numpy(dtype=object)
+    ok = np.fromiter(
+        (isinstance(t, str) and bool(t.strip()) for t in values), dtype=bool, count=n
+    )
+    good = values[ok].tolist()
+    n_threads = resolve_threads(threads)
+    labels = np.full(n, None, dtype=object)
+    confidence = np.full(n, np.nan)
+    out: dict[str, Any] = {}
+    if probs:
+        proba = model.predict_proba(good, threads=n_threads)
+        best = proba.argmax(axis=1) if len(good) else np.zeros(0, dtype=int)
+        conf = proba[np.arange(len(good)), best] if len(good) else np.zeros(0)
+        names = np.array(model.labels, dtype=object)
+        shown = names[best]
+        if min_confidence is not None:
+            shown = np.where(conf < min_confidence, "uncertain", shown)
+        labels[ok] = shown
+        confidence[ok] = conf
+        out["label"] = labels
+        out["confidence"] = confidence
+        for j, name in enumerate(model.labels):
+            column = np.full(n, np.nan)
+            column[ok] = proba[:, j]
+            out[f"p_{name}"] = column
+    else:
+        shown_list, conf = model.predict_with_confidence(
+            good, threads=n_threads, min_confidence=min_confidence
+        )
+        labels[ok] = shown_list
+        confidence[ok] = conf
+        out["label"] = labels
+        out["confidence"] = confidence
+    if explain > 0:
+        because = np.full(n, None, dtype=object)
+        because[ok] = [
+            json.dumps(
+                [
+                    {"feature": c["feature"], "weight": c["weight"], "text": c["text"]}
+                    for c in model.explain(t, top=explain)
+                ],
+                ensure_ascii=False,
+            )
+            for t in good
+        ]
+        out["because"] = because
+    return pd.DataFrame(out, index=texts.index)
+
+
+def _output_fields(labels: list[str], probs: bool, explain: int) -> list[tuple[str, str]]:
+    fields = [("label", "string"), ("confidence", "double")]
+    if probs:
+        fields += [(f"p_{name}", "double") for name in labels]
+    if explain > 0:
+        fields.append(("because", "string"))
+    return fields
+
+
+def predict(
+    df: "DataFrame",
+    text_col: str,
+    model_path: str | os.PathLike[str],
+    probs: bool = False,
+    explain: int = 0,
+    *,
+    method: str = "mapInPandas",
+    ship: bool = True,
+    min_confidence: float | None = None,
+    threads: int | None = None,
+) -> "DataFrame":
+    """``df`` with stance columns added after its own: ``label`` (string) and ``confidence``
+    (double); with ``probs`` also ``p_assertion``, ``p_denial``, ``p_allegation``; with
+    ``explain`` > 0 a ``because`` column (JSON list of the deciding features and words).
+
+    ``method`` is ``"mapInPandas"`` (default) or ``"pandas_udf"``. With ``ship`` (default) the
+    model file goes to the workers with ``SparkContext.addFile``; without, ``model_path`` must
+    be a path every worker can read. Rows keep their order within partitions and all their
+    columns (ids included). Null or blank texts get null labels. Below ``min_confidence`` the
+    label is ``uncertain``. ``threads`` per task: see :func:`stance.resolve_threads` (1 in a
+    Spark task unless set).
+    """
+    from pyspark.sql import SparkSession
+
+    path = os.fspath(model_path)
+    labels = Model.load(path).labels  # fails on the driver, before any task, if unreadable
+    spark = SparkSession.getActiveSession() or df.sparkSession
+    if ship:
+        _ship(spark, path)
+    if text_col not in df.columns:
+        raise ValueError(f"no column {text_col!r} in the DataFrame (columns: {df.columns})")
+    fields = _output_fields(labels, probs, explain)
+    clash = [name for name, _ in fields if name in df.columns]
+    if clash:
+        raise ValueError(f"the DataFrame already has columns {clash}; rename them first")
+    options = (path, ship, probs, explain, min_confidence, threads)
+    if method == "mapInPandas":
+        return _by_map_in_pandas(df, text_col, fields, options)
+    if method == "pandas_udf":
+        return _by_pandas_udf(df, text_col, fields, options)
+    raise ValueError(f"unknown method {method!r} (expected 'mapInPandas' or 'pandas_udf')")
+
+
+def _ship(spark: Any, path: str) -> None:
+    """Adds the model file to the Spark context once (adding the same name twice fails)."""
+    sc = spark.sparkContext
+    shipped = getattr(sc, "_stance_shipped", set())
+    key = os.path.abspath(path)
+    if key not in shipped:
+        sc.addFile(key)
+        shipped.add(key)
+        sc._stance_shipped = shipped
+
+
+def _by_map_in_pandas(
+    df: "DataFrame", text_col: str, fields: list[tuple[str, str]], options: tuple[Any, ...]
+) -> "DataFrame":
+    path, ship, probs, explain, min_confidence, threads = options
+    schema = ", ".join(
+        [f"`{f.name}` {f.dataType.simpleString()}" for f in df.schema.fields]
+        + [f"`{name}` {kind}" for name, kind in fields]
+    )
+
+    def label_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        model = _worker_model(path, ship)
+        for batch in batches:
+            added = _label_frame(
+                model, batch[text_col], probs, explain, min_confidence, threads
+            )
+            yield pd.concat([batch, added], axis=1)
+
+    return df.mapInPandas(label_batches, schema)
+
+
+def _by_pandas_udf(
+    df: "DataFrame", text_col: str, fields: list[tuple[str, str]], options: tuple[Any, ...]
+) -> "DataFrame":
+    from pyspark.sql import functions as F
+
+    path, ship, probs, explain, min_confidence, threads = options
+    struct = ", ".join(f"{name} {kind}" for name, kind in fields)
+
+    def label_texts(texts: pd.Series) -> pd.DataFrame:
+        model = _worker_model(path, ship)
+        return _label_frame(model, texts, probs, explain, min_confidence, threads)
+
+    # Real classes, not the strings `from __future__ import annotations` leaves: pyspark
+    # reads the hints to pick the UDF kind (Series -> DataFrame: a scalar UDF of a struct).
+    label_texts.__annotations__ = {"texts": pd.Series, "return": pd.DataFrame}
+    udf = F.pandas_udf(label_texts, f"struct<{struct}>")  # type: ignore[call-overload]
+    tmp = "__stance_prediction"
+    return df.withColumn(tmp, udf(F.col(text_col))).select(
+        "*", *[F.col(f"{tmp}.{name}").alias(name) for name, _ in fields]
+    ).drop(tmp)
+
+
+def pipe_rdd(
+    df: "DataFrame",
+    text_col: str,
+    id_col: str,
+    model_path: str | os.PathLike[str],
+    command: str = "stance",
+    probs: bool = False,
+) -> Any:
+    """The RDD behind :func:`pipe`: one dict per prediction, as ``stance predict --output
+    jsonl`` prints it (``id``, ``text``, ``label``, ``confidence``, [``probabilities``])."""
+    from pyspark.sql import functions as F
+
+    cmd = [
+        command,
+        "--quiet",
+        "predict",
+        "--input",
+        "-",
+        "--format",
+        "jsonl",
+        "--output",
+        "jsonl",
+        "--threads",
+        "1",
+        "--model",
+        os.path.abspath(os.fspath(model_path)),
+    ]
+    if probs:
+        cmd.append("--probs")
+    rows = (
+        df.where(F.col(text_col).isNotNull() & (F.trim(F.col(text_col)) != ""))
+        .select(F.col(id_col).cast("string"), F.col(text_col))
+        .rdd.map(lambda r: json.dumps({"id": r[0], "text": r[1]}, ensure_ascii=False))
+    )
+    return rows.pipe(shlex.join(cmd)).map(json.loads)
+
+
+def pipe(
+    df: "DataFrame",
+    text_col: str,
+    id_col: str,
+    model_path: str | os.PathLike[str],
+    command: str = "stance",
+    probs: bool = False,
+) -> "DataFrame":
+    """The CLI route: each partition piped through ``stance predict --input - --format jsonl
+    --output jsonl --threads 1`` (``RDD.pipe``); returns ``id``, ``label``, ``confidence``
+    (and ``probabilities`` as a map with ``probs``).
+
+    Rows travel as JSON lines, so a newline inside a sentence does not shift rows and no
+    header is repeated per partition; the id comes back with each prediction. ``command`` is
+    the ``stance`` binary on the workers; ``model_path`` must be readable by every worker.
+    Null or blank texts are left out (the CLI rejects them).
+    """
+    from pyspark.sql.types import (
+        DoubleType,
+        MapType,
+        StringType,
+        StructField,
+        StructType,
+    )
+
+    out = pipe_rdd(df, text_col, id_col, model_path, command, probs)
+    fields = [
+        StructField("id", StringType()),
+        StructField("label", StringType()),
+        StructField("confidence", DoubleType()),
+    ]
+    if probs:
+        fields.append(StructField("probabilities", MapType(StringType(), DoubleType())))
+        out = out.map(
+            lambda o: (o.get("id"), o["label"], o["confidence"], o.get("probabilities"))
+        )
+    else:
+        out = out.map(lambda o: (o.get("id"), o["label"], o["confidence"]))
+    return df.sparkSession.createDataFrame(out, StructType(fields))
