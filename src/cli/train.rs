@@ -275,19 +275,7 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     };
     args.overrides.apply(&mut config);
 
-    let mut dev_records: Vec<Record> = Vec::new();
-    let mut dev_files = Vec::new();
-    for path in &dev_paths {
-        let loaded = read_labelled(path, &args.input, quiet)
-            .with_context(|| format!("reading dev data {}", path.display()))?;
-        dev_files.push(data_file(
-            "dev",
-            path,
-            loaded.records.len(),
-            loaded.skipped,
-        )?);
-        dev_records.extend(loaded.records);
-    }
+    let (dev_records, dev_files) = read_role(&dev_paths, "dev", &args.input, quiet)?;
     let dev = (!dev_paths.is_empty()).then_some(dev_records.as_slice());
     let calibration_paths: Vec<PathBuf> = if args.no_calibration {
         Vec::new()
@@ -374,18 +362,9 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         data.push(data_file("unlabelled", path, u.records.len(), u.skipped)?);
     }
     let mut pipeline = trained.pipeline;
-    let mut calibration_records = Vec::new();
-    for path in &calibration_paths {
-        let loaded = read_labelled(path, &args.input, quiet)
-            .with_context(|| format!("reading calibration data {}", path.display()))?;
-        data.push(data_file(
-            "calibration",
-            path,
-            loaded.records.len(),
-            loaded.skipped,
-        )?);
-        calibration_records.extend(loaded.records);
-    }
+    let (calibration_records, calibration_files) =
+        read_role(&calibration_paths, "calibration", &args.input, quiet)?;
+    data.extend(calibration_files);
     if !calibration_records.is_empty() {
         pipeline.calibration = crate::trainer::calibrate(&pipeline, &calibration_records)
             .context("fitting the calibration")?;
@@ -477,6 +456,25 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Reads the labelled files that play one `role` (dev, calibration) as one list of records,
+/// with their provenance entries.
+fn read_role(
+    paths: &[PathBuf],
+    role: &str,
+    input: &InputArgs,
+    quiet: bool,
+) -> anyhow::Result<(Vec<Record>, Vec<DataFile>)> {
+    let mut records = Vec::new();
+    let mut files = Vec::new();
+    for path in paths {
+        let loaded = read_labelled(path, input, quiet)
+            .with_context(|| format!("reading {role} data {}", path.display()))?;
+        files.push(data_file(role, path, loaded.records.len(), loaded.skipped)?);
+        records.extend(loaded.records);
+    }
+    Ok((records, files))
 }
 
 /// Describes a data file for the model's provenance (see [`DataFile::of_file`]).
