@@ -3,7 +3,8 @@
 
 use crate::error::{Error, Result};
 use crate::features::FeatureConfig;
-use crate::model::ValidLinearParams;
+use crate::model::{LinearParams, ValidLinearParams};
+use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -83,6 +84,17 @@ impl UnlabelledConfig {
 }
 
 impl TrainConfig {
+    /// Checks every setting's range (features, model, unlabelled use): what training checks
+    /// first, run before any work starts (for example on every point of a `cv --grid`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] naming the first setting out of range.
+    pub fn check(&self) -> Result<()> {
+        self.features.check()?;
+        LinearParams(self.model).check()?;
+        self.unlabelled.check()
+    }
+
     /// Reads a configuration from a JSON file; missing fields take their defaults.
     ///
     /// # Errors

@@ -307,11 +307,23 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Every configuration of the grid: the cartesian product of the axes applied to `base`.
+/// Every configuration of the grid: the cartesian product of the axes applied to `base`, each
+/// point checked ([`TrainConfig::check`]) before any is trained, so a bad combination fails
+/// at once instead of after the points before it.
 ///
 /// # Errors
-/// [`Error::InvalidParam`] for a bad key or value.
+/// [`Error::InvalidParam`] for a bad key or value, a key given twice, or a point whose
+/// settings are out of range (named by the point).
 pub fn expand(base: &TrainConfig, axes: &[GridAxis]) -> Result<Vec<(String, TrainConfig)>> {
+    for (i, axis) in axes.iter().enumerate() {
+        if axes[..i].iter().any(|earlier| earlier.key == axis.key) {
+            return Err(Error::InvalidParam {
+                name: "grid",
+                value: axis.key.clone(),
+                reason: "given twice; list all its values in one --grid KEY=V1,V2".into(),
+            });
+        }
+    }
     let mut points = vec![(String::new(), *base)];
     for axis in axes {
         let mut next = Vec::new();
@@ -328,6 +340,20 @@ pub fn expand(base: &TrainConfig, axes: &[GridAxis]) -> Result<Vec<(String, Trai
             }
         }
         points = next;
+    }
+    for (name, config) in &points {
+        config.check().map_err(|e| match e {
+            Error::InvalidParam {
+                name: setting,
+                value,
+                reason,
+            } => Error::InvalidParam {
+                name: setting,
+                value,
+                reason: format!("{reason} (grid point {name})"),
+            },
+            other => other,
+        })?;
     }
     Ok(points)
 }
@@ -358,6 +384,34 @@ mod tests {
         assert!("l2".parse::<GridAxis>().is_err());
         assert!("colour=red".parse::<GridAxis>().is_err());
         assert!("l2=abc".parse::<GridAxis>().is_err());
+    }
+
+    #[test]
+    fn every_grid_point_is_checked_before_training_and_keys_are_unique() {
+        let axes = |specs: &[&str]| -> Vec<GridAxis> {
+            specs
+                .iter()
+                .map(|s| s.parse().expect("axis parses"))
+                .collect()
+        };
+        // 40 parses as a u8 but is out of range: the whole grid fails, naming the point
+        let err = expand(&TrainConfig::default(), &axes(&["hash-bits=16,40"])).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidParam { name: "hash-bits", reason, .. } if reason.contains("hash-bits=40")),
+            "{err}"
+        );
+        // lr x l2 >= 1 only on one combination of two axes
+        let err = expand(
+            &TrainConfig::default(),
+            &axes(&["lr=0.5,50", "l2=1e-5,0.1"]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("lr=50 l2=0.1"), "{err}");
+        let err = expand(&TrainConfig::default(), &axes(&["l2=1e-6", "l2=1e-5"])).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidParam { name: "grid", value, .. } if value == "l2"),
+            "{err}"
+        );
     }
 
     #[test]

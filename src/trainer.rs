@@ -158,6 +158,7 @@ pub fn train(
     };
     let dev_set = data.dev.map(|d| dataset(&pipeline, d)).transpose()?;
     let label_counts = Stance::ALL.map(|l| labels.iter().filter(|x| **x == l).count());
+    check_label_counts(&label_counts)?;
     let mut train_set = DatasetBase::new(train_rows, Array1::from(labels));
     let (mut model, mut summary) = params.fit_with_dev(&train_set, dev_set.as_ref(), on_epoch)?;
     let mut rounds = Vec::new();
@@ -196,6 +197,29 @@ pub fn train(
         label_counts: Stance::ALL.iter().copied().zip(label_counts).collect(),
         rows_per_input: ingested.rows_per_input,
     })
+}
+
+/// Fewest training rows of each label a model is fitted on. With none, the model can never
+/// predict the label, yet its softmax still spreads probability over it (a one-class model
+/// labelled an obvious assertion a denial with 0.70); with one, the label's weights are one
+/// sentence's words.
+pub const MIN_ROWS_PER_LABEL: usize = 2;
+
+/// Fails unless every label has [`MIN_ROWS_PER_LABEL`] training rows.
+fn check_label_counts(counts: &[usize; 3]) -> Result<()> {
+    let short: Vec<String> = Stance::ALL
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| **n < MIN_ROWS_PER_LABEL)
+        .map(|(label, n)| format!("{label} {n}"))
+        .collect();
+    if short.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Data(format!(
+        "training data needs at least {MIN_ROWS_PER_LABEL} rows of every label; it has {}",
+        short.join(", ")
+    )))
 }
 
 /// Temperature scaling of a trained pipeline fitted on held-out labelled records (the

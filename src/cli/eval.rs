@@ -1,6 +1,6 @@
 //! `stance eval`: score a model on a labelled file.
 
-use super::io::{load_model, model_path, read_labelled, InputArgs};
+use super::io::{load_model, model_path, read_labelled, InputArgs, Loaded};
 use crate::baseline::CueBaseline;
 use crate::bootstrap::{bootstrap, Intervals, DEFAULT_RESAMPLES, DEFAULT_SEED};
 use crate::bundle::write_atomically;
@@ -222,8 +222,7 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
-    let loaded = read_labelled(&args.file, &args.input, quiet)
-        .with_context(|| format!("reading {}", args.file.display()))?;
+    let loaded = read_scored(args, quiet)?;
     let pipeline = &bundle.pipeline;
     let predictions: Vec<Prediction> = loaded
         .records
@@ -501,10 +500,19 @@ fn confidence_lines(c: &Confidence) -> String {
     out
 }
 
-fn run_baseline(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
-    let baseline = CueBaseline::new()?;
+/// The labelled rows to score; a file without any is an error, not a report of zeros.
+fn read_scored(args: &EvalArgs, quiet: bool) -> anyhow::Result<Loaded> {
     let loaded = read_labelled(&args.file, &args.input, quiet)
         .with_context(|| format!("reading {}", args.file.display()))?;
+    if loaded.records.is_empty() {
+        anyhow::bail!("{}: no labelled rows to score", args.file.display());
+    }
+    Ok(loaded)
+}
+
+fn run_baseline(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
+    let baseline = CueBaseline::new()?;
+    let loaded = read_scored(args, quiet)?;
     let pairs = loaded
         .records
         .iter()

@@ -144,9 +144,7 @@ pub fn stream_labelled<'a>(
     Ok(reader.filter(move |item| match item {
         Err(err) if skip && err.is_row_error() => {
             skipped.set(skipped.get() + 1);
-            if !quiet {
-                eprintln!("warning: skipped bad row: {err}");
-            }
+            warn_skipped(err, skipped.get(), quiet);
             false
         }
         _ => true,
@@ -165,12 +163,26 @@ pub fn skip_or_fail(
 ) -> anyhow::Result<()> {
     if skip && err.is_row_error() {
         *skipped += 1;
-        if !quiet {
-            eprintln!("warning: skipped bad row: {err}");
-        }
+        warn_skipped(&err, *skipped, quiet);
         Ok(())
     } else {
         Err(err.into())
+    }
+}
+
+/// Bad rows of one file that are each named in a warning; the rest are only counted, so a
+/// garbage file does not bury the terminal in thousands of lines.
+pub const SHOWN_BAD_ROWS: usize = 10;
+
+/// Warns about the `nth` skipped row of a file, up to [`SHOWN_BAD_ROWS`] of them.
+fn warn_skipped(err: &Error, nth: usize, quiet: bool) {
+    if quiet {
+        return;
+    }
+    if nth <= SHOWN_BAD_ROWS {
+        eprintln!("warning: skipped bad row: {err}");
+    } else if nth == SHOWN_BAD_ROWS + 1 {
+        eprintln!("warning: more bad rows are skipped without a warning each; their count follows");
     }
 }
 

@@ -19,6 +19,7 @@
 
 use super::{Format, LabelPolicy, Origin, Record, TextSource};
 use crate::error::{Error, Result};
+use crate::label::Stance;
 use serde_json::{Map, Value};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -301,6 +302,9 @@ impl CsvSource {
                 Err(e) => return Some(Step::Fatal(e)),
             }
         }
+        if let Some(err) = rows.run_on_quote(record, line) {
+            return Some(Step::Item(Err(err)));
+        }
         Some(Step::Item(rows.parse_fields(fields, line)))
     }
 
@@ -443,6 +447,40 @@ impl RowParser {
             line,
             reason: reason.into(),
         }
+    }
+
+    /// A CSV record one of whose quoted fields runs on over a line that starts like a row of its
+    /// own (a label where the label column is): an unbalanced quote that swallowed the rows
+    /// after it. Quoted fields may hold newlines, so only a line that reads as a new row counts.
+    fn run_on_quote(&self, record: &csv::StringRecord, line: usize) -> Option<Error> {
+        let label_column = match &self.header {
+            Header::Present(columns) => {
+                columns.iter().position(|(_, role)| *role == Role::Label)?
+            }
+            _ => 0,
+        };
+        let mut offset = 0;
+        for field in record {
+            for (k, next_line) in field.split('\n').enumerate().skip(1) {
+                let starts_a_row = next_line
+                    .split(',')
+                    .nth(label_column)
+                    .is_some_and(|label| label.trim().parse::<Stance>().is_ok());
+                if starts_a_row {
+                    return Some(self.error(
+                        line,
+                        format!(
+                            "a quoted field opened on this line runs on into line {}, which \
+                             starts like a new row: close the quote (a quote inside a field is \
+                             written twice, \"\")",
+                            line + offset + k
+                        ),
+                    ));
+                }
+            }
+            offset += field.matches('\n').count();
+        }
+        None
     }
 
     fn separated(&self) -> &'static str {
@@ -906,6 +944,26 @@ mod tests {
         assert_eq!(lines(&slow), [2, 4, 7]);
         assert_eq!(slow[0].text, rows[0].text);
         assert_eq!(slow[0].origin.path, PathBuf::from("-"));
+    }
+
+    #[test]
+    fn an_unbalanced_csv_quote_is_an_error_not_a_merged_row() {
+        // no header: the label is the first column
+        let data = format!("assertion,\"{ASSERTION}\ndenial,{DENIAL}\nallegation,{ALLEGATION}\n");
+        let results = read(&data, Format::Csv, LabelPolicy::Required);
+        let err = results[0].as_ref().unwrap_err().to_string();
+        assert!(err.starts_with("data/train.tsv:1: a quoted field"), "{err}");
+        assert!(err.contains("runs on into line 2"), "{err}");
+        // a header puts the label in the second column; the quote closes two rows later
+        let data = format!(
+            "id,label,text\n1,assertion,\"{ASSERTION}\n2,denial,{DENIAL}\n3,allegation,\"{ALLEGATION}\n"
+        );
+        let results = read(&data, Format::Csv, LabelPolicy::Required);
+        let err = results[0].as_ref().unwrap_err().to_string();
+        assert!(
+            err.starts_with("data/train.tsv:2: ") && err.contains("into line 3"),
+            "{err}"
+        );
     }
 
     #[test]

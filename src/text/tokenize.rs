@@ -357,9 +357,12 @@ mod tests {
     /// Throughput of both paths on real news: `cargo test --release --lib text::tokenize --
     /// --ignored --nocapture`.
     #[test]
-    #[ignore = "needs /work/shared/realnews/pool.tsv; measures speed"]
+    #[ignore = "needs ../shared/realnews/pool.tsv beside the project; measures speed"]
     fn measure_pool_throughput() {
-        let pool = std::fs::read_to_string("/work/shared/realnews/pool.tsv").unwrap();
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realnews/pool.tsv");
+        let pool =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let sentences: Vec<&str> = pool
             .lines()
             .skip(1)

@@ -216,18 +216,55 @@ fn errors_lists_at_most_n_with_their_text() {
 }
 
 #[test]
-fn accuracy_agrees_with_predict_on_the_same_file() {
+fn every_score_agrees_with_one_computed_from_predict_output() {
     let wd = trained();
     write_rotated(&wd);
     for file in ["dev.tsv", "rotated.tsv"] {
-        let eval = wd.ok(&["eval", file, "--model", "m.model", "--json"]);
+        let eval = wd
+            .ok(&["eval", file, "--model", "m.model", "--json"])
+            .json();
         let predict = wd.ok(&[
             "predict", "--model", "m.model", "--input", file, "--output", "jsonl",
         ]);
         let rows = predict.jsonl();
         assert_eq!(rows.len(), 18, "{predict}");
-        let right = rows.iter().filter(|r| r["label"] == r["gold"]).count();
-        let ours = format!("{:.4}", right as f64 / rows.len() as f64);
-        assert_eq!(ours, rounded(&eval.json()["accuracy"]), "{eval}{predict}");
+        let count = |keep: &dyn Fn(&Value) -> bool| rows.iter().filter(|r| keep(r)).count() as f64;
+        let right = count(&|r| r["label"] == r["gold"]);
+        assert_eq!(
+            format!("{:.4}", right / rows.len() as f64),
+            rounded(&eval["accuracy"]),
+            "{file}"
+        );
+        // Precision, recall and F1 of each label counted here from the predictions, against
+        // the report's: a swapped row or column of the confusion matrix would show.
+        let mut f1_sum = 0.0;
+        for label in ["assertion", "denial", "allegation"] {
+            let hits = count(&|r| r["label"] == label && r["gold"] == label);
+            let predicted = count(&|r| r["label"] == label);
+            let gold = count(&|r| r["gold"] == label);
+            let ratio = |a: f64, b: f64| if b == 0.0 { 0.0 } else { a / b };
+            let (precision, recall) = (ratio(hits, predicted), ratio(hits, gold));
+            let f1 = ratio(2.0 * precision * recall, precision + recall);
+            f1_sum += f1;
+            let reported = eval["per_label"]
+                .as_array()
+                .expect("per_label")
+                .iter()
+                .find(|l| l["label"] == label)
+                .unwrap_or_else(|| panic!("{label} missing from per_label"));
+            for (name, ours) in [("precision", precision), ("recall", recall), ("f1", f1)] {
+                assert_eq!(
+                    format!("{ours:.4}"),
+                    rounded(&reported[name]),
+                    "{file}: {name} of {label}"
+                );
+            }
+            assert_eq!(reported["support"].as_f64(), Some(gold), "{file}: {label}");
+        }
+        assert_eq!(
+            format!("{:.4}", f1_sum / 3.0),
+            rounded(&eval["macro_f1"]),
+            "{file}"
+        );
     }
 }

@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod calibration;
+mod degenerate;
 mod eval;
 mod inspect;
 mod model_file;
