@@ -181,3 +181,30 @@ fn cli_jsonl_offsets_slice_the_article() {
         }
     }
 }
+
+#[test]
+fn an_article_given_as_html_is_read_as_its_visible_text() {
+    let model = shipped();
+    let page = "<html><head><style>p { color: red }</style></head><body>\
+                <h1>الوزارة ترد على التقارير</h1>\
+                <p>نفت وزارة الداخلية صحة <b>التقارير</b> عن اعتقال صحفيين في العاصمة.</p>\
+                <p>وأعلنت الوزارة تسجيل ثلاث حالات إصابة جديدة في المخيم&nbsp;الشمالي.</p>\
+                </body></html>";
+    let report = ArticleReport::analyze(&model.pipeline, "page".into(), page.into(), 3).unwrap();
+    assert!(report.from_html);
+    assert!(!report.text.contains('<'), "{}", report.text);
+    let texts: Vec<&str> = report
+        .sentences
+        .iter()
+        .map(|s| report.slice(s.start, s.end))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "نفت وزارة الداخلية صحة التقارير عن اعتقال صحفيين في العاصمة.",
+            "وأعلنت الوزارة تسجيل ثلاث حالات إصابة جديدة في المخيم الشمالي."
+        ]
+    );
+    assert_eq!(report.sentences[0].prediction.label, Stance::Denial);
+    assert_eq!(report.skipped.len(), 1, "the heading is the title");
+}

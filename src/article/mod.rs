@@ -2,6 +2,7 @@
 //! probabilities and the deciding words for each sentence, with offsets into the article.
 
 pub mod html;
+pub mod markup;
 pub mod segment;
 
 use crate::error::Result;
@@ -51,8 +52,11 @@ pub struct Skipped {
 pub struct ArticleReport {
     /// A name for the article (its file, or its record id).
     pub name: String,
-    /// The article as given.
+    /// The article's text: as given, or the visible text of an article given as HTML (all
+    /// offsets refer to this text).
     pub text: String,
+    /// Whether the article was given as HTML and reduced to its visible text.
+    pub from_html: bool,
     /// Its sentences, in order.
     pub sentences: Vec<ArticleSentence>,
     /// The pieces left out.
@@ -61,7 +65,8 @@ pub struct ArticleReport {
 
 impl ArticleReport {
     /// Splits `text` into sentences and labels each with `pipeline`, keeping up to
-    /// `explain_top` deciding features per sentence.
+    /// `explain_top` deciding features per sentence. Text that is HTML
+    /// ([`markup::looks_like_html`]) is first reduced to its visible text, one block per line.
     ///
     /// # Errors
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
@@ -71,6 +76,12 @@ impl ArticleReport {
         text: String,
         explain_top: usize,
     ) -> Result<ArticleReport> {
+        let from_html = markup::looks_like_html(&text);
+        let text = if from_html {
+            markup::visible_text(&text)
+        } else {
+            text
+        };
         let mut sentences = Vec::new();
         let mut skipped = Vec::new();
         for piece in segment(&text) {
@@ -104,6 +115,7 @@ impl ArticleReport {
         Ok(ArticleReport {
             name,
             text,
+            from_html,
             sentences,
             skipped,
         })

@@ -6,6 +6,7 @@
 //! Arabic needs all three handled; the rules below are the ones the guideline names.
 
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// Characters that end a sentence outside quotations.
 const TERMINATORS: &[char] = &['.', '!', '?', '؟', '؛', '…'];
@@ -76,8 +77,11 @@ const MIN_WORDS: usize = 5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Skip {
-    /// A line that appears more than once (a repeated headline).
+    /// A piece of a line without a sentence-final mark that appears more than once (a repeated
+    /// headline).
     Repeated,
+    /// A question (rule 8): it asks, it does not state.
+    Question,
     /// The article's first line when it has no sentence-final mark (a headline).
     Title,
     /// A date line.
@@ -108,37 +112,40 @@ impl Segment {
 
 /// Splits an article into sentences and skipped pieces, in order. Every segment's text is
 /// trimmed and non-empty, and segments never overlap.
+///
+/// Rule 8 as applied here: a first line of its own (a newline follows it) without a
+/// sentence-final mark is the title, even when it is the whole article; a line without a final
+/// mark that appears more than once is a repeated title or heading (all its pieces); questions, datelines, bylines and short fragments are
+/// skipped. A repeated *sentence* is labelled every time it occurs: repetition alone does not
+/// take a proposition out of the article.
 pub fn segment(article: &str) -> Vec<Segment> {
     let mut spans = Vec::new();
+    // For each span, the number of its line and that line's trimmed text.
+    let mut span_lines: Vec<(usize, &str)> = Vec::new();
+    // How often each line occurs: one pass (comparing every pair of pieces was quadratic).
+    let mut copies: HashMap<&str, usize> = HashMap::new();
     let mut line_start = 0;
-    for line in article.split_inclusive('\n') {
+    for (number, line) in article.split_inclusive('\n').enumerate() {
         split_line(article, line_start, line_start + line.len(), &mut spans);
+        span_lines.resize(spans.len(), (number, line.trim()));
+        *copies.entry(line.trim()).or_default() += 1;
         line_start += line.len();
     }
-    let texts: Vec<&str> = spans.iter().map(|(s, e)| &article[*s..*e]).collect();
-    let first_line_end = article
-        .trim_start()
-        .find('\n')
-        .map(|n| n + article.len() - article.trim_start().len());
+    let first_line = span_lines.first().map(|(number, _)| *number);
+    let first_line_ends = article.trim_start().contains('\n');
     spans
         .iter()
-        .zip(&texts)
-        .enumerate()
-        .map(|(i, (&(start, end), text))| {
-            let copies = texts.iter().filter(|t| *t == text).count();
-            let headline = i == 0
-                && spans.len() > 1
-                && first_line_end.is_some_and(|n| end <= n)
-                && !ends_like_sentence(text);
-            Segment {
-                start,
-                end,
-                skip: if headline && copies == 1 {
-                    Some(Skip::Title)
-                } else {
-                    skip_reason(text, copies)
-                },
-            }
+        .zip(&span_lines)
+        .map(|(&(start, end), &(number, line))| {
+            let heading = !ends_like_sentence(line);
+            let skip = if heading && copies[line] > 1 {
+                Some(Skip::Repeated)
+            } else if heading && first_line == Some(number) && first_line_ends {
+                Some(Skip::Title)
+            } else {
+                skip_reason(&article[start..end])
+            };
+            Segment { start, end, skip }
         })
         .collect()
 }
@@ -221,16 +228,15 @@ fn ends_like_sentence(text: &str) -> bool {
     text.ends_with(TERMINATORS) || text.ends_with(CLOSING_QUOTES) || text.ends_with('"')
 }
 
-/// Rule 8: why `text` is not a sentence to label, if it is not. `copies` is how many
-/// segments of the article have this exact text.
-fn skip_reason(text: &str, copies: usize) -> Option<Skip> {
+/// Rule 8: why `text`, a piece that is not a title, is not a sentence to label, if it is not.
+fn skip_reason(text: &str) -> Option<Skip> {
     let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || c == '،' || c == ',')
         .filter(|w| !w.is_empty())
         .collect();
     let first = words.first().copied().unwrap_or("");
-    if copies > 1 {
-        return Some(Skip::Repeated);
+    if text.ends_with(['؟', '?']) {
+        return Some(Skip::Question);
     }
     if words.len() <= 8
         && words.iter().any(|w| DATE_WORDS.contains(w))
@@ -266,8 +272,9 @@ mod tests {
     #[test]
     fn splits_at_arabic_and_latin_marks() {
         let text = "نفت الوزارة الخبر. وقال المتحدث إن التحقيق مستمر؟ وأضاف أن النتائج ستعلن قريبا؛ ثم غادر القاعة!";
+        let pieces: Vec<&str> = segment(text).iter().map(|s| s.text(text)).collect();
         assert_eq!(
-            sentences(text),
+            pieces,
             [
                 "نفت الوزارة الخبر.",
                 "وقال المتحدث إن التحقيق مستمر؟",
@@ -326,6 +333,27 @@ mod tests {
         assert_eq!(
             segment("أعلنت الوزارة تسجيل إصابات جديدة في المخيم")[0].skip,
             None
+        );
+    }
+
+    #[test]
+    fn repeated_sentences_are_labelled_and_only_repeated_headings_skipped() {
+        let sentence = "أعلنت الشرطة القبض على ثلاثة مشتبه بهم في المدينة.";
+        let text = format!("{sentence}\n{sentence}\n{sentence} {sentence}\n");
+        assert_eq!(sentences(&text), [sentence; 4]);
+    }
+
+    #[test]
+    fn a_title_alone_is_still_a_title_and_questions_are_skipped() {
+        let skips =
+            |text: &str| -> Vec<Option<Skip>> { segment(text).iter().map(|s| s.skip).collect() };
+        assert_eq!(
+            skips("الكوليرا تعود إلى المخيم والسلطات تتبادل الاتهامات\n"),
+            [Some(Skip::Title)]
+        );
+        assert_eq!(
+            skips("هل نفت الوزارة صحة التقارير عن المخيم؟ أعلنت الوزارة تسجيل إصابات جديدة."),
+            [Some(Skip::Question), None]
         );
     }
 
