@@ -254,6 +254,12 @@ pub struct Featurizer {
     hasher: FeatureHasher,
     /// Buckets of the binary cue features (empty when cues are off).
     cue_buckets: BucketSet,
+    /// Whether words are folded before they are looked up in the word lists (function words,
+    /// clause markers, relatives, the first cue lexicon). The lists are written in the default
+    /// normaliser's folded form; when the model's normaliser leaves a letter unfolded
+    /// (`--no-fold-yeh`, ...), lookups fold the word themselves, so no setting switches a list
+    /// off. With the default normaliser words are already folded and nothing is done.
+    fold_for_lists: bool,
 }
 
 /// Positions a cue feature is tagged with.
@@ -293,11 +299,15 @@ impl Featurizer {
         } else {
             Vec::new()
         };
+        let n = &config.normalizer;
+        let fold_for_lists =
+            !(n.strip_diacritics && n.fold_alef && n.fold_yeh && n.fold_teh_marbuta);
         Ok(Featurizer {
             pipeline,
             config,
             hasher,
             cue_buckets: BucketSet::new(hasher.n_buckets(), &cue_buckets),
+            fold_for_lists,
         })
     }
 
@@ -446,10 +456,22 @@ impl Featurizer {
                 gram,
             });
         };
+        // The words as the word lists spell them (see `fold_for_lists`).
+        let folded: Option<[Vec<String>; 2]> = self.fold_for_lists.then(|| {
+            [&bases, &words]
+                .map(|list| list.iter().map(|w| lexicon::fold(w).into_owned()).collect())
+        });
+        let folded_views: Option<[Vec<&str>; 2]> = folded
+            .as_ref()
+            .map(|lists| [0, 1].map(|k| lists[k].iter().map(String::as_str).collect()));
+        let (list_bases, list_words): (&[&str], &[&str]) = match &folded_views {
+            Some([b, w]) => (b, w),
+            None => (&bases, &words),
+        };
         let function_words = function_words();
         skip.clear();
         skip.extend(
-            bases
+            list_bases
                 .iter()
                 .map(|b| self.config.stopwords && function_words.contains(b)),
         );
@@ -490,7 +512,7 @@ impl Featurizer {
         }
         kinds.clear();
         if self.config.clauses || (self.config.cues && self.config.cue_version >= 2) {
-            clause_kinds(&bases, comma_before, kinds);
+            clause_kinds(list_bases, comma_before, kinds);
         }
         if self.config.clauses {
             for (i, &kind) in kinds.iter().enumerate() {
@@ -505,7 +527,7 @@ impl Featurizer {
             }
         }
         if self.config.cues && self.config.cue_version >= 2 {
-            relative_clauses(&words, comma_before, relative);
+            relative_clauses(list_words, comma_before, relative);
             quoted_tokens(tokens.texts(), quoted_token);
             quoted.clear();
             quoted.extend(kept.iter().map(|&t| quoted_token[t]));
@@ -536,9 +558,9 @@ impl Featurizer {
                 }
             }
         } else if self.config.cues {
-            relative_clauses(&words, comma_before, relative);
+            relative_clauses(list_words, comma_before, relative);
             let mut first = true;
-            for cue in find_cues(&bases) {
+            for cue in find_cues(list_bases) {
                 let span = (cue.word, cue.word + cue.len);
                 let label = cue.label.as_str();
                 if relative[cue.word] {
@@ -670,6 +692,7 @@ fn merge_counts(buckets: &mut [u32], counts: &mut Vec<(u32, f32)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::normalize::NormalizerConfig;
 
     fn names(featurizer: &Featurizer, text: &str, kind: FeatureKind) -> Vec<String> {
         let mut tokens = TokenBuffer::default();
@@ -729,6 +752,67 @@ mod tests {
             names(&featurizer, "لا", FeatureKind::Chars),
             ["[<ل]", "[لا]", "[ا>]", "[<لا]", "[لا>]"]
         );
+    }
+
+    #[test]
+    fn normaliser_switches_leave_the_word_lists_working() {
+        // يُتّهم / نفى / إلى / على / الذي / إلا أن: words whose list forms are folded
+        let sentence = "وقالت الوزارة إلى الصحفيين إن الرجل الذي نفى التهمة على الفور، إلا أن المحكمة تزعم أنه متهم";
+        let tags = |config: FeatureConfig, kind: FeatureKind| -> Vec<String> {
+            let featurizer = Featurizer::new(config).unwrap();
+            let mut names = names(&featurizer, sentence, kind);
+            // a clause feature names the word it was found on, which keeps its own spelling:
+            // compare the tags only
+            if kind == FeatureKind::Clause {
+                for name in &mut names {
+                    name.truncate(name.find(':').unwrap_or(name.len()));
+                }
+            }
+            names
+        };
+        let words = |config: FeatureConfig| {
+            names(
+                &Featurizer::new(config).unwrap(),
+                sentence,
+                FeatureKind::Word,
+            )
+            .len()
+        };
+        for unfolded in [
+            NormalizerConfig {
+                fold_yeh: false,
+                ..NormalizerConfig::default()
+            },
+            NormalizerConfig {
+                fold_alef: false,
+                ..NormalizerConfig::default()
+            },
+            NormalizerConfig {
+                fold_teh_marbuta: false,
+                strip_diacritics: false,
+                ..NormalizerConfig::default()
+            },
+        ] {
+            for cue_version in [1, 2] {
+                let default = FeatureConfig {
+                    cue_version,
+                    ..FeatureConfig::default()
+                };
+                let other = FeatureConfig {
+                    normalizer: unfolded,
+                    ..default
+                };
+                for kind in [FeatureKind::Cue, FeatureKind::Clause] {
+                    assert_eq!(
+                        tags(other, kind),
+                        tags(default, kind),
+                        "{kind:?} {unfolded:?}"
+                    );
+                }
+                // the function words إلى / على / الذي are still left out of the unigrams
+                assert_eq!(words(other), words(default), "{unfolded:?}");
+            }
+        }
     }
 
     #[test]
