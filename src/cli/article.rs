@@ -34,13 +34,13 @@ pub struct ArticleArgs {
     /// Model file [default: $STANCE_MODEL, else models/stance.model].
     #[arg(long, short)]
     pub model: Option<PathBuf>,
-    /// Output layout on standard output [default: text].
+    /// Output layout on standard output.
     #[arg(long, value_enum, default_value_t = ArticleOutput::Text)]
     pub output: ArticleOutput,
     /// Also write an HTML report to this file.
     #[arg(long)]
     pub html: Option<PathBuf>,
-    /// Deciding features kept per sentence [default: 5].
+    /// Deciding features kept per sentence.
     #[arg(long, default_value_t = 5)]
     pub explain: usize,
     /// Label a sentence `uncertain` when the model's confidence is below this.

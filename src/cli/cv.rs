@@ -32,10 +32,10 @@ pub struct CvArgs {
     /// folds, and report each outlet.
     #[arg(long)]
     pub by_outlet: bool,
-    /// Number of folds [default: 5].
+    /// Number of folds.
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
-    /// Seed of the fold assignment [default: 13].
+    /// Seed of the fold assignment.
     #[arg(long, default_value_t = 13)]
     pub fold_seed: u64,
     /// Grid axis KEY=V1,V2,... (repeatable): l2, lr, epochs, hash-bits, word-ngrams,

@@ -39,13 +39,13 @@ pub struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Also list the N most confident errors with their text [default: 0].
+    /// Also list the N most confident errors with their text.
     #[arg(long, default_value_t = 0)]
     pub errors: usize,
-    /// How many deciding features to show per listed error [default: 5].
+    /// How many deciding features to show per listed error.
     #[arg(long, default_value_t = 5)]
     pub explain_top: usize,
-    /// Bootstrap resamples for the 95% confidence intervals; 0 for none [default: 1000].
+    /// Bootstrap resamples for the 95% confidence intervals; 0 for none.
     #[arg(long, default_value_t = DEFAULT_RESAMPLES)]
     pub bootstrap: usize,
     /// Score the model's raw probabilities, without its calibration.

@@ -15,7 +15,7 @@ Examples:
 pub struct InspectArgs {
     /// Model file [default: $STANCE_MODEL, else models/stance.model].
     pub model: Option<PathBuf>,
-    /// Strongest features to list per label [default: 20].
+    /// Strongest features to list per label.
     #[arg(long, default_value_t = 20)]
     pub top: usize,
     /// Print everything as JSON.

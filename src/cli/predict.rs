@@ -47,7 +47,7 @@ pub struct PredictArgs {
     /// Model file [default: $STANCE_MODEL, else models/stance.model].
     #[arg(long, short)]
     pub model: Option<PathBuf>,
-    /// Output layout [default: text].
+    /// Output layout.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
     /// Include every label's probability.
@@ -63,7 +63,7 @@ pub struct PredictArgs {
     /// Use the model's raw probabilities, without its calibration.
     #[arg(long)]
     pub no_calibration: bool,
-    /// Threads for prediction; 0 uses every core [default: 0].
+    /// Threads for prediction; 0 uses every core.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     #[command(flatten)]

@@ -26,13 +26,13 @@ pub struct SuggestArgs {
     /// with a header naming an `id` column, or JSONL with an `id` field.
     #[arg(long, value_name = "FILE")]
     pub skip_ids: Vec<PathBuf>,
-    /// How many sentences to suggest [default: 400].
+    /// How many sentences to suggest.
     #[arg(long, default_value_t = 400)]
     pub n: usize,
-    /// Share drawn at random instead of by uncertainty [default: 0.25].
+    /// Share drawn at random instead of by uncertainty.
     #[arg(long, default_value_t = 0.25)]
     pub random_share: f64,
-    /// Seed of the random share [default: 13].
+    /// Seed of the random share.
     #[arg(long, default_value_t = 13)]
     pub seed: u64,
     /// Model file [default: $STANCE_MODEL, else models/stance.model].

@@ -7,6 +7,7 @@ mod bad_input;
 mod calibration;
 mod degenerate;
 mod eval;
+mod help;
 mod inspect;
 mod model_file;
 mod predict;
