@@ -2,8 +2,10 @@
 
 pub mod bucket_set;
 pub mod clauses;
+pub mod config;
 pub mod cue_context;
 pub mod extract;
+pub mod gram;
 pub mod hashing;
 pub mod names;
 pub mod scratch;
@@ -11,7 +13,9 @@ pub mod sparse;
 pub mod tfidf;
 
 pub use bucket_set::BucketSet;
-pub use extract::{FeatureConfig, FeatureKind, Featurizer, Gram};
+pub use config::FeatureConfig;
+pub use extract::Featurizer;
+pub use gram::{FeatureKind, Gram, Occurrence};
 pub use hashing::FeatureHasher;
 pub use names::ReverseMap;
 pub use scratch::{Scratch, WalkBuffers};

@@ -5,246 +5,23 @@
 //! and readable n-gram, so counting (training, prediction) and explaining (inspect, explanations)
 //! can never disagree about what the features are.
 
-use crate::error::{Error, Result};
+mod emit;
+
+use crate::error::Result;
 use crate::features::bucket_set::BucketSet;
 use crate::features::clauses::{clause_kinds, relative_clauses};
-use crate::features::cue_context::{context_of, quoted_tokens, tags, FORM_TAGS};
-use crate::features::hashing::{FeatureHasher, Fnv1a};
+use crate::features::config::FeatureConfig;
+use crate::features::cue_context::{quoted_tokens, FORM_TAGS};
+use crate::features::gram::{FeatureKind, Gram, Occurrence};
+use crate::features::hashing::FeatureHasher;
 use crate::features::names::ReverseMap;
 use crate::features::scratch::{recycle, Scratch, WalkBuffers};
 use crate::label::Stance;
 use crate::text::classes::has_alphanumeric;
 use crate::text::clitics::strip_proclitics;
-use crate::text::cues::find_cues;
 use crate::text::lexicon;
-use crate::text::{NormalizerConfig, TextPipeline, TokenBuffer};
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// Feature settings, stored in the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FeatureConfig {
-    /// Buckets are `2^hash_bits` (default 18).
-    pub hash_bits: u8,
-    /// Longest word n-gram: 1 = unigrams, 2 = unigrams and bigrams (default 2).
-    pub word_ngrams: usize,
-    /// Shortest character n-gram; 0 turns character n-grams off (default 0: off, since on
-    /// real news they fit the topics of the training sentences more than their stance).
-    pub char_min: usize,
-    /// Longest character n-gram (default 5, used when `char_min` is above 0).
-    pub char_max: usize,
-    /// Add proclitic-stripped forms of words (و ف ب ل ك ال) as extra unigrams, and build
-    /// bigrams from them (default true).
-    pub proclitics: bool,
-    /// Use 1 + ln(count) instead of the raw count (default true).
-    pub sublinear_tf: bool,
-    /// Scale each row to unit L2 norm (default true). Without it a cue weighs the same in a
-    /// long sentence as in a short one.
-    pub unit_norm: bool,
-    /// Add binary cue features from the guideline's lexicon: which labels' cues occur, where
-    /// (among the lead words or later) and which comes first. They keep the value 1 after
-    /// TF-IDF and normalisation, so a denial cue weighs as much in a 50-word sentence as in a
-    /// 10-word one (rule 9: a denial or allegation anywhere outranks an assertion) (default true).
-    pub cues: bool,
-    /// Which cue features: 1 = the guideline's cue words after proclitic stripping, tagged
-    /// by position (any, lead, later, first, relative); 2 = also every inflected and derived
-    /// form (اتهمه، ويتهمونها، الاتهامات، متهماً) with its grammatical form and where it stands
-    /// (negated, after أن, quoted, coordinated or participle clause, main act) (default 2).
-    pub cue_version: u8,
-    /// Ignore features seen in fewer than `min_df` training rows (default 2: a feature seen
-    /// once says more about its sentence than about stance).
-    pub min_df: u32,
-    /// Drop unigram and clause-tagged features of function words (prepositions, relatives,
-    /// demonstratives, auxiliaries; never negations, which carry stance), which otherwise pile
-    /// up weight in long sentences; they still take part in bigrams (default true).
-    pub stopwords: bool,
-    /// Give punctuation tokens (quotes, commas, ...) features of their own (default false:
-    /// quote style and punctuation habits differ between outlets and say nothing of stance).
-    pub punctuation: bool,
-    /// Add each word tagged with its clause kind (main, coordinated, participle), so the
-    /// model can tell a cue in the main clause from one in a trailing participle clause
-    /// (rules 7 and 9) (default true).
-    pub clauses: bool,
-    /// Mark the (proclitic-stripped) words among the first `lead_words` word tokens with a
-    /// feature of their own, since the main act of a news sentence is usually stated first
-    /// (rules 7 and 9); 0 turns this off (default 5).
-    pub lead_words: usize,
-    /// The text normaliser's rules.
-    pub normalizer: NormalizerConfig,
-}
-
-impl Default for FeatureConfig {
-    fn default() -> Self {
-        FeatureConfig {
-            hash_bits: 18,
-            word_ngrams: 2,
-            char_min: 0,
-            char_max: 5,
-            proclitics: true,
-            sublinear_tf: true,
-            unit_norm: true,
-            cues: true,
-            cue_version: 2,
-            min_df: 2,
-            stopwords: true,
-            punctuation: false,
-            clauses: true,
-            lead_words: 5,
-            normalizer: NormalizerConfig::default(),
-        }
-    }
-}
-
-impl FeatureConfig {
-    /// Checks that every setting is in range.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParam`] naming the setting.
-    pub fn check(&self) -> Result<()> {
-        if !(FeatureHasher::MIN_BITS..=FeatureHasher::MAX_BITS).contains(&self.hash_bits) {
-            return Err(Error::InvalidParam {
-                name: "hash-bits",
-                value: self.hash_bits.to_string(),
-                reason: format!(
-                    "must lie in {}..={}",
-                    FeatureHasher::MIN_BITS,
-                    FeatureHasher::MAX_BITS
-                ),
-            });
-        }
-        if !(1..=2).contains(&self.cue_version) {
-            return Err(Error::InvalidParam {
-                name: "cue-version",
-                value: self.cue_version.to_string(),
-                reason: "must be 1 or 2".into(),
-            });
-        }
-        if self.lead_words > 64 {
-            return Err(Error::InvalidParam {
-                name: "lead-words",
-                value: self.lead_words.to_string(),
-                reason: "must lie in 0..=64".into(),
-            });
-        }
-        if !(1..=3).contains(&self.word_ngrams) {
-            return Err(Error::InvalidParam {
-                name: "word-ngrams",
-                value: self.word_ngrams.to_string(),
-                reason: "must be 1, 2 or 3".into(),
-            });
-        }
-        if self.char_min > 0 && (self.char_min > self.char_max || self.char_max > 8) {
-            return Err(Error::InvalidParam {
-                name: "char-ngrams",
-                value: format!("{}-{}", self.char_min, self.char_max),
-                reason: "need 1 <= min <= max <= 8, or min 0 to turn them off".into(),
-            });
-        }
-        Ok(())
-    }
-}
-
-/// The kind of a feature; also its hash namespace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum FeatureKind {
-    /// A word (or its proclitic-stripped form).
-    Word,
-    /// A sequence of two or three words.
-    WordNgram,
-    /// A character n-gram of a word padded with `<` and `>`.
-    Chars,
-    /// A word among the first words of the sentence.
-    Lead,
-    /// A word tagged with the kind of clause it stands in.
-    Clause,
-    /// A lexicon cue: its label and position.
-    Cue,
-}
-
-impl FeatureKind {
-    fn namespace(self) -> u8 {
-        match self {
-            FeatureKind::Word => b'w',
-            FeatureKind::WordNgram => b'b',
-            FeatureKind::Chars => b'c',
-            FeatureKind::Lead => b'l',
-            FeatureKind::Clause => b'k',
-            FeatureKind::Cue => b'q',
-        }
-    }
-}
-
-/// A feature's n-gram, borrowed from the tokens; displayed as people read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Gram<'a> {
-    /// One word.
-    Word(&'a str),
-    /// Several words.
-    Words(&'a [&'a str]),
-    /// A word tagged with its clause kind.
-    Tagged(&'static str, &'a str),
-    /// Characters of a padded word.
-    Chars(&'a str),
-}
-
-impl Gram<'_> {
-    fn hash(&self, kind: FeatureKind) -> Fnv1a {
-        let mut h = Fnv1a::new(kind.namespace());
-        match self {
-            Gram::Word(w) | Gram::Chars(w) => h.write(w.as_bytes()),
-            Gram::Tagged(tag, w) => {
-                h.write(tag.as_bytes());
-                h.write(b":");
-                h.write(w.as_bytes());
-            }
-            Gram::Words(words) => {
-                for (i, w) in words.iter().enumerate() {
-                    if i > 0 {
-                        h.write(b" ");
-                    }
-                    h.write(w.as_bytes());
-                }
-            }
-        }
-        h
-    }
-}
-
-impl fmt::Display for Gram<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Gram::Word(w) => f.write_str(w),
-            Gram::Words(words) => f.write_str(&words.join(" ")),
-            Gram::Chars(c) => write!(f, "[{c}]"),
-            Gram::Tagged(tag, w) => write!(f, "{tag}:{w}"),
-        }
-    }
-}
-
-/// One feature occurrence, as the walker reports it.
-#[derive(Debug, Clone, Copy)]
-pub struct Occurrence<'a> {
-    /// What kind of n-gram.
-    pub kind: FeatureKind,
-    /// Its bucket.
-    pub bucket: u32,
-    /// The first and one-past-last token index it covers.
-    pub tokens: (usize, usize),
-    /// The n-gram itself.
-    pub gram: Gram<'a>,
-}
-
-impl Occurrence<'_> {
-    /// The feature as people read it: the n-gram, `[..]` around character n-grams and a
-    /// leading `^` on lead words.
-    pub fn name(&self) -> String {
-        match self.kind {
-            FeatureKind::Lead => format!("^{}", self.gram),
-            _ => self.gram.to_string(),
-        }
-    }
-}
+use crate::text::{TextPipeline, TokenBuffer};
+use emit::{ContextMarks, SentenceWords};
 
 /// Turns sentences into hashed feature counts, using a [`TextPipeline`].
 #[derive(Debug, Clone)]
@@ -468,40 +245,12 @@ impl Featurizer {
             Some([b, w]) => (b, w),
             None => (&bases, &words),
         };
-        let function_words = function_words();
-        skip.clear();
-        skip.extend(
-            list_bases
-                .iter()
-                .map(|b| self.config.stopwords && function_words.contains(b)),
-        );
-        for (i, word) in words.iter().enumerate() {
-            if skip[i] {
-                continue;
-            }
-            emit(FeatureKind::Word, (i, i + 1), Gram::Word(word));
-            if bases[i] != *word {
-                emit(FeatureKind::Word, (i, i + 1), Gram::Word(bases[i]));
-            }
-            if self.config.char_min > 0 {
-                padded.clear();
-                padded.push('<');
-                padded.push_str(word);
-                padded.push('>');
-                let bounds: Vec<usize> = padded
-                    .char_indices()
-                    .map(|(at, _)| at)
-                    .chain(std::iter::once(padded.len()))
-                    .collect();
-                let n_chars = bounds.len() - 1;
-                for n in self.config.char_min..=self.config.char_max.min(n_chars) {
-                    for start in 0..=(n_chars - n) {
-                        let gram = &padded[bounds[start]..bounds[start + n]];
-                        emit(FeatureKind::Chars, (i, i + 1), Gram::Chars(gram));
-                    }
-                }
-            }
-        }
+        let sentence = SentenceWords {
+            words: &words,
+            bases: &bases,
+            list_bases,
+        };
+        self.emit_words(&sentence, skip, padded, &mut emit);
         // whether a comma stood right before each kept word (clause boundaries)
         comma_before.clear();
         if self.config.clauses || self.config.cues {
@@ -515,84 +264,26 @@ impl Featurizer {
             clause_kinds(list_bases, comma_before, kinds);
         }
         if self.config.clauses {
-            for (i, &kind) in kinds.iter().enumerate() {
-                if skip[i] {
-                    continue;
-                }
-                emit(
-                    FeatureKind::Clause,
-                    (i, i + 1),
-                    Gram::Tagged(kind.tag(), bases[i]),
-                );
-            }
+            self.emit_clauses(&sentence, kinds, skip, &mut emit);
         }
         if self.config.cues && self.config.cue_version >= 2 {
             relative_clauses(list_words, comma_before, relative);
             quoted_tokens(tokens.texts(), quoted_token);
             quoted.clear();
             quoted.extend(kept.iter().map(|&t| quoted_token[t]));
-            let (mut first, mut first_main) = (true, true);
             lexicon::find(&words, cues);
-            for cue in cues.iter() {
-                let span = (cue.word, cue.word + cue.len);
-                let label = cue.label.as_str();
-                let context =
-                    context_of(&words, cue.word, quoted, relative, self.config.lead_words);
-                for tag in tags(cue, context, kinds[cue.word], &mut first_main) {
-                    emit(FeatureKind::Cue, span, Gram::Tagged(tag, label));
-                }
-                if context.relative {
-                    emit(FeatureKind::Cue, span, Gram::Tagged("relative", label));
-                    continue;
-                }
-                if context.negated {
-                    // لم ينفِ، لا أحد ينكر: a negated cue is not the act it names
-                    continue;
-                }
-                let place = if context.lead { "lead" } else { "later" };
-                emit(FeatureKind::Cue, span, Gram::Tagged("any", label));
-                emit(FeatureKind::Cue, span, Gram::Tagged(place, label));
-                if first {
-                    emit(FeatureKind::Cue, span, Gram::Tagged("first", label));
-                    first = false;
-                }
-            }
+            let marks = ContextMarks {
+                kinds,
+                relative,
+                quoted,
+            };
+            self.emit_cues(&sentence, cues, &marks, &mut emit);
         } else if self.config.cues {
             relative_clauses(list_words, comma_before, relative);
-            let mut first = true;
-            for cue in find_cues(list_bases) {
-                let span = (cue.word, cue.word + cue.len);
-                let label = cue.label.as_str();
-                if relative[cue.word] {
-                    // a cue qualifying a noun is not the sentence's act (rule 1)
-                    emit(FeatureKind::Cue, span, Gram::Tagged("relative", label));
-                    continue;
-                }
-                let place = if cue.word < self.config.lead_words {
-                    "lead"
-                } else {
-                    "later"
-                };
-                emit(FeatureKind::Cue, span, Gram::Tagged("any", label));
-                emit(FeatureKind::Cue, span, Gram::Tagged(place, label));
-                if first {
-                    emit(FeatureKind::Cue, span, Gram::Tagged("first", label));
-                    first = false;
-                }
-            }
+            self.emit_first_lexicon_cues(&sentence, relative, &mut emit);
         }
-        for (i, base) in bases.iter().enumerate().take(self.config.lead_words) {
-            emit(FeatureKind::Lead, (i, i + 1), Gram::Word(base));
-        }
-        for n in 2..=self.config.word_ngrams {
-            for start in 0..bases.len().saturating_sub(n - 1) {
-                emit(
-                    FeatureKind::WordNgram,
-                    (start, start + n),
-                    Gram::Words(&bases[start..start + n]),
-                );
-            }
-        }
+        self.emit_lead_words(&sentence, &mut emit);
+        self.emit_word_ngrams(&sentence, &mut emit);
         buffers.words = recycle(words);
         buffers.bases = recycle(bases);
     }
@@ -835,32 +526,5 @@ mod tests {
             bucket
         };
         assert_eq!(counts.iter().find(|c| c.0 == word).map(|c| c.1), Some(3.0));
-    }
-
-    #[test]
-    fn settings_out_of_range_are_rejected() {
-        let bad = FeatureConfig {
-            hash_bits: 40,
-            ..FeatureConfig::default()
-        };
-        assert!(matches!(
-            bad.check(),
-            Err(Error::InvalidParam {
-                name: "hash-bits",
-                ..
-            })
-        ));
-        let bad = FeatureConfig {
-            char_min: 4,
-            char_max: 2,
-            ..FeatureConfig::default()
-        };
-        assert!(matches!(
-            bad.check(),
-            Err(Error::InvalidParam {
-                name: "char-ngrams",
-                ..
-            })
-        ));
     }
 }
