@@ -5,6 +5,7 @@
 //! inside «...» quotations, after abbreviations such as «د.» and never at ؛, while news
 //! Arabic needs all three handled; the rules below are the ones the guideline names.
 
+use crate::text::wordlists::{BYLINE_OPENERS, DATE_WORDS};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -13,63 +14,6 @@ const TERMINATORS: &[char] = &['.', '!', '?', '؟', '؛', '…'];
 /// Opening and closing quotation marks.
 const OPENING_QUOTES: &[char] = &['«', '“', '„', '‹'];
 const CLOSING_QUOTES: &[char] = &['»', '”', '‟', '›'];
-/// Words opening a byline.
-const BYLINE_OPENERS: &[&str] = &[
-    "بقلم",
-    "كتب",
-    "كتبت",
-    "إعداد",
-    "اعداد",
-    "تحرير",
-    "المصدر",
-    "مراسل",
-    "مراسلنا",
-];
-/// Day and month names that mark a dateline.
-const DATE_WORDS: &[&str] = &[
-    "السبت",
-    "الأحد",
-    "الاحد",
-    "الاثنين",
-    "الإثنين",
-    "الثلاثاء",
-    "الأربعاء",
-    "الاربعاء",
-    "الخميس",
-    "الجمعة",
-    "يناير",
-    "فبراير",
-    "مارس",
-    "أبريل",
-    "ابريل",
-    "مايو",
-    "يونيو",
-    "يوليو",
-    "أغسطس",
-    "اغسطس",
-    "سبتمبر",
-    "أكتوبر",
-    "اكتوبر",
-    "نوفمبر",
-    "ديسمبر",
-    "جانفي",
-    "فيفري",
-    "أفريل",
-    "ماي",
-    "جوان",
-    "جويلية",
-    "أوت",
-    "كانون",
-    "شباط",
-    "آذار",
-    "نيسان",
-    "أيار",
-    "حزيران",
-    "تموز",
-    "آب",
-    "أيلول",
-    "تشرين",
-];
 /// Fewer words than this, without a sentence-final mark, is a fragment (section name, caption).
 const MIN_WORDS: usize = 5;
 

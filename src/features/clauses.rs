@@ -6,7 +6,7 @@
 //! Hand-written: no Rust crate parses Arabic clauses, and a full parser would be far slower
 //! than the rest of the pipeline; these cue lists cover the connectives the guideline names.
 
-use crate::text::classes::at_least_chars;
+use crate::text::wordlists::{is_connective, is_connective_pair, is_participle, is_relative};
 use serde::{Deserialize, Serialize};
 
 /// Where a word stands in the sentence.
@@ -29,50 +29,6 @@ impl ClauseKind {
             ClauseKind::Participle => "P",
         }
     }
-}
-
-/// Whether `word` is a connective that opens a coordinated clause (normalised: alef, yeh, teh
-/// marbuta folded). A `matches!` of literals rather than a search of a slice: the compiler
-/// compares with constants of known length inline, with no call per candidate.
-fn is_connective(word: &str) -> bool {
-    matches!(
-        word,
-        "فيما"
-            | "بينما"
-            | "لكن"
-            | "لكنه"
-            | "لكنها"
-            | "لكنهم"
-            | "ولكن"
-            | "وبينما"
-            | "وفيما"
-    )
-}
-/// Whether `word` followed by `next` is a two-word connective.
-fn is_connective_pair(word: &str, next: &str) -> bool {
-    matches!(
-        (word, next),
-        ("في", "حين") | ("الا", "ان") | ("غير", "ان") | ("في", "المقابل")
-    )
-}
-
-/// True for a word shaped like an active participle of a reporting or accusing verb
-/// (مشيرا، مؤكدة، متهمين، نافيا ...): starts with م, at least five letters, ends in ا، ه or ين.
-fn is_participle(word: &str) -> bool {
-    word.starts_with('م')
-        && at_least_chars(word, 5)
-        && (word.ends_with('ا') || word.ends_with('ه') || word.ends_with("ين"))
-        || matches!(
-            word,
-            "نافيا"
-                | "نافيه"
-                | "قائلا"
-                | "قائله"
-                | "زاعما"
-                | "زاعمه"
-                | "واصفا"
-                | "واصفه"
-        )
 }
 
 /// The clause kind of word `i`, given `current`, the kind of the word before it (`Main` for
@@ -103,21 +59,6 @@ pub fn clause_kinds(words: &[&str], is_comma_before: &[bool], kinds: &mut Vec<Cl
         current = next_kind(words, is_comma_before, i, current);
         kinds.push(current);
     }
-}
-
-/// Whether `word` is a relative pronoun (normalised) that opens a relative clause.
-fn is_relative(word: &str) -> bool {
-    matches!(
-        word,
-        "الذي"
-            | "التي"
-            | "الذين"
-            | "اللذين"
-            | "اللتين"
-            | "اللاتي"
-            | "اللواتي"
-            | "اللائي"
-    )
 }
 
 /// Which words stand inside a relative clause (after الذي، التي ... up to the next comma, connective

@@ -12,6 +12,7 @@
 use crate::features::clauses::ClauseKind;
 use crate::text::classes::at_least_chars;
 use crate::text::lexicon::{fold, CueForm, LexiconCue};
+use crate::text::wordlists::{COMPLEMENTISERS, NEGATIONS};
 use std::borrow::Cow;
 
 /// The contexts a cue is tagged with, one tag family per form.
@@ -106,24 +107,6 @@ mod slot {
     pub const FIRST_MAIN: usize = 8;
     pub const REL: usize = 9;
 }
-
-/// Words that negate the word after them.
-const NEGATIONS: &[&str] = &[
-    "لا", "لم", "لن", "ما", "ليس", "ليست", "غير", "عدم", "دون", "بدون",
-];
-/// Complementisers that open reported content.
-const COMPLEMENTISERS: &[&str] = &[
-    "ان",
-    "انه",
-    "انها",
-    "انهم",
-    "بان",
-    "بانه",
-    "بانها",
-    "لان",
-    "لانه",
-    "لانها",
-];
 
 /// Whether each token stands inside quotation marks (« », “ ”, or a pair of straight quotes),
 /// into `quoted` (cleared first); `tokens` are the tokens' texts.

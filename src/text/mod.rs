@@ -14,6 +14,7 @@ pub mod lexicon;
 pub mod normalize;
 pub mod token_buffer;
 pub mod tokenize;
+pub mod wordlists;
 
 pub use fast::FastNormalizer;
 pub use normalize::NormalizerConfig;

@@ -4,12 +4,13 @@
 //! within its family; [`Featurizer::walk_with`] runs them in a fixed order, which the hashed
 //! counts and the explanations depend on.
 
-use super::{function_words, Featurizer};
+use super::Featurizer;
 use crate::features::clauses::ClauseKind;
 use crate::features::cue_context::{context_of, tags};
 use crate::features::gram::{FeatureKind, Gram};
 use crate::text::cues::find_cues;
 use crate::text::lexicon::LexiconCue;
+use crate::text::wordlists::function_words;
 
 /// A sentence's kept words as the emitters read them.
 pub(super) struct SentenceWords<'s> {
