@@ -46,7 +46,7 @@ impl Featurizer {
     /// Builds a featurizer and its text pipeline from a configuration.
     ///
     /// # Errors
-    /// [`Error::InvalidParam`] for settings out of range; [`Error::Tokenizer`] if the text
+    /// [`crate::Error::InvalidParam`] for settings out of range; [`crate::Error::Tokenizer`] if the text
     /// pipeline cannot be built.
     pub fn new(config: FeatureConfig) -> Result<Featurizer> {
         Featurizer::with_pipeline(config, TextPipeline::new(&config.normalizer)?)
@@ -55,7 +55,7 @@ impl Featurizer {
     /// A featurizer over an existing pipeline (loaded from a model file).
     ///
     /// # Errors
-    /// [`Error::InvalidParam`] for settings out of range.
+    /// [`crate::Error::InvalidParam`] for settings out of range.
     pub fn with_pipeline(config: FeatureConfig, pipeline: TextPipeline) -> Result<Featurizer> {
         config.check()?;
         let hasher = FeatureHasher::new(config.hash_bits);
@@ -112,7 +112,7 @@ impl Featurizer {
     /// Hashed counts of a sentence's features: sorted by bucket, colliding features summed.
     ///
     /// # Errors
-    /// [`Error::Tokenizer`] if the text pipeline fails.
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn counts(&self, text: &str) -> Result<Vec<(u32, f32)>> {
         let mut counts = Vec::new();
         self.counts_into(text, &mut Scratch::default(), &mut counts)?;
@@ -122,7 +122,7 @@ impl Featurizer {
     /// [`Featurizer::counts`] into `counts` (cleared first), with reusable working storage.
     ///
     /// # Errors
-    /// [`Error::Tokenizer`] if the text pipeline fails.
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn counts_into(
         &self,
         text: &str,
@@ -139,7 +139,7 @@ impl Featurizer {
     /// is the second half.
     ///
     /// # Errors
-    /// [`Error::Tokenizer`] if the text pipeline fails.
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn buckets_into(&self, text: &str, scratch: &mut Scratch) -> Result<()> {
         let Scratch {
             tokens,
@@ -162,7 +162,7 @@ impl Featurizer {
     /// has no name for yet (each bucket once, in order of appearance).
     ///
     /// # Errors
-    /// [`Error::Tokenizer`] if the text pipeline fails.
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn counts_and_new_names(
         &self,
         text: &str,
