@@ -1,14 +1,14 @@
 //! Fast path of the text stage: the same normaliser and pre-tokeniser as the `tokenizers`
 //! pipeline in [`super::tokenize`], in one pass over the characters of a sentence.
 //!
-//! In: a raw sentence. Out: the same [`Token`]s (text and byte offsets into the original
+//! In: a raw sentence. Out: the same [`Token`](crate::text::tokenize::Token)s (text and byte offsets into the original
 //! sentence) that `tokenizers` produces, without its per-step `NormalizedString` rewrites.
 //!
 //! - NFKC runs only when the sentence fails the NFKC quick check. It uses
 //!   `unicode-normalization-alignments`, the crate (and Unicode tables) `tokenizers` itself
 //!   uses, and maps each output character to an original span exactly as
 //!   `NormalizedString::transform` does.
-//! - The `Replace` rules of [`NormalizerConfig::rules`] become one per-character table:
+//! - The `Replace` rules of `NormalizerConfig::rules` become one per-character table:
 //!   every rule matches a single character, so applying them in order to each character is
 //!   the same as applying each regex to the whole string.
 //! - Splitting follows `WhitespaceSplit` (`char::is_whitespace`, removed) then `Punctuation`

@@ -164,7 +164,7 @@ impl NormalizerConfig {
     }
 
     /// Builds the `tokenizers` normaliser for these rules: NFKC first, then one `Replace` per
-    /// rule of [`NormalizerConfig::rules`].
+    /// rule of `NormalizerConfig::rules`.
     ///
     /// # Errors
     /// [`Error::Tokenizer`] if a pattern fails to compile (a bug, not a user error).
