@@ -111,6 +111,15 @@ impl RecordReader {
     pub fn path(&self) -> &Path {
         &self.rows.path
     }
+
+    /// The number of the last physical line read so far: once the reader is exhausted, the
+    /// input's line count, blank lines included (so a caller can account for trailing ones).
+    pub fn lines_read(&self) -> usize {
+        match &self.source {
+            Source::Lines(lines) => lines.line,
+            Source::Csv(csv) => usize::try_from(csv.input.position().line()).unwrap_or(0),
+        }
+    }
 }
 
 impl Iterator for RecordReader {
@@ -1021,6 +1030,12 @@ mod tests {
         assert_eq!(rows[1].text, ALLEGATION);
         assert_eq!(lines(&rows), [1, 3]);
         assert!(rows.iter().all(|r| r.label.is_none()));
+        let input = Box::new(Cursor::new(format!("{DENIAL}\n\n \n").into_bytes()));
+        let mut reader =
+            RecordReader::from_reader(input, "-".into(), Format::Text, LabelPolicy::Optional)
+                .unwrap();
+        assert_eq!(reader.by_ref().count(), 1);
+        assert_eq!(reader.lines_read(), 3, "trailing blank lines are counted");
 
         let input = Box::new(Cursor::new(Vec::new()));
         let err = RecordReader::from_reader(input, "-".into(), Format::Text, LabelPolicy::Required)
