@@ -87,8 +87,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     let listed = Listed::new(tmp.path());
-    // Called through the trait: std's own `File::try_lock` is newer than the crate's MSRV.
-    fs4::FileExt::try_lock(tmp.as_file()).map_err(|e| io(e.into()))?;
+    // The lock marks the file as in use for `remove_stale` in other processes. A file system
+    // without locks only loses that mark, so the save goes on. Called through the trait: std's
+    // own `File::try_lock` is newer than the crate's MSRV.
+    let _ = fs4::FileExt::try_lock(tmp.as_file());
     tmp.write_all(bytes).map_err(io)?;
     #[cfg(unix)]
     {
