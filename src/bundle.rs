@@ -24,7 +24,6 @@ use crate::trainer::TopFeatures;
 use bincode::Options;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::Path;
 
 /// The first bytes of every model file.
@@ -194,13 +193,15 @@ impl Bundle {
         Ok(out)
     }
 
-    /// Writes the model to `path` atomically: a temporary file in the same folder, flushed and
-    /// synced, then renamed over the target, so a crash never leaves half a model.
+    /// Writes the model to `path` atomically ([`crate::io::write_atomically`]): a temporary
+    /// file in the same folder, flushed and synced, then renamed over the target, so a crash
+    /// never leaves half a model.
     ///
     /// # Errors
+    /// [`Error::UnsafeOutput`] when `path` is not a regular file (a device, a FIFO, a folder);
     /// [`Error::Io`] naming the path.
     pub fn save(&self, path: &Path) -> Result<()> {
-        write_atomically(path, &self.to_bytes()?)
+        crate::io::write_atomically(path, &self.to_bytes()?)
     }
 
     /// Reads and checks a model file.
@@ -306,31 +307,4 @@ impl Bundle {
             provenance: payload.provenance,
         })
     }
-}
-
-/// Writes bytes to `path` through a temporary file in the same folder and a rename, creating
-/// the folder if needed. The file gets the permissions of the file it replaces, or 0644.
-///
-/// # Errors
-/// [`Error::Io`] naming the path.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let io = |e: std::io::Error| Error::io(path, e);
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
-    tmp.write_all(bytes).map_err(io)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(io)?;
-    }
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
 }

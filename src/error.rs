@@ -27,6 +27,17 @@ pub enum Error {
         cause: std::io::Error,
     },
 
+    /// An output that must not be written where it was asked to go: over a device, a FIFO or
+    /// a folder, over an input of the same run, or over a protected file such as the shipped
+    /// model.
+    #[error("refusing to write {}: {reason}", path.display())]
+    UnsafeOutput {
+        /// The output path as given.
+        path: PathBuf,
+        /// What the path names, and what to do instead.
+        reason: String,
+    },
+
     /// A file given as a model is not a `stance` model at all.
     #[error("{}: not a stance model file (expected magic bytes {expected:?}, found {found:?})", path.display())]
     NotAModel {

@@ -23,6 +23,7 @@ pub mod cv;
 pub mod data;
 pub mod error;
 pub mod features;
+pub mod io;
 pub mod label;
 pub mod metrics;
 pub mod model;

@@ -1,12 +1,12 @@
 //! `stance article`: whole articles -> sentences with labels, probabilities and deciding
 //! words, as text, JSONL (with character offsets) or one self-contained HTML report.
 
-use super::io::{load_model, model_path};
+use super::io::{load_model, model_path, outputs_reading};
 use crate::article::{html, ArticleReport};
-use crate::bundle::write_atomically;
 use crate::data::{Format, LabelPolicy, RecordReader};
+use crate::io::Outputs;
 use anyhow::Context;
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Output layouts of `stance article`.
@@ -51,17 +51,23 @@ pub struct ArticleArgs {
     pub no_calibration: bool,
 }
 
-/// Runs `stance article`.
+/// Runs `stance article`, writing the text or JSONL layout to `stdout`.
 ///
 /// # Errors
-/// Unreadable inputs or model, or a failed write.
-pub fn run(args: &ArticleArgs) -> anyhow::Result<()> {
-    let mut bundle = load_model(&model_path(args.model.as_deref()))?;
+/// Unreadable inputs or model, an output that may not be written, or a failed write.
+pub fn run(args: &ArticleArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    let model = model_path(args.model.as_deref());
+    let mut outputs = outputs_reading([&model]);
+    outputs.inputs(&args.inputs);
+    if let Some(path) = &args.html {
+        outputs.check(path)?;
+    }
+    let mut bundle = load_model(&model)?;
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
     let mut reports = Vec::new();
-    for (name, text) in read_articles(&args.inputs)? {
+    for (name, text) in read_articles(&args.inputs, &mut outputs)? {
         reports.push(ArticleReport::analyze(
             &bundle.pipeline,
             name,
@@ -69,24 +75,26 @@ pub fn run(args: &ArticleArgs) -> anyhow::Result<()> {
             args.explain,
         )?);
     }
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
     for report in &reports {
         match args.output {
-            ArticleOutput::Text => write_text(&mut out, report, args.min_confidence)?,
-            ArticleOutput::Jsonl => write_jsonl(&mut out, report, args.min_confidence)?,
+            ArticleOutput::Text => write_text(stdout, report, args.min_confidence)?,
+            ArticleOutput::Jsonl => write_jsonl(stdout, report, args.min_confidence)?,
         }
     }
-    out.flush().context("writing results")?;
     if let Some(path) = &args.html {
-        write_atomically(path, html::render(&reports, args.min_confidence).as_bytes())
+        outputs
+            .write(path, html::render(&reports, args.min_confidence).as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }
 
-/// (name, text) of every article the inputs hold, in order (folders sorted by file name).
-fn read_articles(inputs: &[PathBuf]) -> anyhow::Result<Vec<(String, String)>> {
+/// (name, text) of every article the inputs hold, in order (folders sorted by file name); each
+/// file read is noted in `outputs`, so no output replaces it.
+fn read_articles(
+    inputs: &[PathBuf],
+    outputs: &mut Outputs,
+) -> anyhow::Result<Vec<(String, String)>> {
     let mut articles = Vec::new();
     for input in inputs {
         if input == Path::new("-") {
@@ -103,6 +111,7 @@ fn read_articles(inputs: &[PathBuf]) -> anyhow::Result<Vec<(String, String)>> {
                 .collect();
             files.sort();
             for file in files {
+                outputs.input(&file);
                 articles.push((file.display().to_string(), read_text(&file)?));
             }
         } else if Format::from_path(input, Format::Text) == Format::Jsonl {
@@ -135,7 +144,7 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
 }
 
 fn write_text(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     report: &ArticleReport,
     min_confidence: Option<f32>,
 ) -> anyhow::Result<()> {
@@ -176,7 +185,7 @@ fn write_text(
 }
 
 fn write_jsonl(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     report: &ArticleReport,
     min_confidence: Option<f32>,
 ) -> anyhow::Result<()> {

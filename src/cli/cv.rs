@@ -1,7 +1,7 @@
 //! `stance cv`: stratified k-fold or leave-one-outlet-out cross-validation of one configuration
 //! or of a grid, optionally with extra rows that join every fold's training data.
 
-use super::io::{read_labelled, InputArgs};
+use super::io::{outputs_reading, read_labelled, InputArgs};
 use super::train::Overrides;
 use crate::config::TrainConfig;
 use crate::cv::{cross_validate, expand, outlet_of, CvReport, FoldPlan, GridAxis};
@@ -10,6 +10,7 @@ use crate::label::Stance;
 use crate::trainer::labels_of;
 use anyhow::Context;
 use std::fmt::Write as _;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `stance cv`.
@@ -20,7 +21,7 @@ Examples:
   stance cv datasets/real/train.tsv --with datasets/train.tsv --by-outlet
   stance cv datasets/train.tsv --folds 10 --fold-seed 7 --json
   stance cv datasets/train.tsv --grid l2=1e-6,1e-5,1e-4 --grid char-ngrams=0,2-5,3-5 --save-config best.json
-  stance train --config best.json")]
+  stance train --config best.json --out best.model")]
 pub struct CvArgs {
     /// Labelled file to cross-validate on [default: datasets/real/train.tsv].
     pub file: Option<PathBuf>,
@@ -62,15 +63,19 @@ pub struct CvArgs {
     pub overrides: Overrides,
 }
 
-/// Runs `stance cv`.
+/// Runs `stance cv`, writing the results to `stdout`.
 ///
 /// # Errors
-/// Bad data, bad settings or training failures.
-pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
+/// Bad data, bad settings, training failures, or an output that may not be written (checked
+/// before any training).
+pub fn run(args: &CvArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let file = args
         .file
         .clone()
         .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TRAIN[1]));
+    let mut outputs = outputs_reading([&file, &args.input.text_from_path()]);
+    outputs.inputs(&args.with).inputs(&args.config);
+    outputs.check_all(args.save_config.iter().chain(&args.predictions))?;
     let mut base = match &args.config {
         Some(path) => {
             TrainConfig::load(path).with_context(|| format!("reading config {}", path.display()))?
@@ -139,7 +144,8 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
         .map(|(i, _)| i)
         .expect("a grid has at least one point");
     if let Some(path) = &args.save_config {
-        crate::bundle::write_atomically(path, results[best].1.config.to_json().as_bytes())
+        outputs
+            .write(path, results[best].1.config.to_json().as_bytes())
             .with_context(|| format!("saving config {}", path.display()))?;
     }
     if let Some(path) = &args.predictions {
@@ -149,14 +155,15 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
                 let _ = writeln!(
                     out,
                     "{}\t{}\t{gold}\t{}\t{:.4}",
-                    r.id.as_deref().unwrap_or_default(),
+                    super::tsv::field(r.id.as_deref().unwrap_or_default()),
                     r.origin.line,
                     p.label,
                     p.confidence()
                 );
             }
         }
-        crate::bundle::write_atomically(path, out.as_bytes())
+        outputs
+            .write(path, out.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
     if args.json {
@@ -167,7 +174,7 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
                 |(i, (name, r))| serde_json::json!({"point": name, "best": i == best, "report": r}),
             )
             .collect();
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
     let with = if extra.is_empty() {
@@ -188,15 +195,17 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
     } else {
         format!("{}-fold", plan.len())
     };
-    println!(
+    writeln!(
+        stdout,
         "{kind} cross-validation on {} ({} rows{with})",
         file.display(),
         records.len()
-    );
-    println!(
+    )?;
+    writeln!(
+        stdout,
         "{:<40} {:>17} {:>17} {:>9} {:>9} {:>9} {:>9}",
         "point", "macro-F1", "accuracy", "pooled", "F1 asr", "F1 den", "F1 all"
-    );
+    )?;
     for (i, (name, r)) in results.iter().enumerate() {
         let label = if name.is_empty() {
             "(base)".to_string()
@@ -204,7 +213,8 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
             name.clone()
         };
         let f1 = |k: usize| r.per_label_f1[k].1.mean;
-        println!(
+        writeln!(
+            stdout,
             "{:<40} {:.4} ± {:.4}   {:.4} ± {:.4}   {:>9.4} {:>9.4} {:>9.4} {:>9.4}{}",
             label,
             r.macro_f1.mean,
@@ -220,18 +230,20 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
             } else {
                 ""
             }
-        );
+        )?;
     }
     if args.by_outlet {
         let r = &results[best].1;
-        println!();
-        println!(
+        writeln!(stdout)?;
+        writeln!(
+            stdout,
             "{:<24} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9}",
             "held-out outlet", "rows", "accuracy", "macro-F1", "F1 asr", "F1 den", "F1 all"
-        );
+        )?;
         for (name, m) in r.fold_names.iter().zip(&r.folds) {
             let f1 = |l: Stance| m.per_label[l.index()].f1;
-            println!(
+            writeln!(
+                stdout,
                 "{:<24} {:>6} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4}",
                 name,
                 m.rows,
@@ -240,11 +252,11 @@ pub fn run(args: &CvArgs, quiet: bool) -> anyhow::Result<()> {
                 f1(Stance::Assertion),
                 f1(Stance::Denial),
                 f1(Stance::Allegation)
-            );
+            )?;
         }
     }
     if let Some(path) = &args.save_config {
-        println!("best configuration written to {}", path.display());
+        writeln!(stdout, "best configuration written to {}", path.display())?;
     }
     Ok(())
 }

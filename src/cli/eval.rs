@@ -1,9 +1,8 @@
 //! `stance eval`: score a model on a labelled file.
 
-use super::io::{load_model, model_path, read_labelled, InputArgs, Loaded};
+use super::io::{load_model, model_path, outputs_reading, read_labelled, InputArgs, Loaded};
 use crate::baseline::CueBaseline;
 use crate::bootstrap::{bootstrap, Intervals, DEFAULT_RESAMPLES, DEFAULT_SEED};
-use crate::bundle::write_atomically;
 use crate::calibration::coverage::{abstain, threshold_for_precision, Scored};
 use crate::calibration::reliability::DEFAULT_BINS;
 use crate::calibration::{Abstention, Reliability, RiskCoverage};
@@ -16,6 +15,7 @@ use anyhow::Context;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::fmt::Write as _;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `stance eval`.
@@ -209,15 +209,19 @@ fn interval_lines(intervals: &Option<Intervals>) -> String {
     )
 }
 
-/// Runs `stance eval`.
+/// Runs `stance eval`, writing the report to `stdout`.
 ///
 /// # Errors
-/// Bad data or an unreadable model.
-pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
+/// Bad data, an unreadable model, or an output that may not be written.
+pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
     if args.baseline {
-        return run_baseline(args, quiet);
+        return run_baseline(args, quiet, stdout);
     }
     let model_file = model_path(args.model.as_deref());
+    let mut outputs = outputs_reading([&args.file, &model_file, &args.input.text_from_path()]);
+    if let Some(path) = &args.html {
+        outputs.check(path)?;
+    }
     let mut bundle = load_model(&model_file)?;
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
@@ -311,7 +315,8 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
             }),
             errors: page_errors,
         };
-        write_atomically(path, crate::report::render(&page).as_bytes())
+        outputs
+            .write(path, crate::report::render(&page).as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let errors = errors
@@ -345,31 +350,37 @@ pub fn run(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
             groups,
             errors,
         };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
     }
-    println!("{} on {}", model_file.display(), args.file.display());
-    print!("{}", metrics.report());
-    print!("{}", interval_lines(&intervals));
-    print!("{}", confidence_lines(&confidence));
+    writeln!(
+        stdout,
+        "{} on {}",
+        model_file.display(),
+        args.file.display()
+    )?;
+    write!(stdout, "{}", metrics.report())?;
+    write!(stdout, "{}", interval_lines(&intervals))?;
+    write!(stdout, "{}", confidence_lines(&confidence))?;
     if let (Some(column), Some(groups)) = (&args.group_by, &groups) {
-        print!("{}", group_lines(column, groups));
+        write!(stdout, "{}", group_lines(column, groups))?;
     }
     if !errors.is_empty() {
-        println!("\nmost confident errors:");
+        writeln!(stdout, "\nmost confident errors:")?;
         for e in errors {
             let at = e.id.map_or_else(
                 || format!("line {}", e.line),
                 |id| format!("{id} (line {})", e.line),
             );
-            println!(
+            writeln!(
+                stdout,
                 "- {at}: gold {} predicted {} ({:.2})\n  {}\n  because: {}",
                 e.gold,
                 e.predicted,
                 e.confidence,
                 e.text,
                 e.because.join(", ")
-            );
+            )?;
         }
     }
     Ok(())
@@ -510,7 +521,7 @@ fn read_scored(args: &EvalArgs, quiet: bool) -> anyhow::Result<Loaded> {
     Ok(loaded)
 }
 
-fn run_baseline(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
+fn run_baseline(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let baseline = CueBaseline::new()?;
     let loaded = read_scored(args, quiet)?;
     let pairs = loaded
@@ -536,11 +547,11 @@ fn run_baseline(args: &EvalArgs, quiet: bool) -> anyhow::Result<()> {
             groups: None,
             errors: Vec::new(),
         };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        println!("cue-only baseline on {}", args.file.display());
-        print!("{}", metrics.report());
-        print!("{}", interval_lines(&intervals));
+        writeln!(stdout, "cue-only baseline on {}", args.file.display())?;
+        write!(stdout, "{}", metrics.report())?;
+        write!(stdout, "{}", interval_lines(&intervals))?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 use super::io::{load_model, model_path};
 use crate::bundle::{Bundle, FORMAT_VERSION};
 use serde_json::json;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `stance inspect`.
@@ -26,30 +27,31 @@ pub struct InspectArgs {
     pub config: bool,
 }
 
-/// Runs `stance inspect`.
+/// Runs `stance inspect`, writing to `stdout`.
 ///
 /// # Errors
-/// An unreadable model.
-pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
+/// An unreadable model, or a failed write.
+pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let path = model_path(args.model.as_deref());
     let bundle = load_model(&path)?;
     let p = &bundle.provenance;
     if args.config {
-        println!("{}", p.config.to_json());
+        writeln!(stdout, "{}", p.config.to_json())?;
         return Ok(());
     }
     let top = top_features(&bundle, args.top);
     if args.json {
         let value = info_json(&bundle, &path.display().to_string(), args.top);
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
-    println!("model        {}", path.display());
-    println!(
+    writeln!(stdout, "model        {}", path.display())?;
+    writeln!(
+        stdout,
         "format       version {FORMAT_VERSION}, written by stance {}",
         p.crate_version
-    );
-    println!("created      {}", p.created);
+    )?;
+    writeln!(stdout, "created      {}", p.created)?;
     let labels: Vec<String> = bundle
         .pipeline
         .model
@@ -57,7 +59,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         .iter()
         .map(|l| l.to_string())
         .collect();
-    println!("labels       {}", labels.join(", "));
+    writeln!(stdout, "labels       {}", labels.join(", "))?;
     let f = &p.config.features;
     let chars = if f.char_min == 0 {
         "off".to_string()
@@ -69,7 +71,8 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     } else {
         "off".to_string()
     };
-    println!(
+    writeln!(
+        stdout,
         "features     2^{} buckets; words 1-{}; chars {chars}; cues {cues}; lead words {}; proclitics {}; clauses {}; punctuation {}; tf {}",
         f.hash_bits,
         f.word_ngrams,
@@ -78,60 +81,70 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         on_off(f.clauses),
         on_off(f.punctuation),
         if f.sublinear_tf { "sublinear" } else { "raw" }
-    );
-    println!("normaliser   {}", serde_json::to_string(&f.normalizer)?);
+    )?;
+    writeln!(
+        stdout,
+        "normaliser   {}",
+        serde_json::to_string(&f.normalizer)?
+    )?;
     let u = &p.config.unlabelled;
     if p.data.iter().any(|d| d.role == "unlabelled") {
-        println!(
+        writeln!(
+            stdout,
             "unlabelled   idf {}; self-training rounds {} (threshold {}, weight {}, max ratio {})",
             on_off(u.idf),
             u.rounds,
             u.threshold,
             u.weight,
             u.max_ratio
-        );
+        )?;
     }
     let m = &p.config.model;
-    println!(
+    writeln!(
+        stdout,
         "classifier   softmax regression; epochs {} lr {} ({:?}) l2 {} class weight {:?} patience {} seed {}",
         m.epochs, m.learning_rate, m.schedule, m.l2, m.class_weight, m.patience, m.seed
-    );
+    )?;
     for d in &p.data {
-        println!(
+        writeln!(
+            stdout,
             "data         {} {} ({} rows, {} bytes, {} skipped) sha256 {}",
             d.role, d.path, d.rows, d.bytes, d.skipped, d.sha256
-        );
+        )?;
     }
     let counts: Vec<String> = p
         .label_counts
         .iter()
         .map(|(l, n)| format!("{l} {n}"))
         .collect();
-    println!("train labels {}", counts.join(", "));
-    print!(
+    writeln!(stdout, "train labels {}", counts.join(", "))?;
+    write!(
+        stdout,
         "training     {} epochs run, kept epoch {}",
         p.fit.epochs_run, p.fit.best_epoch
-    );
+    )?;
     match p.fit.dev {
-        Some(d) => println!(
+        Some(d) => writeln!(
+            stdout,
             "; dev macro-F1 {:.4} accuracy {:.4}",
             d.macro_f1, d.accuracy
         ),
-        None => println!(),
-    }
+        None => writeln!(stdout),
+    }?;
     let c = &bundle.pipeline.calibration;
     if c.is_fitted() {
-        println!(
+        writeln!(
+            stdout,
             "calibration  temperature {:.3} fitted on {} held-out rows (log-loss {:.4} -> {:.4})",
             c.temperature, c.fitted_on, c.nll_before, c.nll_after
-        );
+        )?;
     } else {
-        println!("calibration  none (raw softmax probabilities)");
+        writeln!(stdout, "calibration  none (raw softmax probabilities)")?;
     }
     for (label, features) in &top {
-        println!("\ntop features for {label}:");
+        writeln!(stdout, "\ntop features for {label}:")?;
         for (name, weight) in features {
-            println!("  {weight:+.3}  {name}");
+            writeln!(stdout, "  {weight:+.3}  {name}")?;
         }
     }
     Ok(())

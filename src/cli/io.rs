@@ -1,9 +1,10 @@
 //! Plumbing shared by the verbs: reading records (with `--skip-bad-rows`), loading the model,
-//! progress bars that show on a terminal only.
+//! where outputs may go, progress bars that show on a terminal only.
 
 use crate::bundle::Bundle;
 use crate::data::{Format, LabelPolicy, Record, RecordReader, TextSource};
 use crate::error::Error;
+use crate::io::Outputs;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -35,6 +36,13 @@ impl InputArgs {
             .unwrap_or_else(|| Format::from_path(path, fallback))
     }
 
+    /// Where id-only rows take their text from: `--text-from`, else the default pool.
+    pub fn text_from_path(&self) -> PathBuf {
+        self.text_from
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TEXT_FROM))
+    }
+
     /// The text file id-only rows were joined from, and how many texts it held, if any file
     /// needed it.
     pub fn text_source_used(&self) -> Option<(&Path, usize)> {
@@ -52,13 +60,9 @@ impl InputArgs {
         format: Format,
         labels: LabelPolicy,
     ) -> crate::Result<RecordReader> {
-        let texts = self.texts.get_or_init(|| {
-            let path = self
-                .text_from
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TEXT_FROM));
-            Arc::new(TextSource::new(path))
-        });
+        let texts = self
+            .texts
+            .get_or_init(|| Arc::new(TextSource::new(self.text_from_path())));
         Ok(RecordReader::open(path, format, labels)?.join_texts(Arc::clone(texts)))
     }
 }
@@ -191,6 +195,21 @@ pub fn report_skipped(path: &Path, skipped: usize, quiet: bool) {
     if skipped > 0 && !quiet {
         eprintln!("warning: skipped {skipped} bad rows in {}", path.display());
     }
+}
+
+/// Why no output replaces the shipped model, shown when one would.
+pub const SHIPPED_MODEL_KEPT: &str = "it is the shipped model; only `stance train` with the \
+     shipped data and default settings (the reproduce command) replaces it, or `stance train \
+     --force`; give another output path";
+
+/// The guard of a run's outputs: none may replace one of `inputs` (files the run reads) or the
+/// shipped model ([`super::DEFAULT_MODEL`] in the working folder).
+pub fn outputs_reading<'a>(inputs: impl IntoIterator<Item = &'a PathBuf>) -> Outputs {
+    let mut outputs = Outputs::new();
+    outputs
+        .inputs(inputs)
+        .protect(Path::new(super::DEFAULT_MODEL), SHIPPED_MODEL_KEPT);
+    outputs
 }
 
 /// The model path: `--model`, else `$STANCE_MODEL`, else `models/stance.model`.

@@ -1,5 +1,6 @@
-//! Command-line interface: the verbs `train`, `eval`, `predict` and `inspect` (clap derive),
-//! and the plumbing they share (reading records, loading the model, progress bars).
+//! Command-line interface: the verbs `train`, `eval`, `predict`, `article`, `cv`, `inspect` and
+//! `suggest` (clap derive), and the plumbing they share (reading records, loading the model,
+//! where outputs may go, progress bars, the one buffered standard output they all write to).
 
 pub mod article;
 pub mod cv;
@@ -8,10 +9,14 @@ pub mod eval;
 pub mod inspect;
 pub mod io;
 pub mod predict;
+pub mod signals;
+pub mod stdout;
 pub mod suggest;
 pub mod train;
+pub mod tsv;
 
 use clap::{Parser, Subcommand};
+use std::io::Write;
 
 /// Where `train` writes and the other verbs read the model when `--model` is not given.
 pub const DEFAULT_MODEL: &str = "models/stance.model";
@@ -32,7 +37,11 @@ Examples:
   stance train                                  # train the shipped model from datasets/
   stance eval datasets/test.tsv                 # score it on held-out sentences
   stance predict \"نفت الوزارة صحة هذه الأنباء\"     # label a sentence
-  stance inspect --top 10                       # what the model learned")]
+  stance inspect --top 10                       # what the model learned
+
+Files written (--out, --html, --save-config, ...) replace no input of the run, no device or FIFO
+and not models/stance.model (only `stance train` with no TRAIN files and default settings, or
+--force, does). A closed standard output (`| head`) ends a verb quietly with exit 0.")]
 pub struct Cli {
     /// Print nothing but results: no progress, no summaries on stderr.
     #[arg(long, short, global = true)]
@@ -61,20 +70,29 @@ pub enum Command {
     Suggest(suggest::SuggestArgs),
 }
 
-/// Runs a parsed command line.
+/// Runs a parsed command line: every verb writes its results to one buffered standard output,
+/// flushed at the end, and a terminating signal removes the temporary file of a save in
+/// progress.
 ///
 /// # Errors
-/// Any failure of the verb, with context naming the step and the file.
+/// Any failure of the verb, with context naming the step and the file; a failed write to
+/// standard output says "writing to standard output" (a closed pipe among them: see
+/// [`is_broken_pipe`]).
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    signals::clean_up_saves_on_signals()?;
+    let mut out = stdout::Stdout::new();
+    let quiet = cli.quiet;
     match &cli.command {
-        Command::Train(args) => train::run(args, cli.quiet),
-        Command::Eval(args) => eval::run(args, cli.quiet),
-        Command::Predict(args) => predict::run(args, cli.quiet),
-        Command::Cv(args) => cv::run(args, cli.quiet),
-        Command::Article(args) => article::run(args),
-        Command::Inspect(args) => inspect::run(args),
-        Command::Suggest(args) => suggest::run(args, cli.quiet),
-    }
+        Command::Train(args) => train::run(args, quiet, &mut out),
+        Command::Eval(args) => eval::run(args, quiet, &mut out),
+        Command::Predict(args) => predict::run(args, quiet, &mut out),
+        Command::Cv(args) => cv::run(args, quiet, &mut out),
+        Command::Article(args) => article::run(args, &mut out),
+        Command::Inspect(args) => inspect::run(args, &mut out),
+        Command::Suggest(args) => suggest::run(args, quiet, &mut out),
+    }?;
+    out.flush()?;
+    Ok(())
 }
 
 /// True when the error comes from writing to a closed pipe (`stance predict ... | head`).

@@ -1,7 +1,8 @@
 //! `stance suggest`: pick the unlabelled sentences most worth labelling next, in the form
 //! annotators take (`id<TAB>sentence`, no model output, so their reading stays blind).
 
-use super::io::{load_model, model_path, read_unlabelled, InputArgs};
+use super::io::{load_model, model_path, outputs_reading, read_unlabelled, InputArgs};
+use super::tsv::field;
 use crate::baseline::CueBaseline;
 use crate::cv::outlet_of;
 use crate::data::Record;
@@ -10,6 +11,7 @@ use anyhow::Context;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `stance suggest`.
@@ -45,19 +47,26 @@ pub struct SuggestArgs {
     pub input: InputArgs,
 }
 
-/// Runs `stance suggest`.
+/// Runs `stance suggest`, writing the suggestions to `--out` or `stdout`.
 ///
 /// # Errors
-/// Unreadable inputs or model, a pool row without an id, or a failed write.
-pub fn run(args: &SuggestArgs, quiet: bool) -> anyhow::Result<()> {
+/// Unreadable inputs or model, a pool row without an id, an output that may not be written,
+/// or a failed write.
+pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.random_share) {
         anyhow::bail!("--random-share {} must lie in [0, 1]", args.random_share);
     }
-    let bundle = load_model(&model_path(args.model.as_deref()))?;
+    let model = model_path(args.model.as_deref());
     let pool_path = args
         .pool
         .clone()
         .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TEXT_FROM));
+    let mut outputs = outputs_reading([&model, &pool_path, &args.input.text_from_path()]);
+    outputs.inputs(&args.skip_ids);
+    if let Some(path) = &args.out {
+        outputs.check(path)?;
+    }
+    let bundle = load_model(&model)?;
     let mut done: HashSet<String> = HashSet::new();
     for path in &args.skip_ids {
         done.extend(
@@ -99,15 +108,14 @@ pub fn run(args: &SuggestArgs, quiet: bool) -> anyhow::Result<()> {
     let mut out = String::from("id\tsentence\n");
     for &(i, _) in &chosen {
         let r = &pool[i];
-        let _ = writeln!(out, "{}\t{}", r.id.as_deref().unwrap_or_default(), r.text);
+        let id = r.id.as_deref().unwrap_or_default();
+        let _ = writeln!(out, "{}\t{}", field(id), field(&r.text));
     }
     match &args.out {
-        Some(path) => crate::bundle::write_atomically(path, out.as_bytes())
+        Some(path) => outputs
+            .write(path, out.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?,
-        None => {
-            use std::io::Write as _;
-            std::io::stdout().lock().write_all(out.as_bytes())?;
-        }
+        None => stdout.write_all(out.as_bytes())?,
     }
     if !quiet {
         let uncertain = chosen.iter().filter(|c| c.1 == Reason::Uncertain).count();

@@ -7,9 +7,11 @@ use super::{DEFAULT_CALIBRATION, DEFAULT_DEV, DEFAULT_MODEL, DEFAULT_TRAIN};
 use crate::bundle::{Bundle, DataFile, Provenance};
 use crate::config::TrainConfig;
 use crate::data::Record;
+use crate::io::Outputs;
 use crate::model::{ClassWeight, EpochReport, LearningRate};
 use crate::trainer::{self, TrainData};
 use anyhow::Context;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -17,11 +19,16 @@ use std::time::Instant;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
-  stance train                                        # written + real training data, early stop on both dev files
+  stance train                                        # the shipped model: written + real data, early stop on both dev files
   stance train my.tsv --dev my-dev.tsv --out my.model
   stance train datasets/real/train.tsv --text-from ../shared/realnews/pool.tsv --out real.model
-  stance train data.jsonl --epochs 40 --l2 1e-6 --char-ngrams 3-5 --seed 7
-  stance train --config best.json --save-config used.json")]
+  stance train data.jsonl --epochs 40 --l2 1e-6 --char-ngrams 3-5 --seed 7 --out my.model
+  stance train --config best.json --save-config used.json --out best.model
+
+Only `stance train` with the shipped data and default settings (the reproduce command) replaces
+models/stance.model; any other training needs --out FILE, or --force to replace it anyway.
+No output replaces an input of the run, a device, a FIFO or a folder; a symbolic link is
+followed (the file it points to is replaced).")]
 pub struct TrainArgs {
     /// Labelled training files, read in order as one [default: datasets/train.tsv and
     /// datasets/real/train.tsv].
@@ -44,6 +51,10 @@ pub struct TrainArgs {
     /// Where to write the model [default: models/stance.model].
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// Replace models/stance.model even when this is not the reproduce command (TRAIN files,
+    /// other dev or calibration files, or other settings than the shipped ones).
+    #[arg(long)]
+    pub force: bool,
     /// Unlabelled in-domain sentences (one per line, or TSV/CSV/JSONL with a text column):
     /// they join the IDF fit, and feed self-training when --self-train-rounds is above 0.
     #[arg(long)]
@@ -244,11 +255,12 @@ impl Overrides {
     }
 }
 
-/// Runs `stance train`.
+/// Runs `stance train`, writing its summary to `stdout`.
 ///
 /// # Errors
-/// Bad data, bad settings, or a model that cannot be written.
-pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
+/// Bad data, bad settings, an output that may not be written (checked before training), or a
+/// model that cannot be written.
+pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let started = Instant::now();
     let defaults = args.train.is_empty();
     let train_paths: Vec<PathBuf> = if defaults {
@@ -274,9 +286,6 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         None => TrainConfig::default(),
     };
     args.overrides.apply(&mut config);
-
-    let (dev_records, dev_files) = read_role(&dev_paths, "dev", &args.input, quiet)?;
-    let dev = (!dev_paths.is_empty()).then_some(dev_records.as_slice());
     let calibration_paths: Vec<PathBuf> = if args.no_calibration {
         Vec::new()
     } else if !args.calibrate_on.is_empty() {
@@ -286,6 +295,28 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     } else {
         dev_paths.clone()
     };
+    let mut outputs = Outputs::new();
+    outputs
+        .inputs(&train_paths)
+        .inputs(&dev_paths)
+        .inputs(&calibration_paths)
+        .inputs(&args.unlabelled)
+        .inputs(&args.config)
+        .input(&args.input.text_from_path());
+    if !(args.force || is_reproduce_command(args, &config)) {
+        let hint = if args.out.is_none() {
+            "it is the shipped model, and only `stance train` with the shipped data and default \
+             settings (the reproduce command) replaces it; pass --out FILE to write elsewhere, \
+             or --force to replace it"
+        } else {
+            super::io::SHIPPED_MODEL_KEPT
+        };
+        outputs.protect(Path::new(DEFAULT_MODEL), hint);
+    }
+    outputs.check_all(std::iter::once(&out).chain(&args.save_config))?;
+
+    let (dev_records, dev_files) = read_role(&dev_paths, "dev", &args.input, quiet)?;
+    let dev = (!dev_paths.is_empty()).then_some(dev_records.as_slice());
 
     let bar = progress_bar(
         Some(config.model.epochs as u64),
@@ -382,11 +413,12 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         },
     };
     if let Some(path) = &args.save_config {
-        crate::bundle::write_atomically(path, config.to_json().as_bytes())
+        outputs
+            .write(path, config.to_json().as_bytes())
             .with_context(|| format!("saving config {}", path.display()))?;
     }
-    bundle
-        .save(&out)
+    outputs
+        .write(&out, &bundle.to_bytes()?)
         .with_context(|| format!("saving model {}", out.display()))?;
 
     let counts = bundle
@@ -396,9 +428,10 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         .map(|(l, n)| format!("{l} {n}"))
         .collect::<Vec<_>>()
         .join(", ");
-    println!("trained on {names}: {train_rows} rows ({counts})");
+    writeln!(stdout, "trained on {names}: {train_rows} rows ({counts})")?;
     for r in &trained.rounds {
-        println!(
+        writeln!(
+            stdout,
             "self-training round {}: added assertion {}, denial {}, allegation {}{}",
             r.round,
             r.added[0],
@@ -408,10 +441,11 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
                 "; dev macro-F1 {:.4}",
                 d.macro_f1
             ))
-        );
+        )?;
     }
     let fit = &bundle.provenance.fit;
-    println!(
+    writeln!(
+        stdout,
         "epochs run {} of {}, kept epoch {}{}",
         fit.epochs_run,
         config.model.epochs,
@@ -421,21 +455,23 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         } else {
             ""
         }
-    );
+    )?;
     if let Some(d) = fit.dev {
         let dev_names = dev_paths
             .iter()
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(" + ");
-        println!(
+        writeln!(
+            stdout,
             "dev {dev_names}: macro-F1 {:.4}  accuracy {:.4}  loss {:.4}",
             d.macro_f1, d.accuracy, d.loss
-        );
+        )?;
     }
     let calibration = &bundle.pipeline.calibration;
     if calibration.is_fitted() {
-        println!(
+        writeln!(
+            stdout,
             "calibration on {}: temperature {:.3} fitted on {} rows (log-loss {:.4} -> {:.4})",
             calibration_paths
                 .iter()
@@ -446,16 +482,30 @@ pub fn run(args: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
             calibration.fitted_on,
             calibration.nll_before,
             calibration.nll_after
-        );
+        )?;
     }
     let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
-    println!(
+    writeln!(
+        stdout,
         "model written to {} ({:.1} MB) in {:.1} s",
         out.display(),
         size as f64 / 1e6,
         started.elapsed().as_secs_f64()
-    );
+    )?;
     Ok(())
+}
+
+/// True for the command that reproduces the shipped model: no TRAIN files, the shipped dev and
+/// calibration files, no unlabelled data, and the default settings (from flags or a config
+/// file). Only it, or `--force`, may replace models/stance.model.
+fn is_reproduce_command(args: &TrainArgs, config: &TrainConfig) -> bool {
+    args.train.is_empty()
+        && args.dev.is_empty()
+        && !args.no_dev
+        && args.calibrate_on.is_empty()
+        && !args.no_calibration
+        && args.unlabelled.is_none()
+        && *config == TrainConfig::default()
 }
 
 /// Reads the labelled files that play one `role` (dev, calibration) as one list of records,

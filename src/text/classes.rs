@@ -32,6 +32,19 @@ pub fn is_alphanumeric(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// Whether `text` holds at least one Arabic letter (a letter of the Arabic blocks, tatweel
+/// aside): text without one (only Latin, digits, punctuation, emoji or invisible marks) gives
+/// the model nothing it was trained to read.
+pub fn has_arabic_letter(text: &str) -> bool {
+    use unicode_categories::UnicodeCategories;
+    text.chars().any(|c| {
+        matches!(c as u32,
+            0x0600..=0x06FF | 0x0750..=0x077F | 0x0870..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+            && c != '\u{0640}'
+            && c.is_letter()
+    })
+}
+
 /// Whether any character of `text` is a letter or digit.
 #[inline]
 pub fn has_alphanumeric(text: &str) -> bool {
@@ -51,6 +64,24 @@ pub fn at_least_chars(text: &str, n: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arabic_letters_are_found_and_nothing_else_counts() {
+        for text in ["نفت الوزارة", "abc ن", "ﻻ", "پ", "١٢ ب"] {
+            assert!(has_arabic_letter(text), "{text:?}");
+        }
+        let none = [
+            "",
+            "hello world 123",
+            "🙂🙂",
+            "\u{200f}\u{200b}\u{feff}\u{061c}",
+            "١٢٣ ، ؟",
+            "\u{064e}\u{0651} \u{0640}\u{0640}",
+        ];
+        for text in none {
+            assert!(!has_arabic_letter(text), "{text:?}");
+        }
+    }
 
     #[test]
     fn length_test_agrees_with_counting() {

@@ -13,11 +13,11 @@ fn trained() -> Workdir {
     wd
 }
 
-/// The first column of every line (the label in the text layout).
+/// The second column of every line (the label in the text layout, after the id or line).
 fn labels(stdout: &str) -> Vec<&str> {
     stdout
         .lines()
-        .map(|l| l.split('\t').next().unwrap_or(""))
+        .map(|l| l.split('\t').nth(1).unwrap_or(""))
         .collect()
 }
 
@@ -37,10 +37,11 @@ fn labels_sentences_given_as_arguments() {
     let run = wd.ok(&["predict", "--model", "m.model", denial, allegation]);
     assert_eq!(labels(&run.stdout), ["denial", "allegation"], "{run}");
     assert_eq!(texts(&run.stdout), [denial, allegation], "{run}");
-    for line in run.lines() {
+    for (n, line) in run.lines().iter().enumerate() {
+        assert!(line.starts_with(&format!("{}\t", n + 1)), "{line:?}:{run}");
         let confidence: f64 = line
             .split('\t')
-            .nth(1)
+            .nth(2)
             .and_then(|c| c.parse().ok())
             .unwrap_or(-1.0);
         assert!(
@@ -165,14 +166,19 @@ fn tsv_has_a_header_and_one_row_per_input_in_order() {
         "predict", "--model", "m.model", "--input", "dev.tsv", "--output", "tsv",
     ]);
     let lines = run.lines();
-    assert_eq!(lines[0], "id\tlabel\tconfidence\ttext", "{run}");
+    assert_eq!(lines[0], "id\tline\tlabel\tconfidence\ttext", "{run}");
     assert_eq!(lines.len(), 19, "{run}");
     let dev = wd.read_string("dev.tsv");
-    for (out, input) in lines[1..].iter().zip(dev.lines().skip(1)) {
+    for (n, (out, input)) in lines[1..].iter().zip(dev.lines().skip(1)).enumerate() {
         let got: Vec<&str> = out.split('\t').collect();
         let want: Vec<&str> = input.split('\t').collect();
-        assert_eq!(got.len(), 4, "{out:?}:{run}");
-        assert_eq!((got[0], got[3]), (want[0], want[2]), "{run}");
+        assert_eq!(got.len(), 5, "{out:?}:{run}");
+        let line = (n + 2).to_string();
+        assert_eq!(
+            (got[0], got[1], got[4]),
+            (want[0], line.as_str(), want[2]),
+            "{run}"
+        );
     }
 
     let probs = wd.ok(&[
@@ -187,15 +193,16 @@ fn tsv_has_a_header_and_one_row_per_input_in_order() {
     ]);
     let lines = probs.lines();
     assert_eq!(
-        lines[0], "id\tlabel\tconfidence\tp_assertion\tp_denial\tp_allegation\ttext",
+        lines[0], "id\tline\tlabel\tconfidence\tp_assertion\tp_denial\tp_allegation\ttext",
         "{probs}"
     );
     assert_eq!(lines.len(), 6, "{probs}");
-    for line in &lines[1..] {
+    for (n, line) in lines[1..].iter().enumerate() {
         let fields: Vec<&str> = line.split('\t').collect();
-        assert_eq!(fields.len(), 7, "{line:?}:{probs}");
+        assert_eq!(fields.len(), 8, "{line:?}:{probs}");
         assert_eq!(fields[0], "", "plain text has no id:{probs}");
-        let sum: f64 = fields[3..6]
+        assert_eq!(fields[1], (n + 1).to_string(), "the line number:{probs}");
+        let sum: f64 = fields[4..7]
             .iter()
             .map(|p| p.parse::<f64>().expect("a probability"))
             .sum();

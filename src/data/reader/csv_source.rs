@@ -94,6 +94,11 @@ impl CsvSource {
         Some(Step::Item(rows.parse_fields(fields, line)))
     }
 
+    /// The line the parser has reached.
+    pub(super) fn line_reached(&self) -> usize {
+        usize::try_from(self.input.position().line()).unwrap_or(0)
+    }
+
     /// The line the record just read starts on.
     ///
     /// `csv` reports the line where its search for the record began, before any blank lines it

@@ -126,6 +126,15 @@ impl RecordReader {
     pub fn path(&self) -> &Path {
         &self.rows.path
     }
+
+    /// The number of the last physical line read so far: once the reader is exhausted, the
+    /// input's line count, blank lines included (so a caller can account for trailing ones).
+    pub fn lines_read(&self) -> usize {
+        match &self.source {
+            Source::Lines(lines) => lines.line,
+            Source::Csv(csv) => csv.line_reached(),
+        }
+    }
 }
 
 impl Iterator for RecordReader {

@@ -322,6 +322,11 @@ fn text_format_reads_whole_lines_without_labels() {
     assert_eq!(rows[1].text, ALLEGATION);
     assert_eq!(lines(&rows), [1, 3]);
     assert!(rows.iter().all(|r| r.label.is_none()));
+    let input = Box::new(Cursor::new(format!("{DENIAL}\n\n \n").into_bytes()));
+    let mut reader =
+        RecordReader::from_reader(input, "-".into(), Format::Text, LabelPolicy::Optional).unwrap();
+    assert_eq!(reader.by_ref().count(), 1);
+    assert_eq!(reader.lines_read(), 3, "trailing blank lines are counted");
 
     let input = Box::new(Cursor::new(Vec::new()));
     let err = RecordReader::from_reader(input, "-".into(), Format::Text, LabelPolicy::Required)

@@ -1,0 +1,276 @@
+//! `stance predict`: label sentences from arguments, a file or standard input, streaming in
+//! chunks (constant memory on inputs of any size), output in input order.
+
+mod rows;
+
+use super::io::{load_model, model_path, progress_bar, report_skipped, skip_or_fail, InputArgs};
+use crate::data::{Format, LabelPolicy, Origin, Record, RecordReader};
+use crate::error::Error;
+use crate::pipeline::PredictBuffers;
+use crate::scorer::PackedScorer;
+use anyhow::Context;
+use rayon::prelude::*;
+use rows::{Empty, NoArabic, Row};
+use serde_json::Map;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::mpsc::SyncSender;
+
+/// Sentences predicted per parallel chunk.
+const CHUNK: usize = 4096;
+/// Sentences per parallel task within a chunk, formatted into one buffer.
+const PIECE: usize = 256;
+/// Bytes a formatted line usually takes, to size the buffers.
+const LINE_BYTES: usize = 400;
+
+/// Output layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// `id-or-line<TAB>label<TAB>confidence<TAB>text`, readable in a terminal.
+    Text,
+    /// One JSON object per sentence, with the input's id (or its `line`) and other fields
+    /// passed through.
+    Jsonl,
+    /// Tab-separated with a header: id, line, label, confidence, [probabilities], text.
+    Tsv,
+}
+
+/// Arguments of `stance predict`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  stance predict \"نفت الوزارة صحة التقارير\" \"زعمت الجماعة أنها أسقطت طائرة\"
+  stance predict --input news.txt --output tsv --probs > labels.tsv
+  cat records.jsonl | stance predict --input - --format jsonl --output jsonl
+  stance predict --input big.txt --threads 2 --explain
+
+Each row starts with the input's id, or its line number (an argument's number) when it has none.
+Plain-text input gives one row per line: a blank line, or a bad one skipped with
+--skip-bad-rows, gets the label `blank` or `skipped` (empty fields in TSV, \"label\": null with
+\"blank\": true or \"skipped\": true in JSONL). A sentence with no Arabic letter (only Latin,
+digits, punctuation, emoji or invisible marks) is still labelled, but its label means nothing:
+a warning on stderr lists where, and JSONL adds \"no_arabic\": true.")]
+pub struct PredictArgs {
+    /// Sentences to label (otherwise --input, or standard input).
+    pub text: Vec<String>,
+    /// File of sentences, one per line (or records in TSV/CSV/JSONL/fastText); `-` is stdin.
+    #[arg(long, short, conflicts_with = "text")]
+    pub input: Option<PathBuf>,
+    /// Model file [default: $STANCE_MODEL, else models/stance.model].
+    #[arg(long, short)]
+    pub model: Option<PathBuf>,
+    /// Output layout.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// Include every label's probability.
+    #[arg(long)]
+    pub probs: bool,
+    /// Show the features that decided each label, with their weights.
+    #[arg(long)]
+    pub explain: bool,
+    /// Label a sentence `uncertain` when the model's confidence is below this (JSONL keeps the
+    /// best label as `best_label`); pick it with `stance eval DEV --target-precision P`.
+    #[arg(long, value_parser = super::eval::parse_probability)]
+    pub min_confidence: Option<f32>,
+    /// Use the model's raw probabilities, without its calibration.
+    #[arg(long)]
+    pub no_calibration: bool,
+    /// Threads for prediction; 0 uses every core.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+}
+
+/// Runs `stance predict`, writing one row per input to `stdout`.
+///
+/// # Errors
+/// Bad input rows (without `--skip-bad-rows`), an unreadable model, or a failed write.
+pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    if let Some(i) = args.text.iter().position(|t| t.trim().is_empty()) {
+        anyhow::bail!("argument {}: empty text", i + 1);
+    }
+    let mut bundle = load_model(&model_path(args.model.as_deref()))?;
+    if args.no_calibration {
+        bundle.pipeline = bundle.pipeline.uncalibrated();
+    }
+    let pipeline = &bundle.pipeline;
+    let n_labels = pipeline.model.labels().len();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .context("starting prediction threads")?;
+    let scorer = PackedScorer::new(pipeline);
+    if args.output == Output::Tsv {
+        rows::write_tsv_header(stdout, pipeline, args.probs)?;
+    }
+    let mut no_arabic = NoArabic::default();
+    // Prediction and formatting run in parallel per chunk; only the bytes are written in order.
+    let mut write_chunk = |chunk: &[Row]| -> anyhow::Result<()> {
+        let pieces: Vec<(Vec<u8>, NoArabic)> = pool.install(|| {
+            chunk
+                .par_chunks(PIECE)
+                .map_init(PredictBuffers::default, |buffers, piece| {
+                    let mut lines = Vec::with_capacity(piece.len() * LINE_BYTES);
+                    let mut seen = NoArabic::default();
+                    for row in piece {
+                        match row {
+                            Row::Record(record) => {
+                                let prediction = scorer.predict_with(&record.text, buffers)?;
+                                rows::write_record(
+                                    &mut lines,
+                                    args,
+                                    pipeline,
+                                    record,
+                                    &prediction,
+                                    &mut seen,
+                                )?;
+                            }
+                            Row::Empty { line, kind } => {
+                                rows::write_empty(&mut lines, args, n_labels, *line, *kind);
+                            }
+                        }
+                    }
+                    Ok((lines, seen))
+                })
+                .collect::<crate::Result<_>>()
+        })?;
+        for (lines, seen) in pieces {
+            stdout.write_all(&lines)?;
+            no_arabic.extend(seen);
+        }
+        Ok(())
+    };
+
+    if args.input.is_none() && !args.text.is_empty() {
+        let rows: Vec<Row> = args
+            .text
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                Row::Record(Record {
+                    id: None,
+                    text: t.clone(),
+                    label: None,
+                    extra: Map::new(),
+                    origin: Origin {
+                        path: PathBuf::from(rows::ARGUMENT),
+                        line: i + 1,
+                    },
+                })
+            })
+            .collect();
+        write_chunk(&rows)?;
+    } else {
+        let path = args.input.clone().unwrap_or_else(|| PathBuf::from("-"));
+        let format = args.input_args.format_for(&path, Format::Text);
+        let reader = args.input_args.open(&path, format, LabelPolicy::Optional)?;
+        let bar = progress_bar(None, quiet, "{spinner} {human_pos} sentences ({per_sec})");
+        let skip = args.input_args.skip_bad_rows;
+        // Reading and parsing run on their own thread, a chunk or two ahead of prediction, so
+        // the only serial work left is writing bytes.
+        let (sender, chunks) = std::sync::mpsc::sync_channel::<anyhow::Result<Vec<Row>>>(2);
+        let reading = std::thread::spawn(move || read_rows(reader, format, skip, quiet, sender));
+        for chunk in chunks {
+            let chunk = chunk?;
+            write_chunk(&chunk)?;
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish_and_clear();
+        let skipped = reading
+            .join()
+            .map_err(|_| anyhow::anyhow!("the input reader thread panicked"))?;
+        report_skipped(&path, skipped, quiet);
+    }
+    if let (Some(warning), false) = (no_arabic.warning(), quiet) {
+        stdout.flush()?;
+        eprintln!("{warning}");
+    }
+    Ok(())
+}
+
+/// Rows in chunks of [`CHUNK`], sent as they fill.
+struct Chunks {
+    chunk: Vec<Row>,
+    sender: SyncSender<anyhow::Result<Vec<Row>>>,
+}
+
+impl Chunks {
+    /// Adds a row; false once the receiver is gone (an error or a closed pipe stopped it).
+    fn push(&mut self, row: Row) -> bool {
+        self.chunk.push(row);
+        self.chunk.len() < CHUNK || self.send()
+    }
+
+    /// Sends the rows gathered so far; false once the receiver is gone.
+    fn send(&mut self) -> bool {
+        let full = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
+        self.sender.send(Ok(full)).is_ok()
+    }
+
+    /// Adds a blank row for each line from `from` to `to`, both included.
+    fn blanks(&mut self, from: usize, to: usize) -> bool {
+        (from..=to).all(|line| {
+            self.push(Row::Empty {
+                line,
+                kind: Empty::Blank,
+            })
+        })
+    }
+}
+
+/// Reads every row of `reader` into chunks for `sender`, skipping bad rows when `skip` is on;
+/// plain text gets a row for each line that holds no record (blank or skipped). Returns the
+/// count of skipped rows.
+fn read_rows(
+    mut reader: RecordReader,
+    format: Format,
+    skip: bool,
+    quiet: bool,
+    sender: SyncSender<anyhow::Result<Vec<Row>>>,
+) -> usize {
+    let plain = format == Format::Text;
+    let mut chunks = Chunks {
+        chunk: Vec::with_capacity(CHUNK),
+        sender,
+    };
+    let mut skipped = 0;
+    // The last line that has its row, for plain text.
+    let mut done = 0;
+    for item in reader.by_ref() {
+        let going = match item {
+            Ok(record) => {
+                let line = record.origin.line;
+                let blanks = !plain || chunks.blanks(done + 1, line - 1);
+                done = line;
+                blanks && chunks.push(Row::Record(record))
+            }
+            Err(err) => {
+                let line = match &err {
+                    Error::Parse { line, .. } if plain => Some(*line),
+                    _ => None,
+                };
+                if let Err(err) = skip_or_fail(err, skip, quiet, &mut skipped) {
+                    let _ = chunks.sender.send(Err(err));
+                    return skipped;
+                }
+                line.is_none_or(|line| {
+                    let blanks = chunks.blanks(done + 1, line - 1);
+                    done = line;
+                    blanks
+                        && chunks.push(Row::Empty {
+                            line,
+                            kind: Empty::Skipped,
+                        })
+                })
+            }
+        };
+        if !going {
+            return skipped;
+        }
+    }
+    if (!plain || chunks.blanks(done + 1, reader.lines_read())) && !chunks.chunk.is_empty() {
+        chunks.send();
+    }
+    skipped
+}

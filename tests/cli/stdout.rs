@@ -1,0 +1,104 @@
+//! Every verb writes through one buffered standard output: a closed pipe (`stance eval FILE |
+//! head -1`) ends it quietly with exit 0, and any other write error (`> /dev/full`) with exit 1
+//! and a message, never a panic.
+
+use crate::workdir::Workdir;
+use std::io::Read;
+use std::process::Stdio;
+
+/// A work directory with a model, an article and a pool of sentences with ids.
+fn ready() -> Workdir {
+    let wd = Workdir::new();
+    wd.train("m.model", &[]);
+    wd.write(
+        "article.txt",
+        "نفت الوزارة صحة الأنباء عن إغلاق المعبر. وقال مسؤول إن العمل مستمر كالمعتاد.\n",
+    );
+    let mut pool = String::from("id\ttext\n");
+    for (i, line) in wd.read_string("sentences.txt").lines().enumerate() {
+        pool.push_str(&format!("p-{i}\t{line}\n"));
+    }
+    wd.write("pool.tsv", pool);
+    wd
+}
+
+/// One command line per verb, each writing to standard output.
+const VERBS: [&[&str]; 7] = [
+    &[
+        "train",
+        "train.tsv",
+        "--epochs",
+        "2",
+        "--out",
+        "again.model",
+    ],
+    &["eval", "dev.tsv", "-m", "m.model", "--bootstrap", "10"],
+    &["cv", "train.tsv", "--folds", "2", "--epochs", "2"],
+    &["inspect", "m.model"],
+    &["predict", "-m", "m.model", "--input", "sentences.txt"],
+    &["article", "article.txt", "-m", "m.model"],
+    &["suggest", "pool.tsv", "-m", "m.model", "--n", "2"],
+];
+
+/// Runs `args` with standard output going to `stdout` (a closed pipe when `None`); returns the
+/// exit code and stderr.
+fn run_into(wd: &Workdir, args: &[&str], stdout: Option<Stdio>) -> (Option<i32>, String) {
+    let closed = stdout.is_none();
+    let mut child = wd
+        .std_command(args)
+        .stdout(stdout.unwrap_or_else(Stdio::piped))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start stance");
+    if closed {
+        // Hang up at once, long before the command has a result to write (it loads a model or
+        // trains first), so every write it makes fails with EPIPE.
+        drop(child.stdout.take());
+    }
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("piped stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    let status = child.wait().expect("stance ends");
+    (status.code(), stderr)
+}
+
+#[test]
+fn every_verb_ends_quietly_with_success_on_a_closed_pipe() {
+    let wd = ready();
+    for args in VERBS {
+        let (code, stderr) = run_into(&wd, args, None);
+        assert_eq!(code, Some(0), "stance {}: {stderr}", args.join(" "));
+        assert!(
+            !stderr.contains("error") && !stderr.contains("panicked"),
+            "stance {}: {stderr}",
+            args.join(" ")
+        );
+    }
+}
+
+#[test]
+fn every_verb_fails_with_a_message_on_a_full_device() {
+    let wd = ready();
+    for args in VERBS {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("open /dev/full");
+        let (code, stderr) = run_into(&wd, args, Some(Stdio::from(full)));
+        assert_eq!(code, Some(1), "stance {}: {stderr}", args.join(" "));
+        assert!(
+            stderr.contains("error: writing to standard output: No space left on device"),
+            "stance {}: {stderr}",
+            args.join(" ")
+        );
+        assert!(
+            !stderr.contains("panicked"),
+            "stance {}: {stderr}",
+            args.join(" ")
+        );
+    }
+}
