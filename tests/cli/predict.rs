@@ -1,7 +1,7 @@
 //! `stance predict`: inputs (arguments, files, standard input), the three output layouts,
 //! probabilities, explanations, ordering under threads, model round trips and the golden output.
 
-use crate::workdir::{Workdir, GOLDEN};
+use crate::workdir::{finish, Workdir, GOLDEN};
 use serde_json::Value;
 use std::io::Read;
 use std::process::Stdio;
@@ -386,15 +386,8 @@ fn a_closed_stdout_counts_as_success() {
     let mut first = [0u8; 64];
     stdout.read_exact(&mut first).expect("some output");
     drop(stdout);
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .expect("piped stderr")
-        .read_to_string(&mut stderr)
-        .expect("read stderr");
-    let status = child.wait().expect("stance ends");
-    assert_eq!(status.code(), Some(0), "stderr: {stderr}");
+    let (code, stderr) = finish(child);
+    assert_eq!(code, Some(0), "stderr: {stderr}");
     assert!(!stderr.contains("error"), "stderr: {stderr}");
 }
 

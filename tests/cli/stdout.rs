@@ -2,8 +2,7 @@
 //! head -1`) ends it quietly with exit 0, and any other write error (`> /dev/full`) with exit 1
 //! and a message, never a panic.
 
-use crate::workdir::Workdir;
-use std::io::Read;
+use crate::workdir::{finish, Workdir};
 use std::process::Stdio;
 
 /// A work directory with a model, an article and a pool of sentences with ids.
@@ -55,15 +54,7 @@ fn run_into(wd: &Workdir, args: &[&str], stdout: Option<Stdio>) -> (Option<i32>,
         // trains first), so every write it makes fails with EPIPE.
         drop(child.stdout.take());
     }
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .expect("piped stderr")
-        .read_to_string(&mut stderr)
-        .expect("read stderr");
-    let status = child.wait().expect("stance ends");
-    (status.code(), stderr)
+    finish(child)
 }
 
 #[test]

@@ -248,3 +248,13 @@ fn shown(args: &[&str], stdin: bool) -> String {
     let tail = if stdin { " < (stdin)" } else { "" };
     format!("stance {}{tail}", quoted.join(" "))
 }
+
+/// Waits for a spawned `stance` whose stderr is piped: its exit code and everything it wrote to
+/// stderr.
+pub fn finish(mut child: std::process::Child) -> (Option<i32>, String) {
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("piped stderr"), &mut stderr)
+        .expect("read stderr");
+    let status = child.wait().expect("stance ends");
+    (status.code(), stderr)
+}
