@@ -164,6 +164,39 @@ fn codec() -> impl Options {
         .with_limit(MAX_PAYLOAD)
 }
 
+/// Checks the magic bytes, the header's length and the format version.
+fn check_header(bytes: &[u8], path: &Path) -> Result<()> {
+    let magic = &bytes[..bytes.len().min(MAGIC.len())];
+    if magic != MAGIC {
+        return Err(Error::NotAModel {
+            path: path.to_path_buf(),
+            expected: String::from_utf8_lossy(MAGIC).into_owned(),
+            found: String::from_utf8_lossy(magic).into_owned(),
+        });
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(Error::Truncated {
+            path: path.to_path_buf(),
+            expected: HEADER_LEN as u64,
+            found: bytes.len() as u64,
+        });
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if version != FORMAT_VERSION {
+        return Err(Error::BundleVersion {
+            path: path.to_path_buf(),
+            found: version,
+            expected: FORMAT_VERSION,
+            hint: if version > FORMAT_VERSION {
+                "it was written by a newer stance; upgrade stance to read it"
+            } else {
+                "it was written by an older stance; retrain the model"
+            },
+        });
+    }
+    Ok(())
+}
+
 impl Bundle {
     /// Serialises the model into the file format's bytes.
     ///
@@ -211,7 +244,37 @@ impl Bundle {
     /// [`Error::BundleVersion`] for another format version; [`Error::Truncated`] for a short
     /// file; [`Error::Corrupt`] when the checksum or decoding fails.
     pub fn load(path: &Path) -> Result<Bundle> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        // The header first: a file that is not a model (or /dev/zero, or a huge file) is
+        // refused after 52 bytes, and the body read is bounded by the declared length.
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut reader = std::io::Read::take(file, HEADER_LEN as u64);
+        let mut bytes = Vec::with_capacity(HEADER_LEN);
+        std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(|e| Error::io(path, e))?;
+        check_header(&bytes, path)?;
+        let declared = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+        if declared > MAX_PAYLOAD {
+            return Err(Error::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("declared length {declared} is larger than any model"),
+            });
+        }
+        let file = reader.into_inner();
+        let on_disk = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        if let Some(extra) = on_disk.and_then(|len| len.checked_sub(HEADER_LEN as u64 + declared)) {
+            if extra > 0 {
+                return Err(Error::Corrupt {
+                    path: path.to_path_buf(),
+                    reason: format!("{extra} bytes after the declared end"),
+                });
+            }
+        }
+        // one byte more than declared, so trailing bytes of a stream are seen and reported
+        let mut reader = std::io::Read::take(file, declared + 1);
+        std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(|e| Error::io(path, e))?;
         Bundle::from_bytes(&bytes, path)
     }
 
@@ -220,34 +283,7 @@ impl Bundle {
     /// # Errors
     /// As [`Bundle::load`].
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Bundle> {
-        let magic = &bytes[..bytes.len().min(MAGIC.len())];
-        if magic != MAGIC {
-            return Err(Error::NotAModel {
-                path: path.to_path_buf(),
-                expected: String::from_utf8_lossy(MAGIC).into_owned(),
-                found: String::from_utf8_lossy(magic).into_owned(),
-            });
-        }
-        if bytes.len() < HEADER_LEN {
-            return Err(Error::Truncated {
-                path: path.to_path_buf(),
-                expected: HEADER_LEN as u64,
-                found: bytes.len() as u64,
-            });
-        }
-        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if version != FORMAT_VERSION {
-            return Err(Error::BundleVersion {
-                path: path.to_path_buf(),
-                found: version,
-                expected: FORMAT_VERSION,
-                hint: if version > FORMAT_VERSION {
-                    "it was written by a newer stance; upgrade stance to read it"
-                } else {
-                    "it was written by an older stance; retrain the model"
-                },
-            });
-        }
+        check_header(bytes, path)?;
         let declared = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
         let body = &bytes[HEADER_LEN..];
         if (body.len() as u64) < declared {
@@ -279,6 +315,33 @@ impl Bundle {
         let payload: Payload = codec()
             .deserialize(body)
             .map_err(|e| corrupt(format!("cannot decode: {e}")))?;
+        // Every model this build writes holds the tokenizer its normaliser settings generate;
+        // anything else is refused before the tokenizers crate parses it (a forged tokenizer
+        // JSON could panic inside that crate).
+        let expected_json = TextPipeline::new(&payload.features.normalizer)
+            .and_then(|t| t.to_json())
+            .map_err(|e| corrupt(e.to_string()))?;
+        if payload.tokenizer_json != expected_json {
+            return Err(corrupt(
+                "the tokenizer does not match the model's normaliser settings".into(),
+            ));
+        }
+        if !payload
+            .idf
+            .values()
+            .iter()
+            .all(|w| w.is_finite() && *w >= 0.0)
+        {
+            return Err(corrupt(
+                "IDF weights must be finite and not negative".into(),
+            ));
+        }
+        let temperature = payload.calibration.temperature;
+        if !(temperature.is_finite() && temperature > 0.0) {
+            return Err(corrupt(format!(
+                "calibration temperature {temperature} is not a positive number"
+            )));
+        }
         let text = TextPipeline::from_json(&payload.tokenizer_json, &payload.features.normalizer)
             .map_err(|e| corrupt(e.to_string()))?;
         let featurizer = Featurizer::with_pipeline(payload.features, text)
@@ -306,5 +369,86 @@ impl Bundle {
             top_features: payload.top_features,
             provenance: payload.provenance,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped_bytes() -> Vec<u8> {
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance.model"))
+            .expect("the shipped model")
+    }
+
+    /// The shipped model with its payload changed by `forge`, under a valid header and
+    /// checksum: what someone forging a model could write.
+    fn forged(forge: impl FnOnce(&mut Payload)) -> Vec<u8> {
+        let bytes = shipped_bytes();
+        let mut payload: Payload = codec().deserialize(&bytes[HEADER_LEN..]).expect("decodes");
+        forge(&mut payload);
+        let body = codec().serialize(&payload).expect("encodes");
+        let mut out = bytes[..12].to_vec();
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&Sha256::digest(&body));
+        out.extend_from_slice(&body);
+        out
+    }
+
+    fn refused(bytes: &[u8], reason: &str) {
+        let err = Bundle::from_bytes(bytes, Path::new("forged.model")).expect_err("refused");
+        assert!(err.to_string().contains(reason), "{err}");
+    }
+
+    #[test]
+    fn a_resealed_unchanged_payload_loads() {
+        let bundle = Bundle::from_bytes(&forged(|_| {}), Path::new("same.model")).expect("loads");
+        assert!(bundle.pipeline.predict("نفت الوزارة صحة التقارير").is_ok());
+    }
+
+    #[test]
+    fn forged_payloads_are_refused_before_use() {
+        refused(
+            &forged(|p| p.tokenizer_json = p.tokenizer_json.replacen("Sequence", "Lowercase", 1)),
+            "tokenizer does not match",
+        );
+        refused(
+            &forged(|p| p.tokenizer_json = "{\"version\": \"1.0\"".into()),
+            "tokenizer does not match",
+        );
+        refused(
+            &forged(|p| p.calibration.temperature = f32::NAN),
+            "temperature",
+        );
+        refused(&forged(|p| p.calibration.temperature = -1.0), "temperature");
+        refused(
+            &forged(|p| p.features.hash_bits = 17),
+            "feature count mismatch",
+        );
+        refused(
+            &forged(|p| p.labels.reverse()),
+            "label list and weights disagree",
+        );
+    }
+
+    #[test]
+    fn load_reads_the_header_before_the_body() {
+        let dir = tempfile::tempdir().unwrap();
+        // an endless file of zeros is refused at its first bytes (it used to be read whole)
+        let err = Bundle::load(Path::new("/dev/zero")).expect_err("refused");
+        assert!(matches!(err, Error::NotAModel { .. }), "{err}");
+        // a header promising more than any model is refused without reading on
+        let mut huge = shipped_bytes()[..HEADER_LEN].to_vec();
+        huge[12..20].copy_from_slice(&u64::MAX.to_le_bytes());
+        let path = dir.path().join("huge.model");
+        std::fs::write(&path, &huge).unwrap();
+        let err = Bundle::load(&path).expect_err("refused");
+        assert!(err.to_string().contains("larger than any model"), "{err}");
+        // trailing bytes after the declared body are still reported
+        let mut long = shipped_bytes();
+        long.extend_from_slice(b"extra");
+        std::fs::write(&path, &long).unwrap();
+        let err = Bundle::load(&path).expect_err("refused");
+        assert!(err.to_string().contains("after the declared end"), "{err}");
     }
 }

@@ -72,6 +72,11 @@ impl IdfWeights {
         acc.finish(1)
     }
 
+    /// Each bucket's weight.
+    pub fn values(&self) -> &[f32] {
+        &self.idf
+    }
+
     /// The number of buckets.
     pub fn len(&self) -> usize {
         self.idf.len()

@@ -8,12 +8,32 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 /// A fitted softmax classifier. It owns its label list, so outputs map back to names.
+///
+/// Read from a model file through [`FittedLinearParts`] and [`FittedLinear::new`], so a decoded
+/// model has passed the same checks as a trained one (shapes, distinct labels, finite numbers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "FittedLinearParts")]
 pub struct FittedLinear {
     labels: Vec<Stance>,
     /// Row `j` holds feature `j`'s weight for each label, so a feature's weights are adjacent.
     weights: Array2<f32>,
     bias: Array1<f32>,
+}
+
+/// The fields of a [`FittedLinear`] as a model file stores them, before they are checked.
+#[derive(Deserialize)]
+struct FittedLinearParts {
+    labels: Vec<Stance>,
+    weights: Array2<f32>,
+    bias: Array1<f32>,
+}
+
+impl TryFrom<FittedLinearParts> for FittedLinear {
+    type Error = Error;
+
+    fn try_from(parts: FittedLinearParts) -> Result<FittedLinear> {
+        FittedLinear::new(parts.labels, parts.weights, parts.bias)
+    }
 }
 
 impl FittedLinear {
@@ -42,6 +62,18 @@ impl FittedLinear {
         }
         if !weights.is_standard_layout() {
             return Err(Error::Data("weights must be stored row-major".into()));
+        }
+        let distinct = labels
+            .iter()
+            .enumerate()
+            .all(|(i, l)| !labels[..i].contains(l));
+        if labels.len() < 2 || !distinct {
+            return Err(Error::Data(format!(
+                "a model needs two or more distinct labels, found {labels:?}"
+            )));
+        }
+        if !weights.iter().chain(bias.iter()).all(|w| w.is_finite()) {
+            return Err(Error::Data("weights must be finite numbers".into()));
         }
         Ok(FittedLinear {
             labels,
@@ -213,6 +245,54 @@ impl PredictInplace<SparseRows, Array1<Stance>> for FittedLinear {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decoded_model_is_checked_like_a_built_one() {
+        #[derive(Serialize)]
+        struct Parts {
+            labels: Vec<Stance>,
+            weights: Array2<f32>,
+            bias: Array1<f32>,
+        }
+        let decode = |parts: Parts| {
+            let bytes = bincode::serialize(&parts).unwrap();
+            bincode::deserialize::<FittedLinear>(&bytes).map_err(|e| e.to_string())
+        };
+        let labels = Stance::ALL.to_vec();
+        let good = Parts {
+            labels: labels.clone(),
+            weights: Array2::zeros((4, 3)),
+            bias: Array1::zeros(3),
+        };
+        assert!(decode(good).is_ok());
+        // a weight matrix with a column too many once loaded and read the wrong weights
+        let wide = Parts {
+            labels: labels.clone(),
+            weights: Array2::zeros((4, 4)),
+            bias: Array1::zeros(3),
+        };
+        assert!(decode(wide).unwrap_err().contains("weight columns"));
+        let short_bias = Parts {
+            labels: labels.clone(),
+            weights: Array2::zeros((4, 3)),
+            bias: Array1::zeros(2),
+        };
+        assert!(decode(short_bias).unwrap_err().contains("bias"));
+        let repeated = Parts {
+            labels: vec![Stance::Denial; 3],
+            weights: Array2::zeros((4, 3)),
+            bias: Array1::zeros(3),
+        };
+        assert!(decode(repeated).unwrap_err().contains("distinct labels"));
+        let mut nan = Array2::zeros((4, 3));
+        nan[[1, 2]] = f32::NAN;
+        let not_finite = Parts {
+            labels,
+            weights: nan,
+            bias: Array1::zeros(3),
+        };
+        assert!(decode(not_finite).unwrap_err().contains("finite"));
+    }
     use linfa::traits::Predict;
     use ndarray::array;
 
