@@ -7,6 +7,7 @@ pub mod segment;
 
 use crate::error::Result;
 use crate::pipeline::{Pipeline, Prediction};
+use crate::text::classes::has_arabic_letter;
 use segment::{segment, Skip};
 use serde::Serialize;
 
@@ -169,6 +170,10 @@ impl ArticleReport {
                 });
                 if shown != s.prediction.label.as_str() {
                     line["best_label"] = json!(s.prediction.label);
+                }
+                if !has_arabic_letter(self.slice(s.start, s.end)) {
+                    // labelled like any sentence, but flagged as `predict` flags it
+                    line["no_arabic"] = json!(true);
                 }
                 line
             })

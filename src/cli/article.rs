@@ -25,7 +25,12 @@ Examples:
   stance article ../shared/seed-article.txt
   stance article news/ --output jsonl > sentences.jsonl      # every .txt file of a folder
   stance article articles.jsonl --html report.html           # one {\"id\", \"text\"} per line
-  curl -s ... | stance article - --html report.html")]
+  curl -s ... | stance article - --html report.html
+
+An empty article, or a folder without .txt files, is an error. In a folder, a file that cannot
+be read (unreadable, not UTF-8, empty) is skipped with a warning and the others are labelled;
+the run then exits 1 saying how many were skipped. An article in which rule 8 leaves nothing to
+label gets a note on stderr. HTML input is read as its visible text.")]
 pub struct ArticleArgs {
     /// Article files (UTF-8 text), folders of .txt articles, JSONL files with one article per
     /// record (`text`, optional `id`), or `-` for one article on standard input.
@@ -55,7 +60,7 @@ pub struct ArticleArgs {
 ///
 /// # Errors
 /// Unreadable inputs or model, an output that may not be written, or a failed write.
-pub fn run(args: &ArticleArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &ArticleArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let model = model_path(args.model.as_deref());
     let mut outputs = outputs_reading([&model]);
     outputs.inputs(&args.inputs);
@@ -66,14 +71,18 @@ pub fn run(args: &ArticleArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
+    let read = read_articles(&args.inputs, &mut outputs)?;
     let mut reports = Vec::new();
-    for (name, text) in read_articles(&args.inputs, &mut outputs)? {
-        reports.push(ArticleReport::analyze(
-            &bundle.pipeline,
-            name,
-            text,
-            args.explain,
-        )?);
+    for (name, text) in read.articles {
+        let report = ArticleReport::analyze(&bundle.pipeline, name, text, args.explain)?;
+        if report.sentences.is_empty() && !quiet {
+            eprintln!(
+                "note: {}: no sentence to label ({} pieces left out by rule 8)",
+                report.name,
+                report.skipped.len()
+            );
+        }
+        reports.push(report);
     }
     for report in &reports {
         match args.output {
@@ -86,33 +95,64 @@ pub fn run(args: &ArticleArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
             .write(path, html::render(&reports, args.min_confidence).as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    if read.failed > 0 {
+        // what was labelled is out before the failure is reported
+        stdout.flush().context("writing to standard output")?;
+        anyhow::bail!(
+            "{} of {} articles could not be read (see the warnings above); the others were labelled",
+            read.failed,
+            read.failed + reports.len()
+        );
+    }
     Ok(())
+}
+
+/// The articles read from the inputs, and how many could not be read.
+struct ReadArticles {
+    /// (name, text) of each readable article, in input order.
+    articles: Vec<(String, String)>,
+    /// Articles skipped with a warning: unreadable, not UTF-8, or empty.
+    failed: usize,
 }
 
 /// (name, text) of every article the inputs hold, in order (folders sorted by file name); each
 /// file read is noted in `outputs`, so no output replaces it.
-fn read_articles(
-    inputs: &[PathBuf],
-    outputs: &mut Outputs,
-) -> anyhow::Result<Vec<(String, String)>> {
-    let mut articles = Vec::new();
+///
+/// A single file that cannot be read, or is empty, is an error. In a folder such a file is
+/// skipped with a warning naming it, and counted, so one bad file does not stop the others; a
+/// folder without any `.txt` file is an error.
+fn read_articles(inputs: &[PathBuf], outputs: &mut Outputs) -> anyhow::Result<ReadArticles> {
+    let mut read = ReadArticles {
+        articles: Vec::new(),
+        failed: 0,
+    };
     for input in inputs {
         if input == Path::new("-") {
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)
                 .context("reading an article from standard input")?;
-            articles.push(("-".to_string(), text));
+            read.articles
+                .push(("-".to_string(), non_empty(text, input)?));
         } else if input.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(input)
                 .with_context(|| format!("listing {}", input.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|e| e == "txt"))
                 .collect();
+            if files.is_empty() {
+                anyhow::bail!("{}: no .txt articles in this folder", input.display());
+            }
             files.sort();
             for file in files {
                 outputs.input(&file);
-                articles.push((file.display().to_string(), read_text(&file)?));
+                match read_text(&file).and_then(|text| non_empty(text, &file)) {
+                    Ok(text) => read.articles.push((file.display().to_string(), text)),
+                    Err(e) => {
+                        eprintln!("warning: skipped {}: {e:#}", file.display());
+                        read.failed += 1;
+                    }
+                }
             }
         } else if Format::from_path(input, Format::Text) == Format::Jsonl {
             for record in RecordReader::open(input, Format::Jsonl, LabelPolicy::Optional)? {
@@ -121,13 +161,23 @@ fn read_articles(
                     .id
                     .clone()
                     .unwrap_or_else(|| format!("{}:{}", input.display(), record.origin.line));
-                articles.push((name, record.text));
+                read.articles.push((name, record.text));
             }
         } else {
-            articles.push((input.display().to_string(), read_text(input)?));
+            let text = read_text(input)?;
+            read.articles
+                .push((input.display().to_string(), non_empty(text, input)?));
         }
     }
-    Ok(articles)
+    Ok(read)
+}
+
+/// `text`, unless it holds nothing but white space.
+fn non_empty(text: String, path: &Path) -> anyhow::Result<String> {
+    if text.trim().is_empty() {
+        anyhow::bail!("{}: empty article, nothing to label", path.display());
+    }
+    Ok(text)
 }
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
