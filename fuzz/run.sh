@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS seconds (default 60) from the seed corpus in fuzz/corpus,
+# new inputs going to a scratch folder, and prints each target's executions. A crash stops the
+# run with the input saved under fuzz/artifacts/TARGET/ (turn it into a regression test).
+#
+# usage: fuzz/run.sh [SECONDS] [TARGET ...]   (needs the nightly toolchain and cargo-fuzz)
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(records model_load text_pipeline article)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cargo +nightly fuzz build -O "${targets[@]/#/}" > /dev/null 2>&1 || cargo +nightly fuzz build -O
+for target in "${targets[@]}"; do
+  mkdir -p "$scratch/$target"
+  log="$scratch/$target.log"
+  if ! cargo +nightly fuzz run -O "$target" "$scratch/$target" "corpus/$target" -- \
+      -max_total_time="$seconds" -rss_limit_mb=4096 -print_final_stats=1 > "$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "fuzz: $target failed (see above; the input is under fuzz/artifacts/$target/)" >&2
+    exit 1
+  fi
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+  echo "fuzz: $target: $runs executions in ${seconds} s, no crash"
+done
