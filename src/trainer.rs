@@ -11,7 +11,9 @@ use crate::features::{Featurizer, ReverseMap, SparseRows};
 use crate::label::Stance;
 use crate::model::fit::{DevScore, SparseDataset};
 use crate::model::fitted::argmax;
-use crate::model::{EpochReport, FitSummary, FittedLinear, LinearParams};
+use crate::model::{
+    EpochReport, FitSummary, FittedLinear, LinearParams, NamedFeature, TopFeatures,
+};
 use crate::pipeline::Pipeline;
 use linfa::{DatasetBase, ParamGuard};
 use ndarray::Array1;
@@ -20,24 +22,6 @@ use serde::{Deserialize, Serialize};
 
 /// How many named features per label a model keeps for `stance inspect`.
 pub const NAMED_FEATURES_PER_LABEL: usize = 100;
-
-/// A feature bucket with the n-gram(s) that fill it and its weight for a label.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NamedFeature {
-    /// The first n-gram seen in this bucket in training (empty if none was recorded).
-    pub names: Vec<String>,
-    /// The bucket.
-    pub bucket: u32,
-    /// Weight for the label minus the mean weight for the other labels.
-    pub weight: f32,
-}
-
-/// The strongest features of each label.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TopFeatures {
-    /// Per label, strongest first.
-    pub per_label: Vec<(Stance, Vec<NamedFeature>)>,
-}
 
 /// A trained pipeline and how training went.
 #[derive(Debug, Clone)]

@@ -9,7 +9,9 @@
 pub mod fit;
 pub mod fitted;
 pub mod params;
+pub mod top_features;
 
 pub use fit::{EpochReport, FitSummary};
 pub use fitted::FittedLinear;
 pub use params::{ClassWeight, LearningRate, LinearParams, ValidLinearParams};
+pub use top_features::{NamedFeature, TopFeatures};
