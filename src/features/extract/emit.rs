@@ -133,13 +133,7 @@ impl Featurizer {
                 // لم ينفِ، لا أحد ينكر: a negated cue is not the act it names
                 continue;
             }
-            let place = if context.lead { "lead" } else { "later" };
-            emit(FeatureKind::Cue, span, Gram::Tagged("any", label));
-            emit(FeatureKind::Cue, span, Gram::Tagged(place, label));
-            if first {
-                emit(FeatureKind::Cue, span, Gram::Tagged("first", label));
-                first = false;
-            }
+            emit_act(span, label, context.lead, &mut first, emit);
         }
     }
 
@@ -160,17 +154,13 @@ impl Featurizer {
                 emit(FeatureKind::Cue, span, Gram::Tagged("relative", label));
                 continue;
             }
-            let place = if cue.word < self.config.lead_words {
-                "lead"
-            } else {
-                "later"
-            };
-            emit(FeatureKind::Cue, span, Gram::Tagged("any", label));
-            emit(FeatureKind::Cue, span, Gram::Tagged(place, label));
-            if first {
-                emit(FeatureKind::Cue, span, Gram::Tagged("first", label));
-                first = false;
-            }
+            emit_act(
+                span,
+                label,
+                cue.word < self.config.lead_words,
+                &mut first,
+                emit,
+            );
         }
     }
 
@@ -206,5 +196,23 @@ impl Featurizer {
                 );
             }
         }
+    }
+}
+
+/// The features of a cue that stands as an act of the sentence (both lexicons): `any`, `lead`
+/// or `later` by where it stands, and `first` for the first such cue.
+fn emit_act(
+    span: (usize, usize),
+    label: &str,
+    lead: bool,
+    first: &mut bool,
+    emit: &mut impl FnMut(FeatureKind, (usize, usize), Gram<'_>),
+) {
+    let place = if lead { "lead" } else { "later" };
+    emit(FeatureKind::Cue, span, Gram::Tagged("any", label));
+    emit(FeatureKind::Cue, span, Gram::Tagged(place, label));
+    if *first {
+        emit(FeatureKind::Cue, span, Gram::Tagged("first", label));
+        *first = false;
     }
 }
