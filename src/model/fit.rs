@@ -99,15 +99,15 @@ impl ValidLinearParams {
         let sample_weights = train.weights();
         let mut model = FittedLinear::zeros(labels, rows.n_features());
         let mut order: Vec<usize> = (0..rows.n_rows()).collect();
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let total_steps = (self.epochs * rows.n_rows()) as f32;
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed());
+        let total_steps = (self.epochs() * rows.n_rows()) as f32;
         let mut step = 0usize;
         let mut scale = 1.0f32;
         let mut probs = vec![0.0f32; k];
         let mut best: Option<(FittedLinear, DevScore, usize)> = None;
         let mut since_best = 0;
         let mut epochs_run = 0;
-        for epoch in 1..=self.epochs {
+        for epoch in 1..=self.epochs() {
             order.shuffle(&mut rng);
             let mut loss_sum = 0.0f64;
             let mut weight_sum = 0.0f64;
@@ -137,8 +137,8 @@ impl ValidLinearParams {
                     let target = if c == y { 1.0 } else { 0.0 };
                     *p = row_weight * (*p - target);
                 }
-                if self.l2 > 0.0 {
-                    scale *= 1.0 - lr * self.l2;
+                if self.l2() > 0.0 {
+                    scale *= 1.0 - lr * self.l2();
                 }
                 let (w, b) = model.parts_mut();
                 let step_size = lr / scale;
@@ -176,16 +176,16 @@ impl ValidLinearParams {
             }
             on_epoch(&EpochReport {
                 epoch,
-                max_epochs: self.epochs,
+                max_epochs: self.epochs(),
                 train_loss,
                 dev: dev_score,
                 best: is_best,
             });
-            if dev.is_some() && self.patience > 0 && since_best >= self.patience {
+            if dev.is_some() && self.patience() > 0 && since_best >= self.patience() {
                 break;
             }
         }
-        let stopped_early = epochs_run < self.epochs;
+        let stopped_early = epochs_run < self.epochs();
         Ok(match best {
             Some((model, dev, best_epoch)) => (
                 model,
@@ -214,7 +214,7 @@ impl ValidLinearParams {
         for t in targets {
             counts[t.index()] += 1;
         }
-        match self.class_weight {
+        match self.class_weight() {
             ClassWeight::None => vec![1.0; 3],
             ClassWeight::Balanced => {
                 let n = targets.len() as f32;
@@ -234,11 +234,11 @@ impl ValidLinearParams {
     }
 
     fn rate_at(&self, step: f32, total_steps: f32) -> f32 {
-        match self.schedule {
-            LearningRate::Constant => self.learning_rate,
-            LearningRate::Linear => self.learning_rate * (1.0 - step / total_steps).max(1e-4),
+        match self.schedule() {
+            LearningRate::Constant => self.learning_rate(),
+            LearningRate::Linear => self.learning_rate() * (1.0 - step / total_steps).max(1e-4),
             LearningRate::Inverse => {
-                self.learning_rate / (1.0 + self.learning_rate * self.l2.max(1e-6) * step)
+                self.learning_rate() / (1.0 + self.learning_rate() * self.l2().max(1e-6) * step)
             }
         }
     }
