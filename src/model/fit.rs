@@ -10,27 +10,16 @@ use crate::label::Stance;
 use crate::metrics::Metrics;
 use crate::model::fitted::{argmax, softmax_in_place, FittedLinear};
 use crate::model::params::{ClassWeight, LearningRate, ValidLinearParams};
+use crate::model::summary::{DevScore, FitSummary};
 use linfa::traits::Fit;
 use linfa::DatasetBase;
 use ndarray::Array1;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
 /// A labelled sparse dataset, as linfa holds it.
 pub type SparseDataset = DatasetBase<SparseRows, Array1<Stance>>;
-
-/// Scores on the dev set after an epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct DevScore {
-    /// Macro-F1 on the dev set.
-    pub macro_f1: f64,
-    /// Accuracy on the dev set.
-    pub accuracy: f64,
-    /// Mean cross-entropy on the dev set.
-    pub loss: f64,
-}
 
 /// What one epoch did, for progress reporting.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,19 +34,6 @@ pub struct EpochReport {
     pub dev: Option<DevScore>,
     /// True when this epoch is the best so far on dev.
     pub best: bool,
-}
-
-/// How training ended.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct FitSummary {
-    /// Epochs run.
-    pub epochs_run: usize,
-    /// The epoch whose weights were kept.
-    pub best_epoch: usize,
-    /// Dev scores of the kept weights, when a dev set was given.
-    pub dev: Option<DevScore>,
-    /// True when early stopping ended training before the last epoch.
-    pub stopped_early: bool,
 }
 
 /// Rescaling threshold for the lazily applied L2 shrinkage factor.
