@@ -382,6 +382,25 @@ mod tests {
     }
 
     #[test]
+    fn forged_label_lists_are_refused_at_load() {
+        // labels in another order, weights and label list agreeing: used to load, and eval
+        // then read each sentence's probability of its gold label from another label's column
+        let swapped = forged_model(|p| {
+            p.labels.swap(0, 1);
+            p.model.labels.swap(0, 1);
+        });
+        refused(&swapped, "labels must be");
+        // two labels with two weight columns: used to load, and eval panicked on the third
+        let two = forged_model(|p| {
+            p.labels.pop();
+            p.model.labels.pop();
+            p.model.weights = Array2::zeros((p.model.weights.nrows(), 2));
+            p.model.bias = Array1::zeros(2);
+        });
+        refused(&two, "labels must be");
+    }
+
+    #[test]
     fn load_reads_the_header_before_the_body() {
         let dir = tempfile::tempdir().unwrap();
         // an endless file of zeros is refused at its first bytes (it used to be read whole)

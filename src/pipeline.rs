@@ -345,7 +345,7 @@ mod tests {
     }
 
     fn model(n_features: usize) -> FittedLinear {
-        FittedLinear::zeros(Stance::ALL.to_vec(), n_features)
+        FittedLinear::zeros(n_features)
     }
 
     #[test]

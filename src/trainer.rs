@@ -135,7 +135,7 @@ pub fn train(
     let pipeline = Pipeline::new(
         featurizer,
         idf,
-        FittedLinear::zeros(Stance::ALL.to_vec(), n_features),
+        FittedLinear::zeros(n_features),
         Calibration::default(),
     )?;
     let dev_set = data.dev.map(|d| dataset(&pipeline, d)).transpose()?;

@@ -69,11 +69,10 @@ impl ValidLinearParams {
                 });
             }
         }
-        let labels = Stance::ALL.to_vec();
-        let k = labels.len();
+        let k = Stance::ALL.len();
         let class_weights = self.row_weights(targets);
         let sample_weights = train.weights();
-        let mut model = FittedLinear::zeros(labels, rows.n_features());
+        let mut model = FittedLinear::zeros(rows.n_features());
         let mut order: Vec<usize> = (0..rows.n_rows()).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed());
         let total_steps = (self.epochs() * rows.n_rows()) as f32;
