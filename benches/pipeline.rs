@@ -4,7 +4,6 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use linfa::ParamGuard;
 use stance::data::{read_records, Format, LabelPolicy, Record};
-use stance::model::LinearParams;
 use stance::{Bundle, TrainConfig};
 use std::path::Path;
 use std::time::Duration;
@@ -40,7 +39,7 @@ fn stages(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("normalize_tokenize", texts.len()), |b| {
         b.iter(|| {
             for t in &texts {
-                std::hint::black_box(pipeline.featurizer.pipeline().tokenize(t).unwrap());
+                std::hint::black_box(pipeline.featurizer().pipeline().tokenize(t).unwrap());
             }
         })
     });
@@ -61,7 +60,7 @@ fn stages(c: &mut Criterion) {
 
     let config = TrainConfig::default();
     let data = stance::trainer::dataset(pipeline, &records).unwrap();
-    let params = LinearParams(config.model).epochs(1).check().unwrap();
+    let params = config.model.epochs(1).check().unwrap();
     group.bench_function(BenchmarkId::new("train_epoch", texts.len()), |b| {
         b.iter(|| std::hint::black_box(params.fit_with_dev(&data, None, &mut |_| {}).unwrap()))
     });

@@ -12,12 +12,15 @@
 //! Files are written atomically (a temporary file in the same folder, then a rename), and a
 //! load checks magic, version, length and checksum before decoding anything.
 
+mod provenance;
+
+pub use provenance::{created_date, DataFile, Provenance};
+
 use crate::calibration::Calibration;
-use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Featurizer, IdfWeights};
 use crate::label::Stance;
-use crate::model::{FitSummary, FittedLinear, TopFeatures};
+use crate::model::{FittedLinear, TopFeatures};
 use crate::pipeline::Pipeline;
 use crate::text::TextPipeline;
 use bincode::Options;
@@ -32,105 +35,6 @@ pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 /// Largest payload a load will decode (guards against absurd lengths in a damaged header).
 const MAX_PAYLOAD: u64 = 1 << 32;
-
-/// A data file that went into training.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DataFile {
-    /// `train`, `dev`, `unlabelled`, or `text` (where id-only rows took their text from).
-    pub role: String,
-    /// The path as given on the command line.
-    pub path: String,
-    /// SHA-256 of the file's bytes, hex.
-    pub sha256: String,
-    /// Size in bytes.
-    pub bytes: u64,
-    /// Records used.
-    pub rows: usize,
-    /// Bad rows skipped (with `--skip-bad-rows`).
-    pub skipped: usize,
-}
-
-impl DataFile {
-    /// Describes a data file for a model's provenance: its path, SHA-256 (streamed), size and
-    /// the rows used. Standard input (`-`) was consumed while reading, so it gets no hash.
-    ///
-    /// # Errors
-    /// [`Error::Io`] naming the file when it cannot be read.
-    pub fn of_file(role: &str, path: &Path, rows: usize, skipped: usize) -> Result<DataFile> {
-        let (sha256, bytes) = if path == Path::new("-") {
-            (String::new(), 0)
-        } else {
-            let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-            let mut hasher = Sha256::new();
-            let bytes = std::io::copy(&mut file, &mut hasher).map_err(|e| Error::io(path, e))?;
-            (format!("{:x}", hasher.finalize()), bytes)
-        };
-        Ok(DataFile {
-            role: role.to_string(),
-            path: path.display().to_string(),
-            sha256,
-            bytes,
-            rows,
-            skipped,
-        })
-    }
-
-    /// Describes data that never was a file (rows handed over in memory, as by the Python
-    /// binding): `name` stands for the path, and the hash and size are those of `content`.
-    pub fn in_memory(role: &str, name: &str, content: &[u8], rows: usize) -> DataFile {
-        DataFile {
-            role: role.to_string(),
-            path: name.to_string(),
-            sha256: format!("{:x}", Sha256::digest(content)),
-            bytes: content.len() as u64,
-            rows,
-            skipped: 0,
-        }
-    }
-}
-
-/// Today's UTC date as `YYYY-MM-DD`, or the date of `SOURCE_DATE_EPOCH` when set, so that the
-/// same data, config and seed give the same model file byte for byte.
-///
-/// # Errors
-/// [`Error::InvalidParam`] when `SOURCE_DATE_EPOCH` is not a number of seconds in range.
-pub fn created_date() -> Result<String> {
-    let when = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) => {
-            let bad = |reason: &str| Error::InvalidParam {
-                name: "SOURCE_DATE_EPOCH",
-                value: s.clone(),
-                reason: reason.into(),
-            };
-            let secs: i64 = s
-                .trim()
-                .parse()
-                .map_err(|_| bad("not a number of seconds"))?;
-            time::OffsetDateTime::from_unix_timestamp(secs).map_err(|_| bad("out of range"))?
-        }
-        Err(_) => time::OffsetDateTime::now_utc(),
-    };
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    when.format(&format)
-        .map_err(|e| Error::Data(format!("cannot format the date: {e}")))
-}
-
-/// How the model was made.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Provenance {
-    /// Version of the `stance` crate that trained it.
-    pub crate_version: String,
-    /// Training date, `YYYY-MM-DD` (from `SOURCE_DATE_EPOCH` when set, so builds reproduce).
-    pub created: String,
-    /// The full training configuration.
-    pub config: TrainConfig,
-    /// The data files, with hashes and sizes.
-    pub data: Vec<DataFile>,
-    /// Training rows per label.
-    pub label_counts: Vec<(Stance, usize)>,
-    /// How training ended (epochs, best epoch, dev scores).
-    pub fit: FitSummary,
-}
 
 /// A trained model with its metadata.
 #[derive(Debug, Clone)]
@@ -204,12 +108,12 @@ impl Bundle {
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let payload = Payload {
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
-            labels: self.pipeline.model.labels().to_vec(),
-            features: *self.pipeline.featurizer.config(),
-            tokenizer_json: self.pipeline.featurizer.pipeline().to_json()?,
-            idf: self.pipeline.idf.clone(),
-            model: self.pipeline.model.clone(),
-            calibration: self.pipeline.calibration,
+            labels: self.pipeline.model().labels().to_vec(),
+            features: *self.pipeline.featurizer().config(),
+            tokenizer_json: self.pipeline.featurizer().pipeline().to_json()?,
+            idf: self.pipeline.idf().clone(),
+            model: self.pipeline.model().clone(),
+            calibration: *self.pipeline.calibration(),
             top_features: self.top_features.clone(),
             provenance: self.provenance.clone(),
         };
@@ -325,22 +229,6 @@ impl Bundle {
                 "the tokenizer does not match the model's normaliser settings".into(),
             ));
         }
-        if !payload
-            .idf
-            .values()
-            .iter()
-            .all(|w| w.is_finite() && *w >= 0.0)
-        {
-            return Err(corrupt(
-                "IDF weights must be finite and not negative".into(),
-            ));
-        }
-        let temperature = payload.calibration.temperature;
-        if !(temperature.is_finite() && temperature > 0.0) {
-            return Err(corrupt(format!(
-                "calibration temperature {temperature} is not a positive number"
-            )));
-        }
         let text = TextPipeline::from_json(&payload.tokenizer_json, &payload.features.normalizer)
             .map_err(|e| corrupt(e.to_string()))?;
         let featurizer = Featurizer::with_pipeline(payload.features, text)
@@ -348,23 +236,10 @@ impl Bundle {
         if payload.labels != payload.model.labels() {
             return Err(corrupt("label list and weights disagree".into()));
         }
-        if payload.idf.len() != featurizer.n_features()
-            || payload.model.n_features() != featurizer.n_features()
-        {
-            return Err(corrupt(format!(
-                "feature count mismatch: config {}, idf {}, weights {}",
-                featurizer.n_features(),
-                payload.idf.len(),
-                payload.model.n_features()
-            )));
-        }
+        let pipeline = Pipeline::new(featurizer, payload.idf, payload.model, payload.calibration)
+            .map_err(|e| corrupt(e.to_string()))?;
         Ok(Bundle {
-            pipeline: Pipeline {
-                featurizer,
-                idf: payload.idf,
-                model: payload.model,
-                calibration: payload.calibration,
-            },
+            pipeline,
             top_features: payload.top_features,
             provenance: payload.provenance,
         })
@@ -374,6 +249,7 @@ impl Bundle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::{Array1, Array2};
 
     fn shipped_bytes() -> Vec<u8> {
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance.model"))
@@ -386,17 +262,33 @@ mod tests {
         let bytes = shipped_bytes();
         let mut payload: Payload = codec().deserialize(&bytes[HEADER_LEN..]).expect("decodes");
         forge(&mut payload);
-        let body = codec().serialize(&payload).expect("encodes");
-        let mut out = bytes[..12].to_vec();
+        seal(&codec().serialize(&payload).expect("encodes"))
+    }
+
+    /// A payload under a valid header and checksum, as [`Bundle::to_bytes`] writes it.
+    fn seal(body: &[u8]) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        out.extend_from_slice(&Sha256::digest(&body));
-        out.extend_from_slice(&body);
+        out.extend_from_slice(&Sha256::digest(body));
+        out.extend_from_slice(body);
         out
     }
 
     fn refused(bytes: &[u8], reason: &str) {
-        let err = Bundle::from_bytes(bytes, Path::new("forged.model")).expect_err("refused");
+        // (not expect_err: the Debug form of a whole model runs to megabytes)
+        let Err(err) = Bundle::from_bytes(bytes, Path::new("forged.model")) else {
+            panic!("a forged model loaded (expected an error saying {reason:?})");
+        };
         assert!(err.to_string().contains(reason), "{err}");
+    }
+
+    /// The error of loading `path`, which must fail.
+    fn load_error(path: &Path) -> Error {
+        match Bundle::load(path) {
+            Ok(_) => panic!("{} loaded", path.display()),
+            Err(e) => e,
+        }
     }
 
     #[test]
@@ -422,7 +314,7 @@ mod tests {
         refused(&forged(|p| p.calibration.temperature = -1.0), "temperature");
         refused(
             &forged(|p| p.features.hash_bits = 17),
-            "feature count mismatch",
+            "IDF weights vs features",
         );
         refused(
             &forged(|p| p.labels.reverse()),
@@ -430,24 +322,102 @@ mod tests {
         );
     }
 
+    /// A model as a file stores it, with plain arrays where [`FittedLinear`] checks its shapes:
+    /// what a forger can write.
+    #[derive(Serialize, Deserialize)]
+    struct StoredModel {
+        labels: Vec<Stance>,
+        weights: Array2<f32>,
+        bias: Array1<f32>,
+    }
+
+    /// The payload's layout with the model as a [`StoredModel`].
+    #[derive(Serialize, Deserialize)]
+    struct StoredPayload {
+        crate_version: String,
+        labels: Vec<Stance>,
+        features: FeatureConfig,
+        tokenizer_json: String,
+        idf: IdfWeights,
+        model: StoredModel,
+        calibration: Calibration,
+        top_features: TopFeatures,
+        provenance: Provenance,
+    }
+
+    /// The shipped model with its labels, weight matrix and bias changed by `forge`, resealed.
+    fn forged_model(forge: impl FnOnce(&mut StoredPayload)) -> Vec<u8> {
+        let bytes = shipped_bytes();
+        let mut payload: StoredPayload =
+            codec().deserialize(&bytes[HEADER_LEN..]).expect("decodes");
+        forge(&mut payload);
+        seal(&codec().serialize(&payload).expect("encodes"))
+    }
+
+    /// [`forged_model`] with only the weights and bias changed.
+    fn forged_weights(forge: impl FnOnce(&mut Array2<f32>, &mut Array1<f32>)) -> Vec<u8> {
+        forged_model(|p| forge(&mut p.model.weights, &mut p.model.bias))
+    }
+
+    #[test]
+    fn forged_weight_shapes_are_refused_at_load() {
+        // unchanged, the copy of the layout round-trips to a model that loads
+        assert!(Bundle::from_bytes(&forged_weights(|_, _| {}), Path::new("same.model")).is_ok());
+        // a column more than labels: used to load and read each feature's weights askew
+        let wide = forged_weights(|w, _| *w = Array2::zeros((w.nrows(), w.ncols() + 1)));
+        refused(&wide, "weight columns vs labels");
+        // a column fewer: used to load, then panic in predict
+        let narrow = forged_weights(|w, _| *w = Array2::zeros((w.nrows(), w.ncols() - 1)));
+        refused(&narrow, "weight columns vs labels");
+        // rows fewer or more than the features the configuration hashes to
+        let short = forged_weights(|w, _| *w = Array2::zeros((w.nrows() - 1, w.ncols())));
+        refused(&short, "weight rows vs features");
+        let long = forged_weights(|w, _| *w = Array2::zeros((w.nrows() + 1, w.ncols())));
+        refused(&long, "weight rows vs features");
+        refused(
+            &forged_weights(|_, b| *b = Array1::zeros(2)),
+            "bias vs labels",
+        );
+        refused(&forged_weights(|w, _| w[[7, 1]] = f32::INFINITY), "finite");
+    }
+
+    #[test]
+    fn forged_label_lists_are_refused_at_load() {
+        // labels in another order, weights and label list agreeing: used to load, and eval
+        // then read each sentence's probability of its gold label from another label's column
+        let swapped = forged_model(|p| {
+            p.labels.swap(0, 1);
+            p.model.labels.swap(0, 1);
+        });
+        refused(&swapped, "labels must be");
+        // two labels with two weight columns: used to load, and eval panicked on the third
+        let two = forged_model(|p| {
+            p.labels.pop();
+            p.model.labels.pop();
+            p.model.weights = Array2::zeros((p.model.weights.nrows(), 2));
+            p.model.bias = Array1::zeros(2);
+        });
+        refused(&two, "labels must be");
+    }
+
     #[test]
     fn load_reads_the_header_before_the_body() {
         let dir = tempfile::tempdir().unwrap();
         // an endless file of zeros is refused at its first bytes (it used to be read whole)
-        let err = Bundle::load(Path::new("/dev/zero")).expect_err("refused");
+        let err = load_error(Path::new("/dev/zero"));
         assert!(matches!(err, Error::NotAModel { .. }), "{err}");
         // a header promising more than any model is refused without reading on
         let mut huge = shipped_bytes()[..HEADER_LEN].to_vec();
         huge[12..20].copy_from_slice(&u64::MAX.to_le_bytes());
         let path = dir.path().join("huge.model");
         std::fs::write(&path, &huge).unwrap();
-        let err = Bundle::load(&path).expect_err("refused");
+        let err = load_error(&path);
         assert!(err.to_string().contains("larger than any model"), "{err}");
         // trailing bytes after the declared body are still reported
         let mut long = shipped_bytes();
         long.extend_from_slice(b"extra");
         std::fs::write(&path, &long).unwrap();
-        let err = Bundle::load(&path).expect_err("refused");
+        let err = load_error(&path);
         assert!(err.to_string().contains("after the declared end"), "{err}");
     }
 }

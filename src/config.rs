@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::features::FeatureConfig;
-use crate::model::{LinearParams, ValidLinearParams};
+use crate::model::LinearParams;
 use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -14,8 +14,8 @@ use std::path::Path;
 pub struct TrainConfig {
     /// Text and feature settings.
     pub features: FeatureConfig,
-    /// Classifier hyperparameters (the seed among them).
-    pub model: ValidLinearParams,
+    /// Classifier hyperparameters (the seed among them), as given; training checks them.
+    pub model: LinearParams,
     /// Use of unlabelled sentences (`--unlabelled`), if any are given.
     pub unlabelled: UnlabelledConfig,
 }
@@ -91,7 +91,7 @@ impl TrainConfig {
     /// [`Error::InvalidParam`] naming the first setting out of range.
     pub fn check(&self) -> Result<()> {
         self.features.check()?;
-        LinearParams(self.model).check()?;
+        self.model.check_ref()?;
         self.unlabelled.check()
     }
 
@@ -129,7 +129,7 @@ mod tests {
         )
         .unwrap();
         let config = TrainConfig::load(&path).unwrap();
-        assert_eq!(config.model.epochs, 7);
+        assert_eq!(config.model.check().unwrap().epochs(), 7);
         assert_eq!(config.features.hash_bits, 16);
         assert_eq!(config.features.char_max, FeatureConfig::default().char_max);
 

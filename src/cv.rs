@@ -249,9 +249,9 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
     let f = &mut config.features;
     let m = &mut config.model;
     match key {
-        "l2" => m.l2 = parse("l2", value)?,
-        "lr" => m.learning_rate = parse("lr", value)?,
-        "epochs" => m.epochs = parse("epochs", value)?,
+        "l2" => *m = m.l2(parse("l2", value)?),
+        "lr" => *m = m.learning_rate(parse("lr", value)?),
+        "epochs" => *m = m.epochs(parse("epochs", value)?),
         "hash-bits" => f.hash_bits = parse("hash-bits", value)?,
         "word-ngrams" => f.word_ngrams = parse("word-ngrams", value)?,
         "lead-words" => f.lead_words = parse("lead-words", value)?,
@@ -282,7 +282,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
             f.char_max = max;
         }
         "class-weight" => {
-            m.class_weight = match value {
+            *m = m.class_weight(match value {
                 "balanced" => ClassWeight::Balanced,
                 "none" => ClassWeight::None,
                 _ => {
@@ -292,7 +292,7 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
                         reason: "expected balanced or none".into(),
                     })
                 }
-            }
+            });
         }
         _ => {
             return Err(Error::InvalidParam {
@@ -361,6 +361,7 @@ pub fn expand(base: &TrainConfig, axes: &[GridAxis]) -> Result<Vec<(String, Trai
 #[cfg(test)]
 mod tests {
     use super::*;
+    use linfa::ParamGuard;
 
     #[test]
     fn grid_expands_to_the_cartesian_product() {
@@ -371,7 +372,7 @@ mod tests {
         let points = expand(&TrainConfig::default(), &axes).unwrap();
         assert_eq!(points.len(), 4);
         assert_eq!(points[3].0, "l2=1e-5 char-ngrams=3-5");
-        assert_eq!(points[3].1.model.l2, 1e-5);
+        assert_eq!(points[3].1.model.check().unwrap().l2(), 1e-5);
         assert_eq!(
             (points[3].1.features.char_min, points[3].1.features.char_max),
             (3, 5)

@@ -2,7 +2,7 @@
 //! probabilities. Training builds one; a model file stores exactly its parts.
 
 use crate::calibration::Calibration;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::features::tfidf::Weighting;
 use crate::features::{FeatureKind, Featurizer, IdfWeights, Scratch, SparseRows};
 use crate::label::Stance;
@@ -13,16 +13,16 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 /// Featurizer, IDF, fitted model and its calibration together.
+///
+/// The parts are private and only [`Pipeline::new`] (or the `with_*` methods, which go through
+/// it) assembles them, so every pipeline has agreeing parts: as many IDF weights and weight
+/// rows as the featurizer has features, and a usable calibration.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
-    /// Text to hashed counts.
-    pub featurizer: Featurizer,
-    /// IDF fitted on the training rows.
-    pub idf: IdfWeights,
-    /// The classifier.
-    pub model: FittedLinear,
-    /// How the classifier's logits become probabilities (temperature scaling).
-    pub calibration: Calibration,
+    featurizer: Featurizer,
+    idf: IdfWeights,
+    model: FittedLinear,
+    calibration: Calibration,
 }
 
 /// Working storage of [`Pipeline::predict_with`], kept per thread.
@@ -87,6 +87,93 @@ pub struct Contribution {
 }
 
 impl Pipeline {
+    /// Assembles a pipeline, checking that its parts agree.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when the IDF or the model's weight rows do not number the
+    /// featurizer's features; [`Error::Data`] for an IDF weight that is negative or not finite,
+    /// or a calibration temperature that is not a positive number.
+    pub fn new(
+        featurizer: Featurizer,
+        idf: IdfWeights,
+        model: FittedLinear,
+        calibration: Calibration,
+    ) -> Result<Pipeline> {
+        let n_features = featurizer.n_features();
+        if idf.len() != n_features {
+            return Err(Error::ShapeMismatch {
+                what: "IDF weights vs features",
+                expected: n_features,
+                found: idf.len(),
+            });
+        }
+        if model.n_features() != n_features {
+            return Err(Error::ShapeMismatch {
+                what: "weight rows vs features",
+                expected: n_features,
+                found: model.n_features(),
+            });
+        }
+        if let Some((bucket, w)) = idf
+            .values()
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !(w.is_finite() && **w >= 0.0))
+        {
+            return Err(Error::Data(format!(
+                "IDF weight {w} of feature {bucket} is not a finite number >= 0"
+            )));
+        }
+        let temperature = calibration.temperature;
+        if !(temperature.is_finite() && temperature > 0.0) {
+            return Err(Error::Data(format!(
+                "calibration temperature {temperature} is not a positive number"
+            )));
+        }
+        Ok(Pipeline {
+            featurizer,
+            idf,
+            model,
+            calibration,
+        })
+    }
+
+    /// Text to hashed counts.
+    pub fn featurizer(&self) -> &Featurizer {
+        &self.featurizer
+    }
+
+    /// IDF fitted on the training rows.
+    pub fn idf(&self) -> &IdfWeights {
+        &self.idf
+    }
+
+    /// The classifier.
+    pub fn model(&self) -> &FittedLinear {
+        &self.model
+    }
+
+    /// How the classifier's logits become probabilities (temperature scaling).
+    pub fn calibration(&self) -> &Calibration {
+        &self.calibration
+    }
+
+    /// The same pipeline with another classifier.
+    ///
+    /// # Errors
+    /// As [`Pipeline::new`]: the model must have a weight row per feature.
+    pub fn with_model(self, model: FittedLinear) -> Result<Pipeline> {
+        Pipeline::new(self.featurizer, self.idf, model, self.calibration)
+    }
+
+    /// The same pipeline with another calibration.
+    ///
+    /// # Errors
+    /// As [`Pipeline::new`]: the temperature must be a positive number.
+    pub fn with_calibration(self, calibration: Calibration) -> Result<Pipeline> {
+        Pipeline::new(self.featurizer, self.idf, self.model, calibration)
+    }
+
     /// TF-IDF row of a sentence.
     ///
     /// # Errors
@@ -226,5 +313,102 @@ impl Pipeline {
         out.sort_by(|a, b| b.weight.total_cmp(&a.weight));
         out.truncate(top);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{FeatureConfig, FeatureHasher};
+
+    fn featurizer() -> Featurizer {
+        Featurizer::new(FeatureConfig {
+            hash_bits: FeatureHasher::MIN_BITS,
+            ..FeatureConfig::default()
+        })
+        .unwrap()
+    }
+
+    fn idf(values: Vec<f32>) -> IdfWeights {
+        // IdfWeights as a model file stores them: the only way to arbitrary values
+        #[derive(Serialize)]
+        struct Stored {
+            idf: Vec<f32>,
+            n_documents: usize,
+        }
+        let bytes = bincode::serialize(&Stored {
+            idf: values,
+            n_documents: 1,
+        })
+        .unwrap();
+        bincode::deserialize(&bytes).unwrap()
+    }
+
+    fn model(n_features: usize) -> FittedLinear {
+        FittedLinear::zeros(n_features)
+    }
+
+    #[test]
+    fn agreeing_parts_make_a_pipeline_that_predicts() {
+        let f = featurizer();
+        let n = f.n_features();
+        let pipeline = Pipeline::new(f, idf(vec![1.0; n]), model(n), Calibration::default())
+            .expect("agreeing parts");
+        let p = pipeline.predict("نفت الشركة الخبر").unwrap();
+        assert!((p.probabilities.iter().map(|(_, p)| p).sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn parts_that_disagree_are_refused() {
+        let n = featurizer().n_features();
+        let build = |idf_values: Vec<f32>, rows: usize, temperature: f32| {
+            let calibration = Calibration {
+                temperature,
+                ..Calibration::default()
+            };
+            Pipeline::new(featurizer(), idf(idf_values), model(rows), calibration)
+        };
+        // a weight matrix with a row too few used to panic on the last bucket in predict
+        let err = build(vec![1.0; n], n - 1, 1.0).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::ShapeMismatch { what: "weight rows vs features", expected, found }
+                if expected == n && found == n - 1
+        ));
+        let err = build(vec![1.0; n + 1], n, 1.0).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::ShapeMismatch {
+                what: "IDF weights vs features",
+                ..
+            }
+        ));
+        let mut bad_idf = vec![1.0; n];
+        bad_idf[3] = f32::NAN;
+        assert!(matches!(build(bad_idf, n, 1.0), Err(Error::Data(_))));
+        let mut negative_idf = vec![1.0; n];
+        negative_idf[0] = -1.0;
+        assert!(matches!(build(negative_idf, n, 1.0), Err(Error::Data(_))));
+        for t in [0.0, -1.0, f32::NAN, f32::INFINITY] {
+            assert!(
+                matches!(build(vec![1.0; n], n, t), Err(Error::Data(_))),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn replacing_a_part_is_checked_too() {
+        let f = featurizer();
+        let n = f.n_features();
+        let pipeline =
+            Pipeline::new(f, idf(vec![1.0; n]), model(n), Calibration::default()).unwrap();
+        assert!(pipeline.clone().with_model(model(n + 1)).is_err());
+        let hot = Calibration {
+            temperature: f32::NAN,
+            ..Calibration::default()
+        };
+        assert!(pipeline.clone().with_calibration(hot).is_err());
+        assert!(pipeline.with_model(model(n)).is_ok());
     }
 }

@@ -26,11 +26,11 @@ pub struct PackedScorer<'p> {
 impl<'p> PackedScorer<'p> {
     /// Packs the IDF and weights of `pipeline` (about 4 MB for the shipped model).
     pub fn new(pipeline: &'p Pipeline) -> PackedScorer<'p> {
-        let weights = pipeline.model.weights();
+        let weights = pipeline.model().weights();
         let stride = 1 + weights.ncols();
         let mut packed = Vec::with_capacity(weights.nrows() * stride);
         for (bucket, row) in weights.rows().into_iter().enumerate() {
-            packed.push(pipeline.idf.get(bucket as u32));
+            packed.push(pipeline.idf().get(bucket as u32));
             packed.extend(row.iter().copied());
         }
         PackedScorer {
@@ -47,7 +47,7 @@ impl<'p> PackedScorer<'p> {
     pub fn predict_with(&self, text: &str, buffers: &mut PredictBuffers) -> Result<Prediction> {
         let pipeline = self.pipeline;
         let (scratch, row) = buffers.parts();
-        pipeline.featurizer.buckets_into(text, scratch)?;
+        pipeline.featurizer().buckets_into(text, scratch)?;
         // Touch each feature's packed entry before sorting: the loads (cache and TLB misses
         // in a 4 MB table) are independent, so they run in parallel and the sort overlaps
         // them; the passes after the sort then find the entries in cache.
@@ -56,11 +56,11 @@ impl<'p> PackedScorer<'p> {
         });
         std::hint::black_box(touched);
         Featurizer::count_buckets(scratch, row);
-        let config = pipeline.featurizer.config();
+        let config = pipeline.featurizer().config();
         let options = Weighting {
             sublinear: config.sublinear_tf,
             unit_norm: config.unit_norm,
-            fixed: pipeline.featurizer.fixed_buckets(),
+            fixed: pipeline.featurizer().fixed_buckets(),
         };
         let entry = |bucket: u32| {
             let at = bucket as usize * self.stride;
@@ -68,7 +68,7 @@ impl<'p> PackedScorer<'p> {
         };
         transform_by(row, options, |bucket| entry(bucket)[0]);
         let p = pipeline
-            .model
+            .model()
             .row_logits_by(row, |bucket| &entry(bucket)[1..]);
         Ok(pipeline.prediction(p))
     }

@@ -9,11 +9,9 @@ use crate::features::extract::NewNames;
 use crate::features::tfidf::{IdfAccumulator, Weighting};
 use crate::features::{Featurizer, ReverseMap, SparseRows};
 use crate::label::Stance;
-use crate::model::fit::{DevScore, SparseDataset};
+use crate::model::fit::SparseDataset;
 use crate::model::fitted::argmax;
-use crate::model::{
-    EpochReport, FitSummary, FittedLinear, LinearParams, NamedFeature, TopFeatures,
-};
+use crate::model::{DevScore, EpochReport, FitSummary, FittedLinear, NamedFeature, TopFeatures};
 use crate::pipeline::Pipeline;
 use linfa::{DatasetBase, ParamGuard};
 use ndarray::Array1;
@@ -111,7 +109,7 @@ pub fn train(
     data: TrainData<'_>,
     on_epoch: &mut dyn FnMut(&EpochReport),
 ) -> Result<Trained> {
-    let params = LinearParams(config.model).check()?;
+    let params = config.model.check()?;
     config.unlabelled.check()?;
     let featurizer = Featurizer::new(config.features)?;
     let n_features = featurizer.n_features();
@@ -134,12 +132,12 @@ pub fn train(
     };
     train_rows.for_each_row_mut(|indices, values| idf.transform_slices(indices, values, options));
     let labels = ingested.labels;
-    let mut pipeline = Pipeline {
+    let pipeline = Pipeline::new(
         featurizer,
         idf,
-        model: FittedLinear::zeros(Stance::ALL.to_vec(), n_features),
-        calibration: Calibration::default(),
-    };
+        FittedLinear::zeros(n_features),
+        Calibration::default(),
+    )?;
     let dev_set = data.dev.map(|d| dataset(&pipeline, d)).transpose()?;
     let label_counts = Stance::ALL.map(|l| labels.iter().filter(|x| **x == l).count());
     check_label_counts(&label_counts)?;
@@ -171,7 +169,7 @@ pub fn train(
             });
         }
     }
-    pipeline.model = model;
+    let pipeline = pipeline.with_model(model)?;
     let top_features = top_features(&pipeline, &ingested.names, NAMED_FEATURES_PER_LABEL);
     Ok(Trained {
         pipeline,
@@ -329,8 +327,8 @@ fn add_pseudo_labels(
 
 /// The `per_label` strongest buckets of each label, named from the reverse map.
 fn top_features(pipeline: &Pipeline, names: &ReverseMap, per_label: usize) -> TopFeatures {
-    let weights = pipeline.model.weights();
-    let labels = pipeline.model.labels();
+    let weights = pipeline.model().weights();
+    let labels = pipeline.model().labels();
     let k = labels.len();
     let per_label = labels
         .iter()
@@ -340,7 +338,7 @@ fn top_features(pipeline: &Pipeline, names: &ReverseMap, per_label: usize) -> To
                 .rows()
                 .into_iter()
                 .enumerate()
-                .filter(|(j, _)| pipeline.idf.get(*j as u32) > 0.0)
+                .filter(|(j, _)| pipeline.idf().get(*j as u32) > 0.0)
                 .map(|(j, row)| {
                     let others = (row.sum() - row[class]) / (k - 1).max(1) as f32;
                     (j as u32, row[class] - others)

@@ -150,7 +150,7 @@ fn featurisation_is_pinned() {
     let featurizers: Vec<Featurizer> = other_configs()
         .into_iter()
         .map(|c| Featurizer::new(c).unwrap())
-        .chain([bundle.pipeline.featurizer.clone()])
+        .chain([bundle.pipeline.featurizer().clone()])
         .collect();
     let scorer = PackedScorer::new(&bundle.pipeline);
     let texts = texts(root);

@@ -1,4 +1,5 @@
-//! The model loader on arbitrary bytes: an error or a model that predicts, never a panic.
+//! The model loader on arbitrary bytes: an error or a model that predicts and explains over
+//! the three labels in index order, never a panic.
 //!
 //! Input starting with the magic bytes is loaded as it is (header checks, truncation,
 //! checksums). Any other input is taken as a payload and sealed under a valid header and
@@ -10,7 +11,7 @@
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
 use stance::bundle::{FORMAT_VERSION, MAGIC};
-use stance::Bundle;
+use stance::{Bundle, Stance};
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
@@ -27,11 +28,24 @@ fuzz_target!(|data: &[u8]| {
         &sealed
     };
     if let Ok(bundle) = Bundle::from_bytes(bytes, Path::new("fuzz.model")) {
-        let prediction = bundle
-            .pipeline
-            .predict("نفت الوزارة صحة التقارير عن إغلاق المعبر")
-            .expect("a loaded model predicts");
+        let pipeline = &bundle.pipeline;
+        // evaluation and the binding read probabilities by label index
+        assert_eq!(
+            pipeline.model().labels(),
+            Stance::ALL,
+            "labels in index order"
+        );
+        let sentence = "نفت الوزارة صحة التقارير عن إغلاق المعبر";
+        let prediction = pipeline.predict(sentence).expect("a loaded model predicts");
         let total: f32 = prediction.probabilities.iter().map(|(_, p)| p).sum();
-        assert!((total - 1.0).abs() < 1e-3, "probabilities sum to 1, got {total}");
+        assert!(
+            (total - 1.0).abs() < 1e-3,
+            "probabilities sum to 1, got {total}"
+        );
+        for label in Stance::ALL {
+            pipeline
+                .explain(sentence, label, 5)
+                .expect("a loaded model explains");
+        }
     }
 });

@@ -64,7 +64,7 @@ impl Model {
         probs: bool,
     ) -> PyResult<(Vec<usize>, Vec<f64>)> {
         let pipeline = &self.bundle.pipeline;
-        let labels = pipeline.model.labels();
+        let labels = pipeline.model().labels();
         let rows = py
             .detach(|| {
                 map_indexed(threads, texts.len(), |i| {
@@ -136,7 +136,7 @@ impl Model {
     fn labels(&self) -> Vec<&'static str> {
         self.bundle
             .pipeline
-            .model
+            .model()
             .labels()
             .iter()
             .map(|l| l.as_str())
@@ -146,7 +146,7 @@ impl Model {
     /// True when the model's probabilities are calibrated (temperature scaling).
     #[getter]
     fn calibrated(&self) -> bool {
-        self.bundle.pipeline.calibration.is_fitted()
+        self.bundle.pipeline.calibration().is_fitted()
     }
 
     /// The same model with its calibration switched off (`--no-calibration`).
@@ -175,11 +175,11 @@ impl Model {
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyBytes>)> {
         let texts = texts_of("texts", texts)?;
         let (classes, values) = self.predict_indexed(py, &texts, threads, probs)?;
-        let k = self.bundle.pipeline.model.labels().len();
+        let k = self.bundle.pipeline.model().labels().len();
         let names: Vec<Bound<'py, PyString>> = self
             .bundle
             .pipeline
-            .model
+            .model()
             .labels()
             .iter()
             .map(|l| PyString::intern(py, l.as_str()))

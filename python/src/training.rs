@@ -191,7 +191,8 @@ pub fn train(
             // As the CLI with its own training files: calibrate on the dev rows unless told.
             if let Some(records) = calibration_records.as_ref().or(dev_records.as_ref()) {
                 if !records.is_empty() {
-                    pipeline.calibration = trainer::calibrate(&pipeline, records)?;
+                    let calibration = trainer::calibrate(&pipeline, records)?;
+                    pipeline = pipeline.with_calibration(calibration)?;
                     if calibration_records.is_some() {
                         data.push(DataFile::in_memory(
                             "calibration",
@@ -245,7 +246,7 @@ pub fn evaluate(
     let records = labelled("eval", texts, labels, None)?;
     let backed = texts_of("texts", texts)?;
     let (classes, _) = model.predict_indexed(py, &backed, threads, false)?;
-    let model_labels = model.bundle.pipeline.model.labels();
+    let model_labels = model.bundle.pipeline.model().labels();
     let metrics = Metrics::from_pairs(records.iter().zip(classes).map(|(r, c)| {
         (
             r.label.expect("labelled() sets every label"),

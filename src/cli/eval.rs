@@ -245,8 +245,12 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
         .collect();
     let metrics = Metrics::from_pairs(pairs.iter().copied());
     let intervals = bootstrap(&pairs, args.bootstrap, DEFAULT_SEED);
-    let confidence =
-        confidence_report(args, pipeline.calibration.temperature, &pairs, &predictions);
+    let confidence = confidence_report(
+        args,
+        pipeline.calibration().temperature,
+        &pairs,
+        &predictions,
+    );
     let groups = args
         .group_by
         .as_deref()

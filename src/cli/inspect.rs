@@ -2,6 +2,7 @@
 
 use super::io::{load_model, model_path};
 use crate::bundle::{Bundle, FORMAT_VERSION};
+use linfa::ParamGuard;
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -54,7 +55,7 @@ pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(stdout, "created      {}", p.created)?;
     let labels: Vec<String> = bundle
         .pipeline
-        .model
+        .model()
         .labels()
         .iter()
         .map(|l| l.to_string())
@@ -99,12 +100,17 @@ pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
             u.max_ratio
         )?;
     }
-    let m = &p.config.model;
-    writeln!(
-        stdout,
-        "classifier   softmax regression; epochs {} lr {} ({:?}) l2 {} class weight {:?} patience {} seed {}",
-        m.epochs, m.learning_rate, m.schedule, m.l2, m.class_weight, m.patience, m.seed
-    )?;
+    match p.config.model.check_ref() {
+        Ok(m) => writeln!(
+            stdout,
+            "classifier   softmax regression; epochs {} lr {} ({:?}) l2 {} class weight {:?} patience {} seed {}",
+            m.epochs(), m.learning_rate(), m.schedule(), m.l2(), m.class_weight(), m.patience(), m.seed()
+        )?,
+        Err(e) => writeln!(
+            stdout,
+            "classifier   softmax regression; recorded settings out of range: {e}"
+        )?,
+    }
     for d in &p.data {
         writeln!(
             stdout,
@@ -131,7 +137,7 @@ pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         ),
         None => writeln!(stdout),
     }?;
-    let c = &bundle.pipeline.calibration;
+    let c = bundle.pipeline.calibration();
     if c.is_fitted() {
         writeln!(
             stdout,
@@ -176,9 +182,9 @@ pub fn info_json(bundle: &Bundle, model: &str, top: usize) -> serde_json::Value 
         "model": model,
         "format_version": FORMAT_VERSION,
         "provenance": p,
-        "labels": bundle.pipeline.model.labels(),
-        "n_features": bundle.pipeline.featurizer.n_features(),
-        "calibration": bundle.pipeline.calibration,
+        "labels": bundle.pipeline.model().labels(),
+        "n_features": bundle.pipeline.featurizer().n_features(),
+        "calibration": bundle.pipeline.calibration(),
         "top_features": top_features(bundle, top).iter().map(|(l, fs)| json!({"label": l, "features": fs.iter().map(|(n, w)| json!({"feature": n, "weight": w})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
     })
 }

@@ -11,6 +11,7 @@ use crate::io::Outputs;
 use crate::model::{ClassWeight, EpochReport, LearningRate};
 use crate::trainer::{self, TrainData};
 use anyhow::Context;
+use linfa::ParamGuard;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -185,25 +186,25 @@ impl Overrides {
     pub fn apply(&self, config: &mut TrainConfig) {
         let m = &mut config.model;
         if let Some(v) = self.epochs {
-            m.epochs = v;
+            *m = m.epochs(v);
         }
         if let Some(v) = self.lr {
-            m.learning_rate = v;
+            *m = m.learning_rate(v);
         }
         if let Some(v) = self.schedule {
-            m.schedule = v;
+            *m = m.schedule(v);
         }
         if let Some(v) = self.l2 {
-            m.l2 = v;
+            *m = m.l2(v);
         }
         if let Some(v) = self.class_weight {
-            m.class_weight = v;
+            *m = m.class_weight(v);
         }
         if let Some(v) = self.patience {
-            m.patience = v;
+            *m = m.patience(v);
         }
         if let Some(v) = self.seed {
-            m.seed = v;
+            *m = m.seed(v);
         }
         let f = &mut config.features;
         if let Some(v) = self.hash_bits {
@@ -286,6 +287,7 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         None => TrainConfig::default(),
     };
     args.overrides.apply(&mut config);
+    let max_epochs = config.model.check()?.epochs();
     let calibration_paths: Vec<PathBuf> = if args.no_calibration {
         Vec::new()
     } else if !args.calibrate_on.is_empty() {
@@ -319,7 +321,7 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
     let dev = (!dev_paths.is_empty()).then_some(dev_records.as_slice());
 
     let bar = progress_bar(
-        Some(config.model.epochs as u64),
+        Some(max_epochs as u64),
         quiet,
         "{spinner} epoch {pos}/{len} [{bar:30}] {msg}",
     );
@@ -397,8 +399,9 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         read_role(&calibration_paths, "calibration", &args.input, quiet)?;
     data.extend(calibration_files);
     if !calibration_records.is_empty() {
-        pipeline.calibration = crate::trainer::calibrate(&pipeline, &calibration_records)
+        let calibration = crate::trainer::calibrate(&pipeline, &calibration_records)
             .context("fitting the calibration")?;
+        pipeline = pipeline.with_calibration(calibration)?;
     }
     let bundle = Bundle {
         pipeline,
@@ -448,7 +451,7 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         stdout,
         "epochs run {} of {}, kept epoch {}{}",
         fit.epochs_run,
-        config.model.epochs,
+        max_epochs,
         fit.best_epoch,
         if fit.stopped_early {
             " (stopped early)"
@@ -468,7 +471,7 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
             d.macro_f1, d.accuracy, d.loss
         )?;
     }
-    let calibration = &bundle.pipeline.calibration;
+    let calibration = bundle.pipeline.calibration();
     if calibration.is_fitted() {
         writeln!(
             stdout,

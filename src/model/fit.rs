@@ -10,27 +10,16 @@ use crate::label::Stance;
 use crate::metrics::Metrics;
 use crate::model::fitted::{argmax, softmax_in_place, FittedLinear};
 use crate::model::params::{ClassWeight, LearningRate, ValidLinearParams};
+use crate::model::summary::{DevScore, FitSummary};
 use linfa::traits::Fit;
 use linfa::DatasetBase;
 use ndarray::Array1;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
 /// A labelled sparse dataset, as linfa holds it.
 pub type SparseDataset = DatasetBase<SparseRows, Array1<Stance>>;
-
-/// Scores on the dev set after an epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct DevScore {
-    /// Macro-F1 on the dev set.
-    pub macro_f1: f64,
-    /// Accuracy on the dev set.
-    pub accuracy: f64,
-    /// Mean cross-entropy on the dev set.
-    pub loss: f64,
-}
 
 /// What one epoch did, for progress reporting.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,19 +34,6 @@ pub struct EpochReport {
     pub dev: Option<DevScore>,
     /// True when this epoch is the best so far on dev.
     pub best: bool,
-}
-
-/// How training ended.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct FitSummary {
-    /// Epochs run.
-    pub epochs_run: usize,
-    /// The epoch whose weights were kept.
-    pub best_epoch: usize,
-    /// Dev scores of the kept weights, when a dev set was given.
-    pub dev: Option<DevScore>,
-    /// True when early stopping ended training before the last epoch.
-    pub stopped_early: bool,
 }
 
 /// Rescaling threshold for the lazily applied L2 shrinkage factor.
@@ -93,21 +69,20 @@ impl ValidLinearParams {
                 });
             }
         }
-        let labels = Stance::ALL.to_vec();
-        let k = labels.len();
+        let k = Stance::ALL.len();
         let class_weights = self.row_weights(targets);
         let sample_weights = train.weights();
-        let mut model = FittedLinear::zeros(labels, rows.n_features());
+        let mut model = FittedLinear::zeros(rows.n_features());
         let mut order: Vec<usize> = (0..rows.n_rows()).collect();
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let total_steps = (self.epochs * rows.n_rows()) as f32;
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed());
+        let total_steps = (self.epochs() * rows.n_rows()) as f32;
         let mut step = 0usize;
         let mut scale = 1.0f32;
         let mut probs = vec![0.0f32; k];
         let mut best: Option<(FittedLinear, DevScore, usize)> = None;
         let mut since_best = 0;
         let mut epochs_run = 0;
-        for epoch in 1..=self.epochs {
+        for epoch in 1..=self.epochs() {
             order.shuffle(&mut rng);
             let mut loss_sum = 0.0f64;
             let mut weight_sum = 0.0f64;
@@ -137,8 +112,8 @@ impl ValidLinearParams {
                     let target = if c == y { 1.0 } else { 0.0 };
                     *p = row_weight * (*p - target);
                 }
-                if self.l2 > 0.0 {
-                    scale *= 1.0 - lr * self.l2;
+                if self.l2() > 0.0 {
+                    scale *= 1.0 - lr * self.l2();
                 }
                 let (w, b) = model.parts_mut();
                 let step_size = lr / scale;
@@ -176,16 +151,16 @@ impl ValidLinearParams {
             }
             on_epoch(&EpochReport {
                 epoch,
-                max_epochs: self.epochs,
+                max_epochs: self.epochs(),
                 train_loss,
                 dev: dev_score,
                 best: is_best,
             });
-            if dev.is_some() && self.patience > 0 && since_best >= self.patience {
+            if dev.is_some() && self.patience() > 0 && since_best >= self.patience() {
                 break;
             }
         }
-        let stopped_early = epochs_run < self.epochs;
+        let stopped_early = epochs_run < self.epochs();
         Ok(match best {
             Some((model, dev, best_epoch)) => (
                 model,
@@ -214,7 +189,7 @@ impl ValidLinearParams {
         for t in targets {
             counts[t.index()] += 1;
         }
-        match self.class_weight {
+        match self.class_weight() {
             ClassWeight::None => vec![1.0; 3],
             ClassWeight::Balanced => {
                 let n = targets.len() as f32;
@@ -234,11 +209,11 @@ impl ValidLinearParams {
     }
 
     fn rate_at(&self, step: f32, total_steps: f32) -> f32 {
-        match self.schedule {
-            LearningRate::Constant => self.learning_rate,
-            LearningRate::Linear => self.learning_rate * (1.0 - step / total_steps).max(1e-4),
+        match self.schedule() {
+            LearningRate::Constant => self.learning_rate(),
+            LearningRate::Linear => self.learning_rate() * (1.0 - step / total_steps).max(1e-4),
             LearningRate::Inverse => {
-                self.learning_rate / (1.0 + self.learning_rate * self.l2.max(1e-6) * step)
+                self.learning_rate() / (1.0 + self.learning_rate() * self.l2().max(1e-6) * step)
             }
         }
     }

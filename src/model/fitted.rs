@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// A fitted softmax classifier. It owns its label list, so outputs map back to names.
 ///
 /// Read from a model file through [`FittedLinearParts`] and [`FittedLinear::new`], so a decoded
-/// model has passed the same checks as a trained one (shapes, distinct labels, finite numbers).
+/// model has passed the same checks as a trained one (shapes, the label list, finite numbers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "FittedLinearParts")]
 pub struct FittedLinear {
@@ -40,7 +40,9 @@ impl FittedLinear {
     /// Assembles a model, checking that the shapes agree.
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] when the weights, bias and labels disagree.
+    /// [`Error::ShapeMismatch`] when the weights, bias and labels disagree; [`Error::Data`]
+    /// when the labels are not [`Stance::ALL`] in that order, the weights are not stored
+    /// row-major, or a weight is not a finite number.
     pub fn new(
         labels: Vec<Stance>,
         weights: Array2<f32>,
@@ -63,13 +65,12 @@ impl FittedLinear {
         if !weights.is_standard_layout() {
             return Err(Error::Data("weights must be stored row-major".into()));
         }
-        let distinct = labels
-            .iter()
-            .enumerate()
-            .all(|(i, l)| !labels[..i].contains(l));
-        if labels.len() < 2 || !distinct {
+        // Training always writes every label in class-index order, and evaluation, the
+        // calibration measures and the Python binding read probabilities by `Stance::index`.
+        if labels != Stance::ALL {
             return Err(Error::Data(format!(
-                "a model needs two or more distinct labels, found {labels:?}"
+                "a model's labels must be {:?} in that order, found {labels:?}",
+                Stance::ALL
             )));
         }
         if !weights.iter().chain(bias.iter()).all(|w| w.is_finite()) {
@@ -82,8 +83,9 @@ impl FittedLinear {
         })
     }
 
-    /// A model with all weights zero.
-    pub fn zeros(labels: Vec<Stance>, n_features: usize) -> FittedLinear {
+    /// A model over every label ([`Stance::ALL`]) with all weights zero.
+    pub fn zeros(n_features: usize) -> FittedLinear {
+        let labels = Stance::ALL.to_vec();
         let k = labels.len();
         FittedLinear {
             labels,
@@ -283,7 +285,7 @@ mod tests {
             weights: Array2::zeros((4, 3)),
             bias: Array1::zeros(3),
         };
-        assert!(decode(repeated).unwrap_err().contains("distinct labels"));
+        assert!(decode(repeated).unwrap_err().contains("labels must be"));
         let mut nan = Array2::zeros((4, 3));
         nan[[1, 2]] = f32::NAN;
         let not_finite = Parts {

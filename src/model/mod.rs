@@ -9,9 +9,11 @@
 pub mod fit;
 pub mod fitted;
 pub mod params;
+pub mod summary;
 pub mod top_features;
 
-pub use fit::{EpochReport, FitSummary};
+pub use fit::EpochReport;
 pub use fitted::FittedLinear;
 pub use params::{ClassWeight, LearningRate, LinearParams, ValidLinearParams};
+pub use summary::{DevScore, FitSummary};
 pub use top_features::{NamedFeature, TopFeatures};

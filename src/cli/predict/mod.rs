@@ -95,7 +95,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
     let pipeline = &bundle.pipeline;
-    let n_labels = pipeline.model.labels().len();
+    let n_labels = pipeline.model().labels().len();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads)
         .build()

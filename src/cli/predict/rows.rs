@@ -116,7 +116,7 @@ pub fn write_tsv_header(
 ) -> std::io::Result<()> {
     write!(out, "id\tline\tlabel\tconfidence")?;
     if probs {
-        for label in pipeline.model.labels() {
+        for label in pipeline.model().labels() {
             write!(out, "\tp_{label}")?;
         }
     }
