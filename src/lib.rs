@@ -30,6 +30,7 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod scorer;
+pub mod settings;
 pub mod suggest;
 pub mod text;
 pub mod trainer;

@@ -1,7 +1,8 @@
 //! `stance article`: whole articles -> sentences with labels, probabilities and deciding
 //! words, as text, JSONL (with character offsets) or one self-contained HTML report.
 
-use super::io::{load_model, model_path, outputs_reading};
+use super::io::{load_model, outputs_reading};
+use super::settings::ModelArgs;
 use crate::article::{html, ArticleReport};
 use crate::data::{Format, LabelPolicy, RecordReader};
 use crate::io::Outputs;
@@ -31,9 +32,8 @@ pub struct ArticleArgs {
     /// record (`text`, optional `id`), or `-` for one article on standard input.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// Model file [default: $STANCE_MODEL, else models/stance.model].
-    #[arg(long, short)]
-    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Output layout on standard output.
     #[arg(long, value_enum, default_value_t = ArticleOutput::Text)]
     pub output: ArticleOutput,
@@ -56,7 +56,7 @@ pub struct ArticleArgs {
 /// # Errors
 /// Unreadable inputs or model, an output that may not be written, or a failed write.
 pub fn run(args: &ArticleArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
-    let model = model_path(args.model.as_deref());
+    let model = args.model.path();
     let mut outputs = outputs_reading([&model]);
     outputs.inputs(&args.inputs);
     if let Some(path) = &args.html {

@@ -9,6 +9,7 @@ pub mod eval;
 pub mod inspect;
 pub mod io;
 pub mod predict;
+pub mod settings;
 pub mod signals;
 pub mod stdout;
 pub mod suggest;

@@ -14,6 +14,7 @@ mod outputs;
 mod predict;
 mod predict_rows;
 mod real;
+mod settings;
 mod stdout;
 mod train;
 mod workdir;

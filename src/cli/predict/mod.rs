@@ -3,7 +3,8 @@
 
 mod rows;
 
-use super::io::{load_model, model_path, progress_bar, report_skipped, skip_or_fail, InputArgs};
+use super::io::{load_model, progress_bar, report_skipped, skip_or_fail, InputArgs};
+use super::settings::ModelArgs;
 use crate::data::{Format, LabelPolicy, Origin, Record, RecordReader};
 use crate::error::Error;
 use crate::pipeline::PredictBuffers;
@@ -56,9 +57,8 @@ pub struct PredictArgs {
     /// File of sentences, one per line (or records in TSV/CSV/JSONL/fastText); `-` is stdin.
     #[arg(long, short, conflicts_with = "text")]
     pub input: Option<PathBuf>,
-    /// Model file [default: $STANCE_MODEL, else models/stance.model].
-    #[arg(long, short)]
-    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Output layout.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
@@ -90,7 +90,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     if let Some(i) = args.text.iter().position(|t| t.trim().is_empty()) {
         anyhow::bail!("argument {}: empty text", i + 1);
     }
-    let mut bundle = load_model(&model_path(args.model.as_deref()))?;
+    let mut bundle = load_model(&args.model.path())?;
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
