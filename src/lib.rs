@@ -17,12 +17,14 @@ pub mod baseline;
 pub mod bootstrap;
 pub mod bundle;
 pub mod calibration;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 pub mod cv;
 pub mod data;
 pub mod error;
 pub mod features;
+pub mod info;
 pub mod io;
 pub mod label;
 pub mod metrics;

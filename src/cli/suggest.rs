@@ -60,7 +60,7 @@ pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     let pool_path = args
         .pool
         .clone()
-        .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TEXT_FROM));
+        .unwrap_or_else(|| PathBuf::from(crate::data::DEFAULT_TEXT_FROM));
     let mut outputs = outputs_reading([&model, &pool_path, &args.input.text_from_path()]);
     outputs.inputs(&args.skip_ids);
     if let Some(path) = &args.out {
