@@ -7,6 +7,7 @@ pub mod segment;
 
 use crate::error::Result;
 use crate::pipeline::{Pipeline, Prediction};
+use crate::text::classes::has_arabic_letter;
 use segment::{segment, Skip};
 use serde::Serialize;
 
@@ -129,7 +130,8 @@ impl ArticleReport {
     /// One JSON object per sentence, as `stance article --output jsonl` prints them: the
     /// article's name, the sentence's 1-based number, character offsets into the article,
     /// the text, the label shown (`uncertain` below `min_confidence`, with `best_label`), the
-    /// confidence, every label's probability and the deciding words (`because`).
+    /// confidence, every label's probability and the deciding words (`because`); a sentence
+    /// with no Arabic letter, whose label means nothing, also has `"no_arabic": true`.
     pub fn json_lines(&self, min_confidence: Option<f32>) -> Vec<serde_json::Value> {
         use serde_json::json;
         self.sentences
@@ -169,6 +171,9 @@ impl ArticleReport {
                 });
                 if shown != s.prediction.label.as_str() {
                     line["best_label"] = json!(s.prediction.label);
+                }
+                if !has_arabic_letter(self.slice(s.start, s.end)) {
+                    line["no_arabic"] = json!(true);
                 }
                 line
             })

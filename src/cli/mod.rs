@@ -8,6 +8,7 @@ pub mod decimal;
 pub mod eval;
 pub mod inspect;
 pub mod io;
+pub mod no_arabic;
 pub mod predict;
 pub mod settings;
 pub mod signals;
@@ -86,7 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => eval::run(args, quiet, &mut out),
         Command::Predict(args) => predict::run(args, quiet, &mut out),
         Command::Cv(args) => cv::run(args, quiet, &mut out),
-        Command::Article(args) => article::run(args, &mut out),
+        Command::Article(args) => article::run(args, quiet, &mut out),
         Command::Inspect(args) => inspect::run(args, &mut out),
         Command::Suggest(args) => suggest::run(args, quiet, &mut out),
     }?;

@@ -3,6 +3,7 @@
 //! stderr when it fails. Golden outputs live in `tests/golden/`; refresh them with
 //! `STANCE_BLESS=1 cargo test --test cli` and review the diff.
 
+mod article;
 mod bad_input;
 mod calibration;
 mod degenerate;

@@ -5,13 +5,14 @@ mod rows;
 
 use super::io::{load_model, progress_bar, report_skipped, skip_or_fail, InputArgs};
 use super::settings::ModelArgs;
+use crate::cli::no_arabic::NoArabic;
 use crate::data::{Format, LabelPolicy, Origin, Record, RecordReader};
 use crate::error::Error;
 use crate::pipeline::PredictBuffers;
 use crate::scorer::PackedScorer;
 use anyhow::Context;
 use rayon::prelude::*;
-use rows::{Empty, NoArabic, Row};
+use rows::{Empty, Row};
 use serde_json::Map;
 use std::io::Write;
 use std::path::PathBuf;

@@ -1,14 +1,17 @@
 //! `stance article`: whole articles -> sentences with labels, probabilities and deciding
 //! words, as text, JSONL (with character offsets) or one self-contained HTML report.
 
+mod inputs;
+
 use super::io::{load_model, outputs_reading};
+use super::no_arabic::NoArabic;
 use super::settings::ModelArgs;
 use crate::article::{html, ArticleReport};
-use crate::data::{Format, LabelPolicy, RecordReader};
-use crate::io::Outputs;
+use crate::text::classes::has_arabic_letter;
 use anyhow::Context;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use inputs::read_articles;
+use std::io::Write;
+use std::path::PathBuf;
 
 /// Output layouts of `stance article`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -26,7 +29,15 @@ Examples:
   stance article ../shared/seed-article.txt
   stance article news/ --output jsonl > sentences.jsonl      # every .txt file of a folder
   stance article articles.jsonl --html report.html           # one {\"id\", \"text\"} per line
-  curl -s ... | stance article - --html report.html")]
+  curl -s ... | stance article - --html report.html
+
+An input that gives no article (a file that cannot be read or is not UTF-8, an empty or
+white-space-only article, a folder without .txt files, a bad JSONL record) is named in a warning
+and the others are still labelled and written; the exit code is then 1, with how many inputs
+failed. An article whose every piece is left out by rule 8 (titles, bylines, datelines,
+questions, fragments, repeats) gets a note that no sentence was labelled. A sentence with no
+Arabic letter is still labelled, but its label means nothing: a warning lists where, and JSONL
+adds \"no_arabic\": true.")]
 pub struct ArticleArgs {
     /// Article files (UTF-8 text), folders of .txt articles, JSONL files with one article per
     /// record (`text`, optional `id`), or `-` for one article on standard input.
@@ -55,7 +66,7 @@ pub struct ArticleArgs {
 ///
 /// # Errors
 /// Unreadable inputs or model, an output that may not be written, or a failed write.
-pub fn run(args: &ArticleArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: &ArticleArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let model = args.model.path();
     let mut outputs = outputs_reading([&model]);
     outputs.inputs(&args.inputs);
@@ -66,8 +77,9 @@ pub fn run(args: &ArticleArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
+    let articles = read_articles(&args.inputs, &mut outputs);
     let mut reports = Vec::new();
-    for (name, text) in read_articles(&args.inputs, &mut outputs)? {
+    for (name, text) in articles.read {
         reports.push(ArticleReport::analyze(
             &bundle.pipeline,
             name,
@@ -75,72 +87,88 @@ pub fn run(args: &ArticleArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
             args.explain,
         )?);
     }
+    let failed = articles.failed;
+    if let [only] = failed.as_slice() {
+        if reports.is_empty() {
+            anyhow::bail!("{only:#}");
+        }
+    }
+    for err in &failed {
+        eprintln!("warning: {err:#}");
+    }
+    if !quiet {
+        for note in reports.iter().filter_map(nothing_labelled) {
+            eprintln!("{note}");
+        }
+    }
     for report in &reports {
         match args.output {
             ArticleOutput::Text => write_text(stdout, report, args.min_confidence)?,
             ArticleOutput::Jsonl => write_jsonl(stdout, report, args.min_confidence)?,
         }
     }
-    if let Some(path) = &args.html {
+    if let (Some(path), false) = (&args.html, reports.is_empty()) {
         outputs
             .write(path, html::render(&reports, args.min_confidence).as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    if !quiet {
+        if let Some(warning) = no_arabic(&reports).warning() {
+            eprintln!("{warning}");
+        }
+    }
+    if !failed.is_empty() {
+        let total = failed.len() + reports.len();
+        anyhow::bail!(
+            "{} of {total} article inputs failed (see the warnings above){}",
+            failed.len(),
+            if reports.is_empty() {
+                String::new()
+            } else {
+                format!("; the other {} were labelled", reports.len())
+            }
+        );
+    }
     Ok(())
 }
 
-/// (name, text) of every article the inputs hold, in order (folders sorted by file name); each
-/// file read is noted in `outputs`, so no output replaces it.
-fn read_articles(
-    inputs: &[PathBuf],
-    outputs: &mut Outputs,
-) -> anyhow::Result<Vec<(String, String)>> {
-    let mut articles = Vec::new();
-    for input in inputs {
-        if input == Path::new("-") {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("reading an article from standard input")?;
-            articles.push(("-".to_string(), text));
-        } else if input.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(input)
-                .with_context(|| format!("listing {}", input.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-                .collect();
-            files.sort();
-            for file in files {
-                outputs.input(&file);
-                articles.push((file.display().to_string(), read_text(&file)?));
-            }
-        } else if Format::from_path(input, Format::Text) == Format::Jsonl {
-            for record in RecordReader::open(input, Format::Jsonl, LabelPolicy::Optional)? {
-                let record = record?;
-                let name = record
-                    .id
-                    .clone()
-                    .unwrap_or_else(|| format!("{}:{}", input.display(), record.origin.line));
-                articles.push((name, record.text));
-            }
-        } else {
-            articles.push((input.display().to_string(), read_text(input)?));
-        }
+/// The note for an article of which no sentence was labelled, if none was.
+fn nothing_labelled(report: &ArticleReport) -> Option<String> {
+    if !report.sentences.is_empty() {
+        return None;
     }
-    Ok(articles)
+    let why = if report.skipped.is_empty() {
+        "it holds no sentence".to_string()
+    } else {
+        let mut reasons: Vec<String> = Vec::new();
+        for s in &report.skipped {
+            let reason = format!("{:?}", s.reason).to_lowercase();
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
+            }
+        }
+        format!(
+            "every piece was left out by rule 8 ({})",
+            reasons.join(", ")
+        )
+    };
+    Some(format!(
+        "note: {}: no sentence was labelled: {why}",
+        report.name
+    ))
 }
 
-fn read_text(path: &Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-        anyhow::anyhow!("{}:{line}: invalid UTF-8", path.display())
-    })?;
-    Ok(text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text))
+/// The labelled sentences that hold no Arabic letter, named `ARTICLE sentence N`.
+fn no_arabic(reports: &[ArticleReport]) -> NoArabic {
+    let mut found = NoArabic::default();
+    for report in reports {
+        for (i, s) in report.sentences.iter().enumerate() {
+            if !has_arabic_letter(report.slice(s.start, s.end)) {
+                found.note(|| format!("{} sentence {}", report.name, i + 1));
+            }
+        }
+    }
+    found
 }
 
 fn write_text(
