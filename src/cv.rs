@@ -7,8 +7,8 @@ use crate::data::Record;
 use crate::error::{Error, Result};
 use crate::label::Stance;
 use crate::metrics::Metrics;
-use crate::model::ClassWeight;
 use crate::pipeline::Prediction;
+use crate::settings::{self, Setting};
 use crate::trainer::{labels_of, train, TrainData};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -199,10 +199,11 @@ pub fn cross_validate(
 }
 
 /// One axis of a grid: a setting and the values to try.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct GridAxis {
-    /// The setting, named as its command-line flag (`l2`, `char-ngrams`, ...).
-    pub key: String,
+    /// The setting, from the table of settings, named by its command-line flag (`l2`,
+    /// `char-ngrams`, ...), or an on/off setting by its own name (`cues` for `--no-cues`).
+    pub setting: &'static Setting,
     /// The values, as written on the command line.
     pub values: Vec<String>,
 }
@@ -222,89 +223,15 @@ impl std::str::FromStr for GridAxis {
         if values.is_empty() {
             return Err(format!("no values for {key}"));
         }
-        let axis = GridAxis {
-            key: key.trim().to_string(),
-            values,
-        };
+        let setting = settings::find(key.trim()).map_err(|e| e.to_string())?;
         // validate every value now, so a typo fails before hours of training
-        for v in &axis.values {
-            set(&mut TrainConfig::default(), &axis.key, v).map_err(|e| e.to_string())?;
+        for v in &values {
+            setting
+                .set(&mut TrainConfig::default(), v)
+                .map_err(|e| e.to_string())?;
         }
-        Ok(axis)
+        Ok(GridAxis { setting, values })
     }
-}
-
-/// Sets one named setting of a configuration from its text.
-///
-/// # Errors
-/// [`Error::InvalidParam`] for an unknown key or a value that does not parse.
-pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
-    fn parse<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T> {
-        value.parse().map_err(|_| Error::InvalidParam {
-            name,
-            value: value.to_string(),
-            reason: "does not parse".into(),
-        })
-    }
-    let f = &mut config.features;
-    let m = &mut config.model;
-    match key {
-        "l2" => *m = m.l2(parse("l2", value)?),
-        "lr" => *m = m.learning_rate(parse("lr", value)?),
-        "epochs" => *m = m.epochs(parse("epochs", value)?),
-        "hash-bits" => f.hash_bits = parse("hash-bits", value)?,
-        "word-ngrams" => f.word_ngrams = parse("word-ngrams", value)?,
-        "lead-words" => f.lead_words = parse("lead-words", value)?,
-        "proclitics" => f.proclitics = parse("proclitics", value)?,
-        "punctuation" => f.punctuation = parse("punctuation", value)?,
-        "clauses" => f.clauses = parse("clauses", value)?,
-        "stopwords" => f.stopwords = parse("stopwords", value)?,
-        "min-df" => f.min_df = parse("min-df", value)?,
-        "unit-norm" => f.unit_norm = parse("unit-norm", value)?,
-        "cues" => f.cues = parse("cues", value)?,
-        "cue-version" => f.cue_version = parse("cue-version", value)?,
-        "sublinear-tf" => f.sublinear_tf = parse("sublinear-tf", value)?,
-        "fold-alef" => f.normalizer.fold_alef = parse("fold-alef", value)?,
-        "fold-yeh" => f.normalizer.fold_yeh = parse("fold-yeh", value)?,
-        "fold-teh-marbuta" => f.normalizer.fold_teh_marbuta = parse("fold-teh-marbuta", value)?,
-        "char-ngrams" => {
-            let (min, max) = if value == "0" {
-                (0, 0)
-            } else {
-                let (a, b) = value.split_once('-').ok_or_else(|| Error::InvalidParam {
-                    name: "char-ngrams",
-                    value: value.to_string(),
-                    reason: "expected MIN-MAX or 0".into(),
-                })?;
-                (parse("char-ngrams", a)?, parse("char-ngrams", b)?)
-            };
-            f.char_min = min;
-            f.char_max = max;
-        }
-        "class-weight" => {
-            *m = m.class_weight(match value {
-                "balanced" => ClassWeight::Balanced,
-                "none" => ClassWeight::None,
-                _ => {
-                    return Err(Error::InvalidParam {
-                        name: "class-weight",
-                        value: value.to_string(),
-                        reason: "expected balanced or none".into(),
-                    })
-                }
-            });
-        }
-        _ => {
-            return Err(Error::InvalidParam {
-                name: "grid",
-                value: key.to_string(),
-                reason: "unknown setting; use l2, lr, epochs, hash-bits, word-ngrams, char-ngrams, lead-words, \
-                         proclitics, punctuation, clauses, stopwords, min-df, unit-norm, cues, cue-version, sublinear-tf, fold-alef, fold-yeh, fold-teh-marbuta or class-weight"
-                    .into(),
-            })
-        }
-    }
-    Ok(())
 }
 
 /// Every configuration of the grid: the cartesian product of the axes applied to `base`, each
@@ -316,10 +243,13 @@ pub fn set(config: &mut TrainConfig, key: &str, value: &str) -> Result<()> {
 /// settings are out of range (named by the point).
 pub fn expand(base: &TrainConfig, axes: &[GridAxis]) -> Result<Vec<(String, TrainConfig)>> {
     for (i, axis) in axes.iter().enumerate() {
-        if axes[..i].iter().any(|earlier| earlier.key == axis.key) {
+        if axes[..i]
+            .iter()
+            .any(|earlier| earlier.setting.name == axis.setting.name)
+        {
             return Err(Error::InvalidParam {
                 name: "grid",
-                value: axis.key.clone(),
+                value: axis.setting.name.to_string(),
                 reason: "given twice; list all its values in one --grid KEY=V1,V2".into(),
             });
         }
@@ -330,11 +260,11 @@ pub fn expand(base: &TrainConfig, axes: &[GridAxis]) -> Result<Vec<(String, Trai
         for (name, config) in &points {
             for value in &axis.values {
                 let mut c = *config;
-                set(&mut c, &axis.key, value)?;
+                axis.setting.set(&mut c, value)?;
                 let label = if name.is_empty() {
-                    format!("{}={value}", axis.key)
+                    format!("{}={value}", axis.setting.name)
                 } else {
-                    format!("{name} {}={value}", axis.key)
+                    format!("{name} {}={value}", axis.setting.name)
                 };
                 next.push((label, c));
             }

@@ -241,7 +241,7 @@ impl Model {
     /// What `stance inspect --json` prints, as a JSON string, with `top` features per label.
     #[pyo3(signature = (top = 20))]
     fn info_json(&self, top: usize) -> String {
-        stance::cli::inspect::info_json(&self.bundle, &self.source, top).to_string()
+        stance::info::info_json(&self.bundle, &self.source, top).to_string()
     }
 
     /// Splits an article into sentences and labels each, as `stance article --output jsonl`:

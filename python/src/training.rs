@@ -295,7 +295,7 @@ pub fn read<'py>(
     } else {
         LabelPolicy::Optional
     };
-    let texts_path = text_from.unwrap_or_else(|| PathBuf::from(stance::cli::DEFAULT_TEXT_FROM));
+    let texts_path = text_from.unwrap_or_else(|| PathBuf::from(stance::data::DEFAULT_TEXT_FROM));
     let records = py
         .detach(|| -> stance::Result<Vec<Record>> {
             RecordReader::open(Path::new(&path), format, policy)?

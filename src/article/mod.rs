@@ -130,7 +130,8 @@ impl ArticleReport {
     /// One JSON object per sentence, as `stance article --output jsonl` prints them: the
     /// article's name, the sentence's 1-based number, character offsets into the article,
     /// the text, the label shown (`uncertain` below `min_confidence`, with `best_label`), the
-    /// confidence, every label's probability and the deciding words (`because`).
+    /// confidence, every label's probability and the deciding words (`because`); a sentence
+    /// with no Arabic letter, whose label means nothing, also has `"no_arabic": true`.
     pub fn json_lines(&self, min_confidence: Option<f32>) -> Vec<serde_json::Value> {
         use serde_json::json;
         self.sentences

@@ -2,11 +2,11 @@
 //! or of a grid, optionally with extra rows that join every fold's training data.
 
 use super::io::{outputs_reading, read_labelled, InputArgs};
-use super::train::Overrides;
-use crate::config::TrainConfig;
+use super::settings::ConfigArgs;
 use crate::cv::{cross_validate, expand, outlet_of, CvReport, FoldPlan, GridAxis};
 use crate::data::Record;
 use crate::label::Stance;
+use crate::settings::{Kind, SETTINGS};
 use crate::trainer::labels_of;
 use anyhow::Context;
 use std::fmt::Write as _;
@@ -39,14 +39,9 @@ pub struct CvArgs {
     /// Seed of the fold assignment.
     #[arg(long, default_value_t = 13)]
     pub fold_seed: u64,
-    /// Grid axis KEY=V1,V2,... (repeatable): l2, lr, epochs, hash-bits, word-ngrams,
-    /// char-ngrams, lead-words, proclitics, sublinear-tf, fold-alef, fold-yeh,
-    /// fold-teh-marbuta, class-weight.
-    #[arg(long)]
+    /// Grid axis KEY=V1,V2,... (repeatable); KEY is any setting below (see grid_help).
+    #[arg(long, value_name = "KEY=V1,V2", help = grid_help())]
     pub grid: Vec<GridAxis>,
-    /// Base configuration (JSON); flags override it.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
     /// Write the best configuration to this JSON file (for `stance train --config`).
     #[arg(long)]
     pub save_config: Option<PathBuf>,
@@ -60,7 +55,25 @@ pub struct CvArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
-    pub overrides: Overrides,
+    pub config: ConfigArgs,
+}
+
+/// The help of `--grid`, listing the keys from the table of settings.
+fn grid_help() -> String {
+    let mut values = Vec::new();
+    let mut switches = Vec::new();
+    for setting in &SETTINGS {
+        match setting.kind {
+            Kind::Value { .. } => values.push(setting.name.to_string()),
+            Kind::Switch { flag, .. } => switches.push(format!("{} (--{flag})", setting.name)),
+        }
+    }
+    format!(
+        "Grid axis KEY=V1,V2,... (repeatable): any setting below by its flag name ({}), or an \
+         on/off setting with true,false: {}",
+        values.join(", "),
+        switches.join(", ")
+    )
 }
 
 /// Runs `stance cv`, writing the results to `stdout`.
@@ -74,15 +87,9 @@ pub fn run(args: &CvArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result
         .clone()
         .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TRAIN[1]));
     let mut outputs = outputs_reading([&file, &args.input.text_from_path()]);
-    outputs.inputs(&args.with).inputs(&args.config);
+    outputs.inputs(&args.with).inputs(&args.config.config);
     outputs.check_all(args.save_config.iter().chain(&args.predictions))?;
-    let mut base = match &args.config {
-        Some(path) => {
-            TrainConfig::load(path).with_context(|| format!("reading config {}", path.display()))?
-        }
-        None => TrainConfig::default(),
-    };
-    args.overrides.apply(&mut base);
+    let base = args.config.resolve()?;
     let records = read_labelled(&file, &args.input, quiet)
         .with_context(|| format!("reading {}", file.display()))?
         .records;

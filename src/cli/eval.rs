@@ -1,6 +1,7 @@
 //! `stance eval`: score a model on a labelled file.
 
-use super::io::{load_model, model_path, outputs_reading, read_labelled, InputArgs, Loaded};
+use super::io::{load_model, outputs_reading, read_labelled, InputArgs, Loaded};
+use super::settings::ModelArgs;
 use crate::baseline::CueBaseline;
 use crate::bootstrap::{bootstrap, Intervals, DEFAULT_RESAMPLES, DEFAULT_SEED};
 use crate::calibration::coverage::{abstain, threshold_for_precision, Scored};
@@ -30,9 +31,8 @@ Examples:
 pub struct EvalArgs {
     /// Labelled file to score.
     pub file: PathBuf,
-    /// Model file [default: $STANCE_MODEL, else models/stance.model].
-    #[arg(long, short)]
-    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Score the cue-only baseline (the first cue word decides) instead of a model.
     #[arg(long, conflicts_with = "model")]
     pub baseline: bool,
@@ -217,7 +217,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     if args.baseline {
         return run_baseline(args, quiet, stdout);
     }
-    let model_file = model_path(args.model.as_deref());
+    let model_file = args.model.path();
     let mut outputs = outputs_reading([&args.file, &model_file, &args.input.text_from_path()]);
     if let Some(path) = &args.html {
         outputs.check(path)?;

@@ -1,9 +1,9 @@
 //! `stance inspect`: a model's metadata, settings and strongest features.
 
 use super::io::{load_model, model_path};
-use crate::bundle::{Bundle, FORMAT_VERSION};
+use crate::bundle::FORMAT_VERSION;
+use crate::info::{info_json, top_features};
 use linfa::ParamGuard;
-use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -154,39 +154,6 @@ pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The strongest `top` features of each label, as (label, [(names joined by ` | `, weight)]).
-fn top_features(bundle: &Bundle, top: usize) -> Vec<(String, Vec<(String, f32)>)> {
-    bundle
-        .top_features
-        .per_label
-        .iter()
-        .map(|(label, features)| {
-            let list = features
-                .iter()
-                .take(top)
-                .map(|f| (f.names.join(" | "), f.weight))
-                .collect();
-            (label.to_string(), list)
-        })
-        .collect()
-}
-
-/// Everything `stance inspect --json` prints about a model: `model` names it, `top` is the
-/// count of strongest features listed per label. The Python binding's `Model.info()` returns
-/// the same value.
-pub fn info_json(bundle: &Bundle, model: &str, top: usize) -> serde_json::Value {
-    let p = &bundle.provenance;
-    json!({
-        "model": model,
-        "format_version": FORMAT_VERSION,
-        "provenance": p,
-        "labels": bundle.pipeline.model().labels(),
-        "n_features": bundle.pipeline.featurizer().n_features(),
-        "calibration": bundle.pipeline.calibration(),
-        "top_features": top_features(bundle, top).iter().map(|(l, fs)| json!({"label": l, "features": fs.iter().map(|(n, w)| json!({"feature": n, "weight": w})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-    })
 }
 
 fn on_off(flag: bool) -> &'static str {

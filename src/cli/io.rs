@@ -40,7 +40,7 @@ impl InputArgs {
     pub fn text_from_path(&self) -> PathBuf {
         self.text_from
             .clone()
-            .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TEXT_FROM))
+            .unwrap_or_else(|| PathBuf::from(crate::data::DEFAULT_TEXT_FROM))
     }
 
     /// The text file id-only rows were joined from, and how many texts it held, if any file

@@ -8,7 +8,9 @@ pub mod decimal;
 pub mod eval;
 pub mod inspect;
 pub mod io;
+pub mod no_arabic;
 pub mod predict;
+pub mod settings;
 pub mod signals;
 pub mod stdout;
 pub mod suggest;
@@ -26,8 +28,6 @@ pub const DEFAULT_TRAIN: [&str; 2] = ["datasets/train.tsv", "datasets/real/train
 pub const DEFAULT_DEV: [&str; 2] = ["datasets/dev.tsv", "datasets/real/dev.tsv"];
 /// What the shipped model's probabilities are calibrated on: held-out real news.
 pub const DEFAULT_CALIBRATION: &str = "datasets/real/dev.tsv";
-/// Where files of ids and labels only take their text from when `--text-from` is not given.
-pub const DEFAULT_TEXT_FROM: &str = "../shared/realnews/pool.tsv";
 
 /// Train, evaluate and run stance classifiers for Arabic news sentences: each sentence is
 /// labelled assertion, denial or allegation.

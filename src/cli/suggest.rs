@@ -1,7 +1,8 @@
 //! `stance suggest`: pick the unlabelled sentences most worth labelling next, in the form
 //! annotators take (`id<TAB>sentence`, no model output, so their reading stays blind).
 
-use super::io::{load_model, model_path, outputs_reading, read_unlabelled, InputArgs};
+use super::io::{load_model, outputs_reading, read_unlabelled, InputArgs};
+use super::settings::ModelArgs;
 use super::tsv::field;
 use crate::baseline::CueBaseline;
 use crate::cv::outlet_of;
@@ -37,9 +38,8 @@ pub struct SuggestArgs {
     /// Seed of the random share.
     #[arg(long, default_value_t = 13)]
     pub seed: u64,
-    /// Model file [default: $STANCE_MODEL, else models/stance.model].
-    #[arg(long, short)]
-    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Write the suggestions here instead of standard output (atomically).
     #[arg(long, short)]
     pub out: Option<PathBuf>,
@@ -56,11 +56,11 @@ pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     if !(0.0..=1.0).contains(&args.random_share) {
         anyhow::bail!("--random-share {} must lie in [0, 1]", args.random_share);
     }
-    let model = model_path(args.model.as_deref());
+    let model = args.model.path();
     let pool_path = args
         .pool
         .clone()
-        .unwrap_or_else(|| PathBuf::from(super::DEFAULT_TEXT_FROM));
+        .unwrap_or_else(|| PathBuf::from(crate::data::DEFAULT_TEXT_FROM));
     let mut outputs = outputs_reading([&model, &pool_path, &args.input.text_from_path()]);
     outputs.inputs(&args.skip_ids);
     if let Some(path) = &args.out {

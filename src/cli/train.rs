@@ -3,12 +3,13 @@
 use super::io::{
     progress_bar, read_labelled, read_unlabelled, report_skipped, stream_labelled, InputArgs,
 };
+use super::settings::ConfigArgs;
 use super::{DEFAULT_CALIBRATION, DEFAULT_DEV, DEFAULT_MODEL, DEFAULT_TRAIN};
 use crate::bundle::{Bundle, DataFile, Provenance};
 use crate::config::TrainConfig;
 use crate::data::Record;
 use crate::io::Outputs;
-use crate::model::{ClassWeight, EpochReport, LearningRate};
+use crate::model::EpochReport;
 use crate::trainer::{self, TrainData};
 use anyhow::Context;
 use linfa::ParamGuard;
@@ -60,200 +61,13 @@ pub struct TrainArgs {
     /// they join the IDF fit, and feed self-training when --self-train-rounds is above 0.
     #[arg(long)]
     pub unlabelled: Option<PathBuf>,
-    /// Training configuration (JSON, as written by --save-config); flags override it.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
     /// Also write the configuration actually used to this JSON file.
     #[arg(long)]
     pub save_config: Option<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
-    pub overrides: Overrides,
-}
-
-/// Flags that override single settings of the configuration.
-#[derive(Debug, Default, clap::Args)]
-#[command(next_help_heading = "Model")]
-pub struct Overrides {
-    /// Most passes over the data [default: 30].
-    #[arg(long)]
-    pub epochs: Option<usize>,
-    /// Initial learning rate [default: 0.5].
-    #[arg(long)]
-    pub lr: Option<f32>,
-    /// Learning-rate schedule [default: linear].
-    #[arg(long, value_enum)]
-    pub schedule: Option<LearningRate>,
-    /// L2 penalty [default: 1e-5].
-    #[arg(long)]
-    pub l2: Option<f32>,
-    /// Class weighting [default: balanced].
-    #[arg(long, value_enum)]
-    pub class_weight: Option<ClassWeight>,
-    /// Epochs without dev improvement before stopping; 0 never stops early [default: 5].
-    #[arg(long)]
-    pub patience: Option<usize>,
-    /// Seed of the row order [default: 13].
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Feature buckets are 2^BITS [default: 18].
-    #[arg(long, help_heading = "Features")]
-    pub hash_bits: Option<u8>,
-    /// Longest word n-gram, 1-3 [default: 2].
-    #[arg(long, help_heading = "Features")]
-    pub word_ngrams: Option<usize>,
-    /// Character n-gram lengths as MIN-MAX, or 0 for none [default: 0].
-    #[arg(long, help_heading = "Features", value_parser = parse_char_range)]
-    pub char_ngrams: Option<(usize, usize)>,
-    /// Self-training rounds over the --unlabelled sentences [default: 0].
-    #[arg(long, help_heading = "Unlabelled data")]
-    pub self_train_rounds: Option<usize>,
-    /// Least confidence for a pseudo-label [default: 0.9].
-    #[arg(long, help_heading = "Unlabelled data")]
-    pub self_train_threshold: Option<f32>,
-    /// Loss weight of a pseudo-labelled row [default: 0.5].
-    #[arg(long, help_heading = "Unlabelled data")]
-    pub pseudo_weight: Option<f32>,
-    /// Pseudo-labels per label at most, as a multiple of its labelled rows [default: 1.0].
-    #[arg(long, help_heading = "Unlabelled data")]
-    pub pseudo_max_ratio: Option<f32>,
-    /// Fit IDF on the training rows only, not on the --unlabelled sentences [default: both].
-    #[arg(long, help_heading = "Unlabelled data")]
-    pub no_unlabelled_idf: bool,
-    /// Give the first N words features of their own, 0 for none [default: 5].
-    #[arg(long, help_heading = "Features")]
-    pub lead_words: Option<usize>,
-    /// Cue features: 1 = cue words by position, 2 = also inflected and derived forms with
-    /// their grammatical form and context [default: 2].
-    #[arg(long, help_heading = "Features")]
-    pub cue_version: Option<u8>,
-    /// No binary cue-lexicon features [default: add them].
-    #[arg(long, help_heading = "Features")]
-    pub no_cues: bool,
-    /// Do not scale rows to unit L2 norm [default: scale].
-    #[arg(long, help_heading = "Features")]
-    pub no_norm: bool,
-    /// Ignore features seen in fewer than N training rows [default: 2].
-    #[arg(long, help_heading = "Features")]
-    pub min_df: Option<u32>,
-    /// Keep unigrams of function words (prepositions, relatives, ...) [default: drop them].
-    #[arg(long, help_heading = "Features")]
-    pub keep_function_words: bool,
-    /// Do not tag words with their clause kind (main, coordinated, participle) [default: tag].
-    #[arg(long, help_heading = "Features")]
-    pub no_clauses: bool,
-    /// Give punctuation and quote tokens features of their own [default: no].
-    #[arg(long, help_heading = "Features")]
-    pub punctuation: bool,
-    /// Do not add proclitic-stripped word forms [default: add them].
-    #[arg(long, help_heading = "Features")]
-    pub no_proclitics: bool,
-    /// Use raw term counts instead of 1 + ln(count) [default: sublinear].
-    #[arg(long, help_heading = "Features")]
-    pub raw_tf: bool,
-    /// Keep invisible format characters (direction marks, zero-width joiners, BOM) [default:
-    /// strip them].
-    #[arg(long, help_heading = "Normaliser")]
-    pub keep_invisible: bool,
-    /// Keep diacritics (tashkeel) [default: strip].
-    #[arg(long, help_heading = "Normaliser")]
-    pub keep_diacritics: bool,
-    /// Do not fold أ إ آ ٱ to ا [default: fold].
-    #[arg(long, help_heading = "Normaliser")]
-    pub no_fold_alef: bool,
-    /// Do not fold ى to ي [default: fold].
-    #[arg(long, help_heading = "Normaliser")]
-    pub no_fold_yeh: bool,
-    /// Do not fold ة to ه [default: fold].
-    #[arg(long, help_heading = "Normaliser")]
-    pub no_fold_teh_marbuta: bool,
-}
-
-fn parse_char_range(s: &str) -> Result<(usize, usize), String> {
-    if s == "0" {
-        return Ok((0, 0));
-    }
-    let (min, max) = s
-        .split_once('-')
-        .ok_or_else(|| format!("expected MIN-MAX such as 2-5, or 0, found {s:?}"))?;
-    let parse = |v: &str| v.trim().parse::<usize>().map_err(|e| format!("{v:?}: {e}"));
-    Ok((parse(min)?, parse(max)?))
-}
-
-impl Overrides {
-    /// Applies the flags that were given to a configuration.
-    pub fn apply(&self, config: &mut TrainConfig) {
-        let m = &mut config.model;
-        if let Some(v) = self.epochs {
-            *m = m.epochs(v);
-        }
-        if let Some(v) = self.lr {
-            *m = m.learning_rate(v);
-        }
-        if let Some(v) = self.schedule {
-            *m = m.schedule(v);
-        }
-        if let Some(v) = self.l2 {
-            *m = m.l2(v);
-        }
-        if let Some(v) = self.class_weight {
-            *m = m.class_weight(v);
-        }
-        if let Some(v) = self.patience {
-            *m = m.patience(v);
-        }
-        if let Some(v) = self.seed {
-            *m = m.seed(v);
-        }
-        let f = &mut config.features;
-        if let Some(v) = self.hash_bits {
-            f.hash_bits = v;
-        }
-        if let Some(v) = self.word_ngrams {
-            f.word_ngrams = v;
-        }
-        let u = &mut config.unlabelled;
-        if let Some(v) = self.self_train_rounds {
-            u.rounds = v;
-        }
-        if let Some(v) = self.self_train_threshold {
-            u.threshold = v;
-        }
-        if let Some(v) = self.pseudo_weight {
-            u.weight = v;
-        }
-        if let Some(v) = self.pseudo_max_ratio {
-            u.max_ratio = v;
-        }
-        u.idf &= !self.no_unlabelled_idf;
-        let f = &mut config.features;
-        if let Some(v) = self.lead_words {
-            f.lead_words = v;
-        }
-        if let Some((min, max)) = self.char_ngrams {
-            f.char_min = min;
-            f.char_max = max;
-        }
-        f.proclitics &= !self.no_proclitics;
-        f.punctuation |= self.punctuation;
-        f.clauses &= !self.no_clauses;
-        f.stopwords &= !self.keep_function_words;
-        f.unit_norm &= !self.no_norm;
-        f.cues &= !self.no_cues;
-        if let Some(v) = self.cue_version {
-            f.cue_version = v;
-        }
-        if let Some(v) = self.min_df {
-            f.min_df = v;
-        }
-        f.sublinear_tf &= !self.raw_tf;
-        f.normalizer.strip_invisible &= !self.keep_invisible;
-        f.normalizer.strip_diacritics &= !self.keep_diacritics;
-        f.normalizer.fold_alef &= !self.no_fold_alef;
-        f.normalizer.fold_yeh &= !self.no_fold_yeh;
-        f.normalizer.fold_teh_marbuta &= !self.no_fold_teh_marbuta;
-    }
+    pub config: ConfigArgs,
 }
 
 /// Runs `stance train`, writing its summary to `stdout`.
@@ -280,13 +94,7 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL));
-    let mut config = match &args.config {
-        Some(path) => {
-            TrainConfig::load(path).with_context(|| format!("reading config {}", path.display()))?
-        }
-        None => TrainConfig::default(),
-    };
-    args.overrides.apply(&mut config);
+    let config = args.config.resolve()?;
     let max_epochs = config.model.check()?.epochs();
     let calibration_paths: Vec<PathBuf> = if args.no_calibration {
         Vec::new()
@@ -303,7 +111,7 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         .inputs(&dev_paths)
         .inputs(&calibration_paths)
         .inputs(&args.unlabelled)
-        .inputs(&args.config)
+        .inputs(&args.config.config)
         .input(&args.input.text_from_path());
     if !(args.force || is_reproduce_command(args, &config)) {
         let hint = if args.out.is_none() {

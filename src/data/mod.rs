@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
 pub use reader::{read_records, RecordReader};
-pub use texts::TextSource;
+pub use texts::{TextSource, DEFAULT_TEXT_FROM};
 
 /// Where a record came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,8 @@ pub struct Record {
 }
 
 /// The layout of an input file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     /// `label<TAB>text`, or columns named by a header line (`id`, `label`, `text`, ...).
     Tsv,

@@ -11,6 +11,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+/// Where id-only label files (such as `datasets/real/*.tsv`) take their text from when no
+/// other source is named: the pool of real news sentences beside the project.
+pub const DEFAULT_TEXT_FROM: &str = "../shared/realnews/pool.tsv";
+
 /// Where the text of id-only label files comes from; read once, on first use.
 #[derive(Debug, Default)]
 pub struct TextSource {

@@ -10,7 +10,7 @@ use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 
 /// How classes are weighted in the loss.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClassWeight {
     /// Every row counts once.
@@ -20,7 +20,7 @@ pub enum ClassWeight {
 }
 
 /// How the learning rate moves over training.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LearningRate {
     /// The same rate at every step.

@@ -3,7 +3,7 @@
 //! stderr when it fails. Golden outputs live in `tests/golden/`; refresh them with
 //! `STANCE_BLESS=1 cargo test --test cli` and review the diff.
 
-mod article_inputs;
+mod article;
 mod bad_input;
 mod calibration;
 mod degenerate;
@@ -15,6 +15,7 @@ mod outputs;
 mod predict;
 mod predict_rows;
 mod real;
+mod settings;
 mod stdout;
 mod train;
 mod workdir;

@@ -3,14 +3,16 @@
 
 mod rows;
 
-use super::io::{load_model, model_path, progress_bar, report_skipped, skip_or_fail, InputArgs};
+use super::io::{load_model, progress_bar, report_skipped, skip_or_fail, InputArgs};
+use super::settings::ModelArgs;
+use crate::cli::no_arabic::NoArabic;
 use crate::data::{Format, LabelPolicy, Origin, Record, RecordReader};
 use crate::error::Error;
 use crate::pipeline::PredictBuffers;
 use crate::scorer::PackedScorer;
 use anyhow::Context;
 use rayon::prelude::*;
-use rows::{Empty, NoArabic, Row};
+use rows::{Empty, Row};
 use serde_json::Map;
 use std::io::Write;
 use std::path::PathBuf;
@@ -56,9 +58,8 @@ pub struct PredictArgs {
     /// File of sentences, one per line (or records in TSV/CSV/JSONL/fastText); `-` is stdin.
     #[arg(long, short, conflicts_with = "text")]
     pub input: Option<PathBuf>,
-    /// Model file [default: $STANCE_MODEL, else models/stance.model].
-    #[arg(long, short)]
-    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Output layout.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
@@ -90,7 +91,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     if let Some(i) = args.text.iter().position(|t| t.trim().is_empty()) {
         anyhow::bail!("argument {}: empty text", i + 1);
     }
-    let mut bundle = load_model(&model_path(args.model.as_deref()))?;
+    let mut bundle = load_model(&args.model.path())?;
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }

@@ -7,6 +7,7 @@
 
 use super::{Output, PredictArgs};
 use crate::cli::decimal::push_fixed;
+use crate::cli::no_arabic::NoArabic;
 use crate::cli::tsv::push_field;
 use crate::data::Record;
 use crate::pipeline::{Pipeline, Prediction};
@@ -16,8 +17,6 @@ use std::io::Write;
 
 /// Where sentences given as arguments come from, in their records' origin.
 pub const ARGUMENT: &str = "<argument>";
-/// How many places of sentences without Arabic the closing warning lists.
-const LISTED: usize = 5;
 
 /// One row of output.
 pub enum Row {
@@ -47,55 +46,6 @@ impl Empty {
             Empty::Blank => "blank",
             Empty::Skipped => "skipped",
         }
-    }
-}
-
-/// The sentences labelled although they hold no Arabic letter: how many, and where the first
-/// few came from.
-#[derive(Debug, Default)]
-pub struct NoArabic {
-    count: usize,
-    first: Vec<String>,
-}
-
-impl NoArabic {
-    fn note(&mut self, record: &Record) {
-        self.count += 1;
-        if self.first.len() < LISTED {
-            self.first.push(place(record));
-        }
-    }
-
-    /// Adds the sentences of a later part of the input.
-    pub fn extend(&mut self, later: NoArabic) {
-        self.count += later.count;
-        let room = LISTED.saturating_sub(self.first.len());
-        self.first.extend(later.first.into_iter().take(room));
-    }
-
-    /// The closing warning, if any sentence had no Arabic letter.
-    pub fn warning(&self) -> Option<String> {
-        if self.count == 0 {
-            return None;
-        }
-        let more = if self.count > self.first.len() {
-            ", ..."
-        } else {
-            ""
-        };
-        Some(format!(
-            "warning: {} {} no Arabic letter, so {} label means nothing: {}{more} \
-             (JSONL marks {} \"no_arabic\": true)",
-            self.count,
-            if self.count == 1 {
-                "sentence has"
-            } else {
-                "sentences have"
-            },
-            if self.count == 1 { "its" } else { "each" },
-            self.first.join(", "),
-            if self.count == 1 { "it" } else { "them" },
-        ))
     }
 }
 
@@ -167,7 +117,7 @@ pub fn write_record(
 ) -> crate::Result<()> {
     let arabic = has_arabic_letter(&record.text);
     if !arabic {
-        no_arabic.note(record);
+        no_arabic.note(|| place(record));
     }
     let because = if args.explain {
         pipeline

@@ -1,0 +1,84 @@
+//! Settings: `train` and `cv` flags and `cv --grid` keys come from one table, so every setting
+//! is both, and errors and `--help` list the table's names.
+
+use crate::workdir::Workdir;
+
+#[test]
+fn every_setting_is_a_grid_key_not_only_those_a_second_list_named() {
+    let wd = Workdir::new();
+    // schedule, seed and strip-diacritics were flags the grid did not know
+    let run = wd.ok(&[
+        "cv",
+        "train.tsv",
+        "--folds",
+        "2",
+        "--epochs",
+        "3",
+        "--grid",
+        "schedule=constant,inverse",
+        "--grid",
+        "seed=1,2",
+        "--grid",
+        "strip-diacritics=false",
+    ]);
+    for point in [
+        "schedule=constant seed=1 strip-diacritics=false",
+        "schedule=inverse seed=2 strip-diacritics=false",
+    ] {
+        run.assert_stdout_has(point);
+    }
+}
+
+#[test]
+fn grid_errors_and_help_list_the_table() {
+    let wd = Workdir::new();
+    let run = wd.fails(&["cv", "train.tsv", "--grid", "colour=red"], 2);
+    run.assert_stderr_has("unknown setting; use epochs, lr, schedule, l2")
+        .assert_stderr_has("pseudo-max-ratio");
+    let run = wd.fails(&["cv", "train.tsv", "--grid", "no-cues=true"], 2);
+    run.assert_stderr_has("--no-cues is the switch that sets cues=false")
+        .assert_stderr_has("cues=true,false");
+    let help = wd
+        .ok(&["cv", "--help"])
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for key in [
+        "self-train-rounds",
+        "patience",
+        "unlabelled-idf (--no-unlabelled-idf)",
+    ] {
+        assert!(help.contains(key), "--grid help lacks {key}:\n{help}");
+    }
+}
+
+#[test]
+fn a_switch_and_its_grid_key_give_the_same_configuration() {
+    let wd = Workdir::new();
+    wd.ok(&[
+        "cv",
+        "train.tsv",
+        "--folds",
+        "2",
+        "--epochs",
+        "3",
+        "--no-clauses",
+        "--save-config",
+        "flag.json",
+    ]);
+    wd.ok(&[
+        "cv",
+        "train.tsv",
+        "--folds",
+        "2",
+        "--epochs",
+        "3",
+        "--grid",
+        "clauses=false",
+        "--save-config",
+        "grid.json",
+    ]);
+    assert_eq!(wd.read_string("flag.json"), wd.read_string("grid.json"));
+    assert!(wd.read_string("flag.json").contains("\"clauses\": false"));
+}
