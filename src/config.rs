@@ -129,7 +129,10 @@ mod tests {
         )
         .unwrap();
         let config = TrainConfig::load(&path).unwrap();
-        assert_eq!(config.model.check().unwrap().epochs(), 7);
+        assert_eq!(
+            config.model.check().unwrap().epochs(),
+            crate::model::Epochs::Fixed(7)
+        );
         assert_eq!(config.features.hash_bits, 16);
         assert_eq!(config.features.char_max, FeatureConfig::default().char_max);
 

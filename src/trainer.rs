@@ -7,7 +7,7 @@ use crate::data::Record;
 use crate::error::{Error, Result};
 use crate::features::extract::NewNames;
 use crate::features::tfidf::{IdfAccumulator, Weighting};
-use crate::features::{Featurizer, ReverseMap, SparseRows};
+use crate::features::{Featurizer, ReverseMap, Scratch, SparseRows};
 use crate::label::Stance;
 use crate::model::fit::SparseDataset;
 use crate::model::fitted::argmax;
@@ -232,10 +232,11 @@ const INGEST_CHUNK: usize = 8192;
 
 /// One streaming pass over the training records: hashed counts (in parallel, per chunk, in
 /// input order), document frequencies and the reverse map of first-seen n-grams. Each chunk's
-/// text is dropped once featurised.
+/// text is dropped once featurised. The next chunk is read (on this thread) while the pool
+/// featurises the current one, so parsing the file does not leave the other cores idle.
 fn ingest(
     featurizer: &Featurizer,
-    records: Box<dyn Iterator<Item = Result<Record>> + '_>,
+    mut records: Box<dyn Iterator<Item = Result<Record>> + '_>,
 ) -> Result<Ingested> {
     let n_features = featurizer.n_features();
     let mut out = Ingested {
@@ -245,13 +246,8 @@ fn ingest(
         names: ReverseMap::new(n_features),
         rows_per_input: Vec::new(),
     };
-    let mut chunk: Vec<Record> = Vec::with_capacity(INGEST_CHUNK);
-    let mut records = records.peekable();
-    while records.peek().is_some() {
-        chunk.clear();
-        for record in records.by_ref().take(INGEST_CHUNK) {
-            chunk.push(record?);
-        }
+    let mut chunk = read_chunk(&mut records)?;
+    while !chunk.is_empty() {
         let labels = labels_of(&chunk)?;
         for record in &chunk {
             match out.rows_per_input.last_mut() {
@@ -259,11 +255,23 @@ fn ingest(
                 _ => out.rows_per_input.push((record.origin.path.clone(), 1)),
             }
         }
+        let mut featurised = None;
+        let mut next = None;
         let names = &out.names;
-        let featurised: Vec<(Vec<(u32, f32)>, NewNames)> = chunk
-            .par_iter()
-            .map(|r| featurizer.counts_and_new_names(&r.text, names))
-            .collect::<Result<_>>()?;
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| {
+                featurised = Some(
+                    chunk
+                        .par_iter()
+                        .map_init(Scratch::default, |scratch, r| {
+                            featurizer.counts_and_new_names(&r.text, names, scratch)
+                        })
+                        .collect::<Result<Vec<(Vec<(u32, f32)>, NewNames)>>>(),
+                );
+            });
+            next = Some(read_chunk(&mut records));
+        });
+        let featurised = featurised.expect("the scope ran the featurising task")?;
         for ((counts, new_names), label) in featurised.into_iter().zip(labels) {
             out.df.add(&counts);
             out.rows.push(&counts);
@@ -272,8 +280,14 @@ fn ingest(
                 out.names.insert_if_missing(bucket, &name);
             }
         }
+        chunk = next.expect("the scope read the next chunk")?;
     }
     Ok(out)
+}
+
+/// The next [`INGEST_CHUNK`] records, fewer at the end of the input, none after it.
+fn read_chunk(records: &mut dyn Iterator<Item = Result<Record>>) -> Result<Vec<Record>> {
+    records.take(INGEST_CHUNK).collect()
 }
 
 /// Replaces the pseudo-labelled rows of `set` (those after the first `n_labelled`) by the

@@ -14,7 +14,7 @@
 
 use assert_cmd::Command;
 use sha2::{Digest, Sha256};
-use stance::features::{FeatureConfig, Featurizer, ReverseMap};
+use stance::features::{FeatureConfig, Featurizer, ReverseMap, Scratch};
 use stance::scorer::PackedScorer;
 use stance::{Bundle, PredictBuffers, Stance};
 use std::fmt::Write as _;
@@ -58,7 +58,9 @@ fn record(
     let mut out = String::new();
     for f in featurizers {
         let known = ReverseMap::new(f.n_features());
-        let (counts, names) = f.counts_and_new_names(text, &known).unwrap();
+        let (counts, names) = f
+            .counts_and_new_names(text, &known, &mut Scratch::default())
+            .unwrap();
         for (b, c) in counts {
             write!(out, "{b}:{:08x} ", c.to_bits()).unwrap();
         }

@@ -103,8 +103,8 @@ pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     match p.config.model.check_ref() {
         Ok(m) => writeln!(
             stdout,
-            "classifier   softmax regression; epochs {} lr {} ({:?}) l2 {} class weight {:?} patience {} seed {}",
-            m.epochs(), m.learning_rate(), m.schedule(), m.l2(), m.class_weight(), m.patience(), m.seed()
+            "classifier   softmax regression; epochs {} lr {} ({:?}) l2 {} class weight {:?} patience {} seed {} shards {}",
+            m.epochs(), m.learning_rate(), m.schedule(), m.l2(), m.class_weight(), m.patience(), m.seed(), m.shards()
         )?,
         Err(e) => writeln!(
             stdout,

@@ -177,6 +177,7 @@ mod tests {
             "class-weight" => "none",
             "patience" => "2",
             "seed" => "7",
+            "shards" => "3",
             "hash-bits" => "16",
             "word-ngrams" => "3",
             "char-ngrams" => "3-5",
@@ -237,7 +238,7 @@ mod tests {
         let model = linfa::ParamGuard::check_ref(&config.model).unwrap();
         assert_eq!(
             (model.epochs(), model.l2(), config.features.cues),
-            (4, 0.001, false)
+            (crate::model::Epochs::Fixed(4), 0.001, false)
         );
         for bad in [
             ["--epochs", "x"],

@@ -95,7 +95,7 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL));
     let config = args.config.resolve()?;
-    let max_epochs = config.model.check()?.epochs();
+    let params = config.model.check()?;
     let calibration_paths: Vec<PathBuf> = if args.no_calibration {
         Vec::new()
     } else if !args.calibrate_on.is_empty() {
@@ -128,8 +128,11 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
     let (dev_records, dev_files) = read_role(&dev_paths, "dev", &args.input, quiet)?;
     let dev = (!dev_paths.is_empty()).then_some(dev_records.as_slice());
 
+    // with `--epochs auto` the count is known once the training rows are read; each epoch's
+    // report carries it (and the last one is what the summary names)
+    let max_epochs = std::cell::Cell::new(params.epochs_for(0));
     let bar = progress_bar(
-        Some(max_epochs as u64),
+        Some(max_epochs.get() as u64),
         quiet,
         "{spinner} epoch {pos}/{len} [{bar:30}] {msg}",
     );
@@ -142,6 +145,8 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
                 if r.best { " *" } else { "" }
             )
         });
+        max_epochs.set(r.max_epochs);
+        bar.set_length(r.max_epochs as u64);
         bar.set_position(r.epoch as u64);
         bar.println(format!(
             "epoch {:>3}/{}  train loss {:.4}{dev}",
@@ -259,7 +264,7 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         stdout,
         "epochs run {} of {}, kept epoch {}{}",
         fit.epochs_run,
-        max_epochs,
+        max_epochs.get(),
         fit.best_epoch,
         if fit.stopped_early {
             " (stopped early)"

@@ -2,7 +2,9 @@
 //! regularisation, class weights, a learning-rate schedule and early stopping on a dev set.
 //!
 //! Deterministic: rows are visited in an order drawn from a ChaCha8 generator seeded by the
-//! `seed` parameter, weights start at zero, and everything runs on one thread.
+//! `seed` parameter and weights start at zero. With one shard (the default) everything runs
+//! on one thread; with more, each epoch's parts run in parallel and are averaged in a fixed
+//! order, so the model depends on the shard count, not on the threads.
 
 use crate::error::{Error, Result};
 use crate::features::SparseRows;
@@ -17,6 +19,7 @@ use ndarray::Array1;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 /// A labelled sparse dataset, as linfa holds it.
 pub type SparseDataset = DatasetBase<SparseRows, Array1<Stance>>;
@@ -38,6 +41,18 @@ pub struct EpochReport {
 
 /// Rescaling threshold for the lazily applied L2 shrinkage factor.
 const MIN_SCALE: f32 = 1e-6;
+
+/// What every SGD pass of a fit reads.
+struct PassData<'a> {
+    rows: &'a SparseRows,
+    targets: &'a Array1<Stance>,
+    /// Loss weight of each class.
+    class_weights: &'a [f32],
+    /// Per-row loss weights, when the dataset has them.
+    sample_weights: Option<&'a [f32]>,
+    /// Schedule steps over the whole fit (epochs x rows).
+    total_steps: f32,
+}
 
 impl ValidLinearParams {
     /// Fits the model on `train` (honouring its per-row weights when it has any), stopping
@@ -69,68 +84,30 @@ impl ValidLinearParams {
                 });
             }
         }
-        let k = Stance::ALL.len();
         let class_weights = self.row_weights(targets);
-        let sample_weights = train.weights();
+        let pass_data = PassData {
+            rows,
+            targets,
+            class_weights: &class_weights,
+            sample_weights: train.weights(),
+            total_steps: (self.epochs_for(rows.n_rows()) * rows.n_rows()) as f32,
+        };
         let mut model = FittedLinear::zeros(rows.n_features());
         let mut order: Vec<usize> = (0..rows.n_rows()).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed());
-        let total_steps = (self.epochs() * rows.n_rows()) as f32;
         let mut step = 0usize;
-        let mut scale = 1.0f32;
-        let mut probs = vec![0.0f32; k];
         let mut best: Option<(FittedLinear, DevScore, usize)> = None;
         let mut since_best = 0;
         let mut epochs_run = 0;
-        for epoch in 1..=self.epochs() {
+        let max_epochs = self.epochs_for(rows.n_rows());
+        for epoch in 1..=max_epochs {
             order.shuffle(&mut rng);
-            let mut loss_sum = 0.0f64;
-            let mut weight_sum = 0.0f64;
-            for &i in &order {
-                let (idx, val) = rows.row(i);
-                let y = targets[i].index();
-                let row_weight = class_weights[y] * sample_weights.map_or(1.0, |w| w[i]);
-                let lr = self.rate_at(step as f32, total_steps);
-                step += 1;
-                {
-                    let (w, b) = model.parts_mut();
-                    probs.copy_from_slice(b);
-                    for (&j, &x) in idx.iter().zip(val) {
-                        let wj = &w[j as usize * k..(j as usize + 1) * k];
-                        for (p, wjk) in probs.iter_mut().zip(wj) {
-                            *p += wjk * x * scale;
-                        }
-                    }
-                }
-                softmax_in_place(&mut probs);
-                loss_sum += f64::from(row_weight) * -f64::from(probs[y].max(1e-12).ln());
-                weight_sum += f64::from(row_weight);
-                if row_weight == 0.0 {
-                    continue;
-                }
-                for (c, p) in probs.iter_mut().enumerate() {
-                    let target = if c == y { 1.0 } else { 0.0 };
-                    *p = row_weight * (*p - target);
-                }
-                if self.l2() > 0.0 {
-                    scale *= 1.0 - lr * self.l2();
-                }
-                let (w, b) = model.parts_mut();
-                let step_size = lr / scale;
-                for (&j, &x) in idx.iter().zip(val) {
-                    let wj = &mut w[j as usize * k..(j as usize + 1) * k];
-                    for (wjk, g) in wj.iter_mut().zip(&probs) {
-                        *wjk -= step_size * g * x;
-                    }
-                }
-                for (bk, g) in b.iter_mut().zip(&probs) {
-                    *bk -= lr * g;
-                }
-                if scale < MIN_SCALE {
-                    fold_scale(&mut model, &mut scale);
-                }
-            }
-            fold_scale(&mut model, &mut scale);
+            let (loss_sum, weight_sum) = if self.shards() == 1 {
+                self.sgd_pass(&mut model, &pass_data, &order, step, 1)
+            } else {
+                self.sharded_epoch(&mut model, &pass_data, &order, step)
+            };
+            step += order.len();
             epochs_run = epoch;
             let train_loss = if weight_sum > 0.0 {
                 loss_sum / weight_sum
@@ -151,7 +128,7 @@ impl ValidLinearParams {
             }
             on_epoch(&EpochReport {
                 epoch,
-                max_epochs: self.epochs(),
+                max_epochs,
                 train_loss,
                 dev: dev_score,
                 best: is_best,
@@ -160,7 +137,7 @@ impl ValidLinearParams {
                 break;
             }
         }
-        let stopped_early = epochs_run < self.epochs();
+        let stopped_early = epochs_run < max_epochs;
         Ok(match best {
             Some((model, dev, best_epoch)) => (
                 model,
@@ -181,6 +158,112 @@ impl ValidLinearParams {
                 },
             ),
         })
+    }
+
+    /// One pass of SGD over the rows `order` lists, in that order, updating `model`. The row
+    /// at position `i` takes the learning rate of schedule step `first_step + i * stride`.
+    /// Returns the weighted loss summed over the rows and the summed row weights.
+    fn sgd_pass(
+        &self,
+        model: &mut FittedLinear,
+        data: &PassData<'_>,
+        order: &[usize],
+        first_step: usize,
+        stride: usize,
+    ) -> (f64, f64) {
+        let k = Stance::ALL.len();
+        let mut probs = vec![0.0f32; k];
+        // L2 shrinkage is applied lazily: the weights are `scale` times what is stored.
+        let mut scale = 1.0f32;
+        let mut loss_sum = 0.0f64;
+        let mut weight_sum = 0.0f64;
+        for (position, &i) in order.iter().enumerate() {
+            let (idx, val) = data.rows.row(i);
+            let y = data.targets[i].index();
+            let row_weight = data.class_weights[y] * data.sample_weights.map_or(1.0, |w| w[i]);
+            let lr = self.rate_at((first_step + position * stride) as f32, data.total_steps);
+            {
+                let (w, b) = model.parts_mut();
+                probs.copy_from_slice(b);
+                for (&j, &x) in idx.iter().zip(val) {
+                    let wj = &w[j as usize * k..(j as usize + 1) * k];
+                    for (p, wjk) in probs.iter_mut().zip(wj) {
+                        *p += wjk * x * scale;
+                    }
+                }
+            }
+            softmax_in_place(&mut probs);
+            loss_sum += f64::from(row_weight) * -f64::from(probs[y].max(1e-12).ln());
+            weight_sum += f64::from(row_weight);
+            if row_weight == 0.0 {
+                continue;
+            }
+            for (c, p) in probs.iter_mut().enumerate() {
+                let target = if c == y { 1.0 } else { 0.0 };
+                *p = row_weight * (*p - target);
+            }
+            if self.l2() > 0.0 {
+                scale *= 1.0 - lr * self.l2();
+            }
+            let (w, b) = model.parts_mut();
+            let step_size = lr / scale;
+            for (&j, &x) in idx.iter().zip(val) {
+                let wj = &mut w[j as usize * k..(j as usize + 1) * k];
+                for (wjk, g) in wj.iter_mut().zip(&probs) {
+                    *wjk -= step_size * g * x;
+                }
+            }
+            for (bk, g) in b.iter_mut().zip(&probs) {
+                *bk -= lr * g;
+            }
+            if scale < MIN_SCALE {
+                fold_scale(model, &mut scale);
+            }
+        }
+        fold_scale(model, &mut scale);
+        (loss_sum, weight_sum)
+    }
+
+    /// One epoch split into [`ValidLinearParams::shards`] contiguous parts of `order`, each
+    /// trained by [`Self::sgd_pass`] from the current weights in parallel, then averaged in part
+    /// order (iterative parameter mixing): the same bytes whatever the thread count. Part `s`
+    /// takes every `shards`-th schedule step from `first_step + s`, so the learning rate falls
+    /// over the epoch as in a sequential pass.
+    fn sharded_epoch(
+        &self,
+        model: &mut FittedLinear,
+        data: &PassData<'_>,
+        order: &[usize],
+        first_step: usize,
+    ) -> (f64, f64) {
+        let shards = self.shards();
+        let part_len = order.len().div_ceil(shards).max(1);
+        let parts: Vec<(FittedLinear, f64, f64)> = order
+            .par_chunks(part_len)
+            .enumerate()
+            .map(|(s, part)| {
+                let mut copy = model.clone();
+                let (loss, weight) = self.sgd_pass(&mut copy, data, part, first_step + s, shards);
+                (copy, loss, weight)
+            })
+            .collect();
+        let share = 1.0 / parts.len() as f32;
+        let (w, b) = model.parts_mut();
+        w.fill(0.0);
+        b.fill(0.0);
+        let (mut loss_sum, mut weight_sum) = (0.0, 0.0);
+        for (mut part, loss, weight) in parts {
+            let (pw, pb) = part.parts_mut();
+            for (x, y) in w.iter_mut().zip(pw.iter()) {
+                *x += share * y;
+            }
+            for (x, y) in b.iter_mut().zip(pb.iter()) {
+                *x += share * y;
+            }
+            loss_sum += loss;
+            weight_sum += weight;
+        }
+        (loss_sum, weight_sum)
     }
 
     /// The loss weight of each class.
@@ -308,6 +391,25 @@ mod tests {
         let fit = |seed| LinearParams::new().epochs(3).seed(seed).fit(&data).unwrap();
         assert_eq!(fit(5), fit(5));
         assert_ne!(fit(5).weights(), fit(6).weights());
+    }
+
+    #[test]
+    fn sharded_fits_learn_and_do_not_depend_on_the_thread_count() {
+        let data = separable();
+        let params = LinearParams::new().epochs(20).shards(3).check().unwrap();
+        let fit_on = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| params.fit(&data).unwrap())
+        };
+        let one_thread = fit_on(1);
+        assert_eq!(one_thread, fit_on(2));
+        assert_eq!(one_thread.predict(&data), data.targets);
+        // averaging parts is not the sequential pass
+        let sequential = LinearParams::new().epochs(20).fit(&data).unwrap();
+        assert_ne!(one_thread.weights(), sequential.weights());
     }
 
     #[test]

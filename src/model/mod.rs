@@ -14,6 +14,6 @@ pub mod top_features;
 
 pub use fit::EpochReport;
 pub use fitted::FittedLinear;
-pub use params::{ClassWeight, LearningRate, LinearParams, ValidLinearParams};
+pub use params::{ClassWeight, Epochs, LearningRate, LinearParams, ValidLinearParams};
 pub use summary::{DevScore, FitSummary};
 pub use top_features::{NamedFeature, TopFeatures};

@@ -3,18 +3,19 @@
 
 use super::{Group, Setting};
 use crate::config::TrainConfig;
-use crate::model::LinearParams;
+use crate::model::{Epochs, LinearParams};
 use serde::de::DeserializeOwned;
 use std::str::FromStr;
 
 /// Every setting, in the order `--help` lists them.
-pub static SETTINGS: [Setting; 30] = [
+pub static SETTINGS: [Setting; 31] = [
     Setting::value(
         Group::Model,
         "epochs",
-        "N",
-        "Most passes over the data [default: 30]",
-        |c, v| set_model(c, LinearParams::epochs, whole(v)),
+        "N|auto",
+        "Most passes over the data: a number, or auto for about 2 million row updates in all, \
+         5 to 30 epochs [default: auto]",
+        |c, v| set_model(c, LinearParams::epoch_count, v.parse::<Epochs>()),
     ),
     Setting::value(
         Group::Model,
@@ -76,6 +77,14 @@ pub static SETTINGS: [Setting; 30] = [
         "SEED",
         "Seed of the row order [default: 13]",
         |c, v| set_model(c, LinearParams::seed, whole(v)),
+    ),
+    Setting::value(
+        Group::Model,
+        "shards",
+        "N",
+        "Split each epoch into N parts trained in parallel from the same weights, then \
+         averaged; the model depends on N, not on the thread count [default: 1]",
+        |c, v| set_model(c, LinearParams::shards, whole(v)),
     ),
     Setting::value(
         Group::Features,

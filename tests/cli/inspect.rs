@@ -3,6 +3,7 @@
 
 use crate::workdir::Workdir;
 use sha2::{Digest, Sha256};
+use stance::bundle::FORMAT_VERSION;
 
 fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
@@ -49,7 +50,9 @@ fn shows_labels_settings_data_files_and_top_features() {
     let train = wd.read("train.tsv");
     let dev = wd.read("dev.tsv");
     run.assert_stdout_has("model        m.model\n")
-        .assert_stdout_has("format       version 3, written by stance ")
+        .assert_stdout_has(&format!(
+            "format       version {FORMAT_VERSION}, written by stance "
+        ))
         .assert_stdout_has("created      2023-11-14\n")
         .assert_stdout_has("labels       assertion, denial, allegation\n")
         .assert_stdout_has("epochs 5 lr 0.5")
@@ -93,7 +96,7 @@ fn json_output_parses_and_matches_the_data() {
     let wd = trained();
     let run = wd.ok(&["inspect", "m.model", "--json", "--top", "4"]);
     let info = run.json();
-    assert_eq!(info["format_version"], 3, "{run}");
+    assert_eq!(info["format_version"], FORMAT_VERSION, "{run}");
     assert_eq!(
         info["labels"],
         serde_json::json!(["assertion", "denial", "allegation"]),

@@ -2,6 +2,7 @@
 //! and a message saying what is wrong, never a panic.
 
 use crate::workdir::Workdir;
+use stance::bundle::FORMAT_VERSION;
 
 /// A model `m.model` trained on the fixtures.
 fn trained() -> Workdir {
@@ -83,7 +84,11 @@ fn another_format_version_is_named() {
     every_verb_refuses(
         &wd,
         "v99.model",
-        &["version 99", "reads version 3", "upgrade stance"],
+        &[
+            "version 99",
+            &format!("reads version {FORMAT_VERSION}"),
+            "upgrade stance",
+        ],
     );
 
     model[8..12].copy_from_slice(&0u32.to_le_bytes());

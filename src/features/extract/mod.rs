@@ -158,8 +158,10 @@ impl Featurizer {
         merge_counts(&mut scratch.buckets, counts);
     }
 
-    /// Like [`Featurizer::counts`], and also the names of the features whose buckets `known`
-    /// has no name for yet (each bucket once, in order of appearance).
+    /// Like [`Featurizer::counts_into`], and also the names of the features whose buckets
+    /// `known` has no name for yet (each bucket once, in order of appearance). `scratch` is
+    /// working storage reused from sentence to sentence, so training allocates per sentence
+    /// only the counts it keeps.
     ///
     /// # Errors
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
@@ -167,19 +169,24 @@ impl Featurizer {
         &self,
         text: &str,
         known: &ReverseMap,
+        scratch: &mut Scratch,
     ) -> Result<(Vec<(u32, f32)>, NewNames)> {
-        let mut tokens = TokenBuffer::default();
-        self.pipeline.tokenize_into(text, &mut tokens)?;
-        let mut buckets = Vec::with_capacity(tokens.len() * 8);
-        let mut names: Vec<(u32, String)> = Vec::new();
-        self.walk(&tokens, |o| {
+        let Scratch {
+            tokens,
+            walk,
+            buckets,
+        } = scratch;
+        self.pipeline.tokenize_into(text, tokens)?;
+        buckets.clear();
+        let mut names: NewNames = Vec::new();
+        self.walk_with(tokens, walk, |o| {
             buckets.push(o.bucket);
             if known.is_missing(o.bucket) && !names.iter().any(|(b, _)| *b == o.bucket) {
                 names.push((o.bucket, o.name()));
             }
         });
         let mut counts = Vec::new();
-        merge_counts(&mut buckets, &mut counts);
+        merge_counts(buckets, &mut counts);
         Ok((counts, names))
     }
 
@@ -296,6 +303,7 @@ pub type NewNames = Vec<(u32, String)>;
 fn merge_counts(buckets: &mut [u32], counts: &mut Vec<(u32, f32)>) {
     buckets.sort_unstable();
     counts.clear();
+    counts.reserve(buckets.len());
     for &bucket in buckets.iter() {
         match counts.last_mut() {
             Some((last, count)) if *last == bucket => *count += 1.0,
