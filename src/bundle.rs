@@ -327,6 +327,7 @@ mod tests {
     #[derive(Serialize, Deserialize)]
     struct StoredModel {
         labels: Vec<Stance>,
+        #[serde(with = "crate::serde_f32::matrix")]
         weights: Array2<f32>,
         bias: Array1<f32>,
     }

@@ -32,6 +32,7 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod scorer;
+pub mod serde_f32;
 pub mod settings;
 pub mod suggest;
 pub mod text;

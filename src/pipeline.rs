@@ -333,6 +333,7 @@ mod tests {
         // IdfWeights as a model file stores them: the only way to arbitrary values
         #[derive(Serialize)]
         struct Stored {
+            #[serde(with = "crate::serde_f32::vec")]
             idf: Vec<f32>,
             n_documents: usize,
         }

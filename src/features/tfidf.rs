@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// vocabulary-based vectoriser ignores unknown words) instead of diluting the row's norm.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IdfWeights {
+    #[serde(with = "crate::serde_f32::vec")]
     idf: Vec<f32>,
     n_documents: usize,
 }

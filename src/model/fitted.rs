@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 pub struct FittedLinear {
     labels: Vec<Stance>,
     /// Row `j` holds feature `j`'s weight for each label, so a feature's weights are adjacent.
+    #[serde(with = "crate::serde_f32::matrix")]
     weights: Array2<f32>,
     bias: Array1<f32>,
 }
@@ -24,6 +25,7 @@ pub struct FittedLinear {
 #[derive(Deserialize)]
 struct FittedLinearParts {
     labels: Vec<Stance>,
+    #[serde(with = "crate::serde_f32::matrix")]
     weights: Array2<f32>,
     bias: Array1<f32>,
 }
@@ -253,6 +255,7 @@ mod tests {
         #[derive(Serialize)]
         struct Parts {
             labels: Vec<Stance>,
+            #[serde(with = "crate::serde_f32::matrix")]
             weights: Array2<f32>,
             bias: Array1<f32>,
         }

@@ -17,8 +17,8 @@
 
 use crate::text::char_table::{CharEntry, CharKind, CharTable};
 use crate::text::normalize::NormalizerConfig;
+use crate::text::paged::PagedTable;
 use crate::text::token_buffer::TokenBuffer;
-use std::sync::LazyLock;
 use unicode_categories::UnicodeCategories;
 use unicode_normalization_alignments::char::canonical_combining_class;
 use unicode_normalization_alignments::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
@@ -205,18 +205,11 @@ impl QuickCheck {
     fn class_of(c: char) -> u16 {
         /// Per BMP character: its canonical combining class, or [`NOT_YES`] if its own NFKC
         /// quick-check value is `No` or `Maybe` (either way the text is not a sure `Yes`).
-        static BMP: LazyLock<Vec<u16>> = LazyLock::new(|| {
-            (0..0x10000u32)
-                .map(|u| char::from_u32(u).map_or(NOT_YES, quick_check_entry))
-                .collect()
-        });
+        static BMP: PagedTable<u16> = PagedTable::new(quick_check_entry, NOT_YES);
         if c.is_ascii() {
             return 0;
         }
-        match BMP.get(c as usize) {
-            Some(&entry) => entry,
-            None => quick_check_entry(c),
-        }
+        BMP.get(c).unwrap_or_else(|| quick_check_entry(c))
     }
 
     fn accepts_all(&mut self, text: &str) -> bool {
@@ -344,27 +337,14 @@ fn char_kind(c: char) -> CharKind {
 }
 
 /// `tokenizers`' punctuation test (`pre_tokenizers::punctuation::is_punc`), with the Basic
-/// Multilingual Plane looked up in a bitmap instead of seven table searches.
+/// Multilingual Plane looked up in a table instead of seven table searches.
 #[inline]
 fn is_punctuation(c: char) -> bool {
-    static BMP: LazyLock<Vec<u64>> = LazyLock::new(|| {
-        let mut bits = vec![0u64; 0x10000 / 64];
-        for c in (0..0x10000u32).filter_map(char::from_u32) {
-            if is_punctuation_slow(c) {
-                bits[c as usize / 64] |= 1 << (c as usize % 64);
-            }
-        }
-        bits
-    });
+    static BMP: PagedTable<bool> = PagedTable::new(is_punctuation_slow, false);
     if c.is_ascii() {
         return c.is_ascii_punctuation();
     }
-    let u = c as usize;
-    if u < 0x10000 {
-        BMP[u / 64] & (1 << (u % 64)) != 0
-    } else {
-        is_punctuation_slow(c)
-    }
+    BMP.get(c).unwrap_or_else(|| is_punctuation_slow(c))
 }
 
 fn is_punctuation_slow(c: char) -> bool {

@@ -12,6 +12,7 @@ pub mod ending;
 pub mod fast;
 pub mod lexicon;
 pub mod normalize;
+pub mod paged;
 pub mod token_buffer;
 pub mod tokenize;
 pub mod wordlists;
