@@ -82,16 +82,7 @@ impl Setting {
         help: &'static str,
         apply: Apply,
     ) -> Setting {
-        Setting {
-            name,
-            help,
-            group,
-            kind: Kind::Value {
-                placeholder,
-                choices: &[],
-            },
-            apply,
-        }
+        Setting::choice(group, name, placeholder, help, &[], apply)
     }
 
     /// A setting that takes one of `choices` (name, help).

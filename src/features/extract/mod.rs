@@ -141,6 +141,17 @@ impl Featurizer {
     /// # Errors
     /// [`crate::Error::Tokenizer`] if the text pipeline fails.
     pub fn buckets_into(&self, text: &str, scratch: &mut Scratch) -> Result<()> {
+        self.walk_text(text, scratch, |_| {})
+    }
+
+    /// Tokenises `text` and walks its features with `scratch`'s storage, keeping every
+    /// occurrence's bucket in `scratch.buckets` (cleared first) and showing each to `visit`.
+    fn walk_text(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        mut visit: impl FnMut(&Occurrence<'_>),
+    ) -> Result<()> {
         let Scratch {
             tokens,
             walk,
@@ -148,7 +159,10 @@ impl Featurizer {
         } = scratch;
         self.pipeline.tokenize_into(text, tokens)?;
         buckets.clear();
-        self.walk_with(tokens, walk, |occurrence| buckets.push(occurrence.bucket));
+        self.walk_with(tokens, walk, |occurrence| {
+            buckets.push(occurrence.bucket);
+            visit(&occurrence);
+        });
         Ok(())
     }
 
@@ -171,22 +185,14 @@ impl Featurizer {
         known: &ReverseMap,
         scratch: &mut Scratch,
     ) -> Result<(Vec<(u32, f32)>, NewNames)> {
-        let Scratch {
-            tokens,
-            walk,
-            buckets,
-        } = scratch;
-        self.pipeline.tokenize_into(text, tokens)?;
-        buckets.clear();
         let mut names: NewNames = Vec::new();
-        self.walk_with(tokens, walk, |o| {
-            buckets.push(o.bucket);
+        self.walk_text(text, scratch, |o| {
             if known.is_missing(o.bucket) && !names.iter().any(|(b, _)| *b == o.bucket) {
                 names.push((o.bucket, o.name()));
             }
-        });
+        })?;
         let mut counts = Vec::new();
-        merge_counts(buckets, &mut counts);
+        merge_counts(&mut scratch.buckets, &mut counts);
         Ok((counts, names))
     }
 
