@@ -41,8 +41,8 @@ def _texts(X: Any) -> list[str]:
 class StanceClassifier(ClassifierMixin, BaseEstimator):
     """Softmax regression on stance's Arabic features, trained by the Rust trainer.
 
-    Parameters mirror ``stance train``'s flags (defaults as the CLI's): ``epochs``, ``lr``,
-    ``l2``, ``patience``, ``seed``, ``hash_bits``, ``word_ngrams``, ``char_ngrams`` (a
+    Parameters mirror ``stance train``'s flags (defaults as the CLI's): ``epochs`` (a count or
+    ``"auto"``), ``lr``, ``l2``, ``patience``, ``seed``, ``shards``, ``hash_bits``, ``word_ngrams``, ``char_ngrams`` (a
     ``(min, max)`` pair or None), ``min_df``; ``config`` is a base configuration (dict or JSON
     file) they override, ``calibrate`` fits temperature scaling on ``dev`` when given, and
     ``threads`` sizes prediction (see :func:`stance.resolve_threads`).
@@ -53,11 +53,12 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        epochs: int | None = None,
+        epochs: int | str | None = None,
         lr: float | None = None,
         l2: float | None = None,
         patience: int | None = None,
         seed: int | None = None,
+        shards: int | None = None,
         hash_bits: int | None = None,
         word_ngrams: int | None = None,
         char_ngrams: tuple[int, int] | None = None,
@@ -72,6 +73,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.l2 = l2
         self.patience = patience
         self.seed = seed
+        self.shards = shards
         self.hash_bits = hash_bits
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -101,6 +103,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             ("l2", "l2"),
             ("patience", "patience"),
             ("seed", "seed"),
+            ("shards", "shards"),
         ):
             value = getattr(self, name)
             if value is not None:

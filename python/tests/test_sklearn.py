@@ -86,6 +86,18 @@ def test_fit_predict_and_learning_the_task(data):
     assert est.get_params()["epochs"] == 3
 
 
+def test_auto_epochs_and_shards_reach_the_trainer(data):
+    X, y, X_test, _ = data
+    sharded = StanceClassifier(epochs="auto", shards=2, hash_bits=16, seed=3).fit(X, y)
+    model = sharded.model_.info()["provenance"]["config"]["model"]
+    assert (model["epochs"], model["shards"]) == ("auto", 2)
+    # parts averaged per epoch are not the sequential pass, and are repeatable
+    one = StanceClassifier(epochs="auto", hash_bits=16, seed=3).fit(X, y)
+    assert not np.array_equal(sharded.predict_proba(X_test), one.predict_proba(X_test))
+    again = StanceClassifier(epochs="auto", shards=2, hash_bits=16, seed=3).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X_test), sharded.predict_proba(X_test))
+
+
 def test_fit_is_idempotent_and_order_invariant_in_prediction(data):
     X, y, X_test, _ = data
     a = StanceClassifier(**FAST).fit(X, y).predict_proba(X_test)
