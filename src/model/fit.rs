@@ -85,12 +85,13 @@ impl ValidLinearParams {
             }
         }
         let class_weights = self.row_weights(targets);
+        let max_epochs = self.epochs_for(rows.n_rows());
         let pass_data = PassData {
             rows,
             targets,
             class_weights: &class_weights,
             sample_weights: train.weights(),
-            total_steps: (self.epochs_for(rows.n_rows()) * rows.n_rows()) as f32,
+            total_steps: (max_epochs * rows.n_rows()) as f32,
         };
         let mut model = FittedLinear::zeros(rows.n_features());
         let mut order: Vec<usize> = (0..rows.n_rows()).collect();
@@ -99,7 +100,6 @@ impl ValidLinearParams {
         let mut best: Option<(FittedLinear, DevScore, usize)> = None;
         let mut since_best = 0;
         let mut epochs_run = 0;
-        let max_epochs = self.epochs_for(rows.n_rows());
         for epoch in 1..=max_epochs {
             order.shuffle(&mut rng);
             let (loss_sum, weight_sum) = if self.shards() == 1 {
