@@ -29,9 +29,15 @@ impl<'p> PackedScorer<'p> {
         let weights = pipeline.model().weights();
         let stride = 1 + weights.ncols();
         let mut packed = Vec::with_capacity(weights.nrows() * stride);
-        for (bucket, row) in weights.rows().into_iter().enumerate() {
+        // FittedLinear keeps its weights row-major, so rows are plain slices (a copy per row
+        // instead of ndarray's element iterator: this runs on every model load)
+        let rows = weights
+            .as_slice()
+            .expect("FittedLinear keeps its weights row-major")
+            .chunks_exact(weights.ncols());
+        for (bucket, row) in rows.enumerate() {
             packed.push(pipeline.idf().get(bucket as u32));
-            packed.extend(row.iter().copied());
+            packed.extend_from_slice(row);
         }
         PackedScorer {
             pipeline,

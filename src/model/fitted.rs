@@ -75,7 +75,8 @@ impl FittedLinear {
                 Stance::ALL
             )));
         }
-        if !weights.iter().chain(bias.iter()).all(|w| w.is_finite()) {
+        let flat = weights.as_slice().expect("standard layout, checked above");
+        if !flat.iter().chain(bias.iter()).all(|w| w.is_finite()) {
             return Err(Error::Data("weights must be finite numbers".into()));
         }
         Ok(FittedLinear {

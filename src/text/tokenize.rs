@@ -7,8 +7,9 @@
 //! pre-tokeniser are used. The whole tokenizer is kept as JSON inside the model file.
 //!
 //! The tokenizer is the reference; [`TextPipeline::tokenize`] runs the equivalent single-pass
-//! [`FastNormalizer`] instead whenever the pipeline is known to be built from a
-//! [`NormalizerConfig`] (see [`TextPipeline::from_json`]).
+//! [`FastNormalizer`] instead, falling back to the tokenizer for what the fast path does not
+//! handle. A model file's tokenizer JSON is only accepted when it is exactly what the
+//! model's [`NormalizerConfig`] builds (see [`TextPipeline::matching_json`]).
 
 use crate::error::{Error, Result};
 use crate::text::fast::FastNormalizer;
@@ -34,13 +35,12 @@ pub struct Token {
     pub end: usize,
 }
 
-/// Normaliser + pre-tokeniser, built from a [`NormalizerConfig`] or loaded from tokenizer JSON.
+/// Normaliser + pre-tokeniser, built from a [`NormalizerConfig`].
 #[derive(Debug, Clone)]
 pub struct TextPipeline {
     tokenizer: Tokenizer,
-    /// The same pipeline in one pass; `None` when the tokenizer JSON did not come from the
-    /// configuration it was loaded with.
-    fast: Option<FastNormalizer>,
+    /// The same pipeline in one pass.
+    fast: FastNormalizer,
 }
 
 impl TextPipeline {
@@ -61,33 +61,25 @@ impl TextPipeline {
         tokenizer.with_pre_tokenizer(Some(pre_tokenizer));
         Ok(TextPipeline {
             tokenizer,
-            fast: Some(FastNormalizer::new(config)),
+            fast: FastNormalizer::new(config),
         })
     }
 
-    /// Loads a pipeline from tokenizer JSON (as stored in a model file) and the normaliser
-    /// configuration stored beside it.
-    ///
-    /// The fast path is enabled only if `json` is exactly what [`TextPipeline::new`] writes
-    /// for `config`; any other tokenizer JSON is run by `tokenizers` itself.
+    /// Builds the pipeline for `config` and checks that its tokenizer serialises to exactly
+    /// `json` (what a model file stores beside `config`). Nothing else is accepted: a stored
+    /// tokenizer that differs is a damaged or forged file, and parsing it could panic inside
+    /// `tokenizers`. The pipeline is built once, so a load pays for one tokenizer.
     ///
     /// # Errors
-    /// [`Error::Tokenizer`] if the JSON is not a tokenizer, or has no normaliser or
-    /// pre-tokeniser.
-    pub fn from_json(json: &str, config: &NormalizerConfig) -> Result<TextPipeline> {
-        let tokenizer: Tokenizer =
-            json.parse()
-                .map_err(|e: Box<dyn std::error::Error + Send + Sync>| {
-                    Error::Tokenizer(e.to_string())
-                })?;
-        if tokenizer.get_normalizer().is_none() || tokenizer.get_pre_tokenizer().is_none() {
+    /// [`Error::Tokenizer`] if the JSON differs or a component cannot be built.
+    pub fn matching_json(config: &NormalizerConfig, json: &str) -> Result<TextPipeline> {
+        let pipeline = TextPipeline::new(config)?;
+        if pipeline.to_json()? != json {
             return Err(Error::Tokenizer(
-                "tokenizer JSON lacks a normalizer or a pre_tokenizer".into(),
+                "the tokenizer does not match the model's normaliser settings".into(),
             ));
         }
-        let fast =
-            (TextPipeline::new(config)?.to_json()? == json).then(|| FastNormalizer::new(config));
-        Ok(TextPipeline { tokenizer, fast })
+        Ok(pipeline)
     }
 
     /// The tokenizer as JSON, for the model file.
@@ -98,11 +90,6 @@ impl TextPipeline {
         self.tokenizer
             .to_string(false)
             .map_err(|e| Error::Tokenizer(e.to_string()))
-    }
-
-    /// Whether [`TextPipeline::tokenize`] uses the single-pass fast path.
-    pub fn is_fast(&self) -> bool {
-        self.fast.is_some()
     }
 
     /// Normalises and splits a sentence into tokens with byte offsets into `text`.
@@ -124,10 +111,8 @@ impl TextPipeline {
     /// # Errors
     /// [`Error::Tokenizer`] if a `tokenizers` step fails.
     pub fn tokenize_into(&self, text: &str, tokens: &mut TokenBuffer) -> Result<()> {
-        if let Some(fast) = &self.fast {
-            if fast.tokenize_into(text, tokens).is_some() {
-                return Ok(());
-            }
+        if self.fast.tokenize_into(text, tokens).is_some() {
+            return Ok(());
         }
         tokens.clear();
         for token in self.tokenize_reference(text)? {
@@ -212,8 +197,10 @@ mod tests {
         }
     }
 
+    /// The JSON a model file stores is a working `tokenizers` tokenizer: read back by that
+    /// crate alone, it tokenizes as the pipeline does.
     #[test]
-    fn json_round_trip_keeps_behaviour() {
+    fn stored_json_is_a_tokenizer_that_behaves_the_same() {
         let config = NormalizerConfig {
             fold_teh_marbuta: false,
             ..NormalizerConfig::default()
@@ -222,24 +209,19 @@ mod tests {
         let json = pipeline.to_json().unwrap();
         assert!(json.contains("\"Replace\""));
         assert!(!json.contains("BertNormalizer"));
-        let loaded = TextPipeline::from_json(&json, &config).unwrap();
+        let loaded = TextPipeline {
+            tokenizer: json.parse().unwrap(),
+            fast: FastNormalizer::new(&config),
+        };
         let text = "أعلنت الحكومة ٣ قرارات";
         assert_eq!(
-            loaded.tokenize(text).unwrap(),
+            loaded.tokenize_reference(text).unwrap(),
             pipeline.tokenize(text).unwrap()
         );
         assert_eq!(
-            texts(&loaded.tokenize(text).unwrap()),
+            texts(&loaded.tokenize_reference(text).unwrap()),
             ["اعلنت", "الحكومة", "3", "قرارات"]
         );
-    }
-
-    #[test]
-    fn foreign_json_is_rejected() {
-        assert!(matches!(
-            TextPipeline::from_json("{\"a\":1}", &NormalizerConfig::default()),
-            Err(Error::Tokenizer(_))
-        ));
     }
 
     fn assert_same(pipeline: &TextPipeline, text: &str) {
@@ -275,7 +257,6 @@ mod tests {
         ];
         for config in test_configs() {
             let pipeline = TextPipeline::new(&config).unwrap();
-            assert!(pipeline.is_fast());
             for text in cases {
                 assert_same(&pipeline, text);
             }
@@ -301,23 +282,23 @@ mod tests {
     }
 
     #[test]
-    fn from_json_enables_the_fast_path_only_for_its_own_config() {
+    fn a_stored_tokenizer_is_accepted_only_as_its_config_writes_it() {
         let default = NormalizerConfig::default();
         let no_alef = NormalizerConfig {
             fold_alef: false,
             ..default
         };
         let json = TextPipeline::new(&default).unwrap().to_json().unwrap();
-        assert!(TextPipeline::from_json(&json, &default).unwrap().is_fast());
-        // the config disagrees with the JSON: the JSON is run as it is
-        let loaded = TextPipeline::from_json(&json, &no_alef).unwrap();
-        assert!(!loaded.is_fast());
+        let loaded = TextPipeline::matching_json(&default, &json).unwrap();
         assert_eq!(texts(&loaded.tokenize("أكدت").unwrap()), ["اكدت"]);
-        // any edit to the JSON also disables it
-        let edited = json.replace("\"Punctuation\"", "\"Punctuation\" ");
-        assert!(!TextPipeline::from_json(&edited, &default)
-            .unwrap()
-            .is_fast());
+        // the config disagrees with the JSON, or the JSON was edited: refused
+        for (config, stored) in [
+            (no_alef, json.clone()),
+            (default, json.replace("\"Punctuation\"", "\"Punctuation\" ")),
+        ] {
+            let err = TextPipeline::matching_json(&config, &stored).unwrap_err();
+            assert!(err.to_string().contains("does not match"), "{err}");
+        }
     }
 
     /// Characters the property test draws from.

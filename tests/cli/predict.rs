@@ -252,6 +252,33 @@ fn two_threads_keep_the_input_order() {
     );
 }
 
+/// Inputs of a few sentences are scored straight from the model, larger ones through the
+/// packed scorer: the same sentence gets the same probabilities to the last digit either way.
+#[test]
+fn short_and_long_inputs_score_alike() {
+    let wd = trained();
+    let sentences = wd.read_string("sentences.txt");
+    let lines: Vec<&str> = sentences.lines().collect();
+    let long: String = (0..600)
+        .map(|i| format!("{}\n", lines[i % lines.len()]))
+        .collect();
+    wd.write("long.txt", &long);
+    let args = |input: &'static str| {
+        [
+            "predict", "--model", "m.model", "--input", input, "--output", "tsv", "--probs",
+        ]
+    };
+    let short = wd.ok(&args("sentences.txt"));
+    let long = wd.ok(&args("long.txt"));
+    let short_rows: Vec<&str> = short.stdout.lines().collect();
+    assert!(short_rows.len() > 2, "{short}");
+    assert_eq!(
+        short_rows[..],
+        long.stdout.lines().collect::<Vec<_>>()[..short_rows.len()],
+        "{short}{long}"
+    );
+}
+
 #[test]
 fn explain_shows_the_deciding_features() {
     let wd = trained();

@@ -17,6 +17,7 @@ use serde_json::Map;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
+use std::sync::OnceLock;
 
 /// Sentences predicted per parallel chunk.
 const CHUNK: usize = 4096;
@@ -24,6 +25,11 @@ const CHUNK: usize = 4096;
 const PIECE: usize = 256;
 /// Bytes a formatted line usually takes, to size the buffers.
 const LINE_BYTES: usize = 400;
+/// Sentences in a chunk from which the model is packed for scoring ([`PackedScorer`]).
+/// Packing touches about 4 MB (a few milliseconds, mostly page faults), which pays back
+/// only over a few hundred sentences; smaller inputs (a handful of arguments, a short file)
+/// are scored straight from the pipeline. Both give the same bits.
+const PACK_FROM: usize = 256;
 
 /// Output layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -101,13 +107,15 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         .num_threads(args.threads)
         .build()
         .context("starting prediction threads")?;
-    let scorer = PackedScorer::new(pipeline);
+    let packed: OnceLock<PackedScorer> = OnceLock::new();
     if args.output == Output::Tsv {
         rows::write_tsv_header(stdout, pipeline, args.probs)?;
     }
     let mut no_arabic = NoArabic::default();
     // Prediction and formatting run in parallel per chunk; only the bytes are written in order.
     let mut write_chunk = |chunk: &[Row]| -> anyhow::Result<()> {
+        let scorer = (chunk.len() >= PACK_FROM || packed.get().is_some())
+            .then(|| packed.get_or_init(|| PackedScorer::new(pipeline)));
         let pieces: Vec<(Vec<u8>, NoArabic)> = pool.install(|| {
             chunk
                 .par_chunks(PIECE)
@@ -117,7 +125,10 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
                     for row in piece {
                         match row {
                             Row::Record(record) => {
-                                let prediction = scorer.predict_with(&record.text, buffers)?;
+                                let prediction = match scorer {
+                                    Some(packed) => packed.predict_with(&record.text, buffers)?,
+                                    None => pipeline.predict_with(&record.text, buffers)?,
+                                };
                                 rows::write_record(
                                     &mut lines,
                                     args,
