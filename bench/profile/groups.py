@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Instructions per predicted sentence by function group, from callgrind runs.
 
-usage: groups.py N LABEL=RUN.cg:ONE.cg [LABEL=RUN.cg:ONE.cg ...] [--top K]
+usage: groups.py N LABEL=RUN.cg:BASE.cg [LABEL=RUN.cg:BASE.cg ...] [--top K]
 
-Each LABEL pairs a callgrind file of `stance predict` on N sentences with one of the same
-binary on 1 sentence; their difference divided by N is the cost of a sentence without process
-start and model load. Self costs are grouped by function name (inlining moves code between
+Each LABEL pairs a callgrind file of `stance predict` on some sentences with one of the same
+binary on N sentences fewer (the first part of the same input); their difference divided by N
+is the cost of a sentence without process start and model load. Self costs are grouped by function name (inlining moves code between
 functions, so groups are approximate). Prints a Markdown table, one column per LABEL; with
 --top K, also each run's K costliest functions.
 """
@@ -60,8 +60,8 @@ def main(argv):
     columns = []
     for spec in argv[1:]:
         label, files = spec.split("=", 1)
-        run, one = files.split(":")
-        big, small = self_costs(run), self_costs(one)
+        run, base = files.split(":")
+        big, small = self_costs(run), self_costs(base)
         per = {k: (v - small.get(k, 0)) / n for k, v in big.items()}
         columns.append((label, per))
     names = [g for g, _ in GROUPS] + ["other"]

@@ -412,6 +412,23 @@ pub fn lookup(word: &str) -> Option<(Stance, CueForm)> {
 /// Every cue among `words` (normalised tokens, proclitics not stripped), in order, into `out`
 /// (cleared first); phrases are matched before the single words they start with.
 pub fn find(words: &[&str], out: &mut Vec<LexiconCue>) {
+    find_by(words, out, fold);
+}
+
+/// [`find`] for words [`fold`] leaves as they are (what a normaliser that strips diacritics
+/// and tatweel and folds alef, yeh and teh marbuta writes): the same cues, without the
+/// folding test on every word.
+pub fn find_folded(words: &[&str], out: &mut Vec<LexiconCue>) {
+    find_by(words, out, as_written);
+}
+
+/// A word as it is (the folding step of [`find_folded`]).
+fn as_written(word: &str) -> Cow<'_, str> {
+    Cow::Borrowed(word)
+}
+
+/// [`find`] with the folding step given.
+fn find_by(words: &[&str], out: &mut Vec<LexiconCue>, fold: impl Fn(&str) -> Cow<'_, str>) {
     let by_first = phrases_by_first_word();
     let table = table();
     out.clear();

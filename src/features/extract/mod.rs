@@ -37,6 +37,10 @@ pub struct Featurizer {
     /// (`--no-fold-yeh`, ...), lookups fold the word themselves, so no setting switches a list
     /// off. With the default normaliser words are already folded and nothing is done.
     fold_for_lists: bool,
+    /// Whether the normaliser already writes every word as the cue lexicon spells it
+    /// (diacritics and tatweel stripped, alef, yeh and teh marbuta folded), so the lexicon
+    /// skips its own folding (`lexicon::find_folded`).
+    words_folded: bool,
 }
 
 /// Positions a cue feature is tagged with.
@@ -79,12 +83,14 @@ impl Featurizer {
         let n = &config.normalizer;
         let fold_for_lists =
             !(n.strip_diacritics && n.fold_alef && n.fold_yeh && n.fold_teh_marbuta);
+        let words_folded = !fold_for_lists && n.strip_tatweel;
         Ok(Featurizer {
             pipeline,
             config,
             hasher,
             cue_buckets: BucketSet::new(hasher.n_buckets(), &cue_buckets),
             fold_for_lists,
+            words_folded,
         })
     }
 
@@ -284,7 +290,11 @@ impl Featurizer {
             quoted_tokens(tokens.texts(), quoted_token);
             quoted.clear();
             quoted.extend(kept.iter().map(|&t| quoted_token[t]));
-            lexicon::find(&words, cues);
+            if self.words_folded {
+                lexicon::find_folded(&words, cues);
+            } else {
+                lexicon::find(&words, cues);
+            }
             let marks = ContextMarks {
                 kinds,
                 relative,
@@ -464,5 +474,29 @@ mod tests {
             bucket
         };
         assert_eq!(counts.iter().find(|c| c.0 == word).map(|c| c.1), Some(3.0));
+    }
+
+    proptest::proptest! {
+        /// The lexicon skips its folding when `words_folded` says the normaliser already did
+        /// it: then no token the normaliser writes is changed by folding.
+        #[test]
+        fn words_folded_means_folding_changes_no_token(
+            chars in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => proptest::char::range('\u{0600}', '\u{06FF}'),
+                    1 => proptest::char::range('\u{FB50}', '\u{FDFF}'),
+                    1 => proptest::char::range('\u{FE70}', '\u{FEFF}'),
+                    1 => proptest::char::range(' ', '~'),
+                ],
+                0..40,
+            )
+        ) {
+            let featurizer = Featurizer::new(FeatureConfig::default()).unwrap();
+            proptest::prop_assert!(featurizer.words_folded);
+            let text: String = chars.into_iter().collect();
+            for token in featurizer.pipeline().tokenize(&text).unwrap() {
+                proptest::prop_assert_eq!(lexicon::fold(&token.text), token.text.as_str());
+            }
+        }
     }
 }
