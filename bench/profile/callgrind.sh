@@ -4,15 +4,15 @@
 # usage: bench/profile/callgrind.sh [LABEL=BINARY ...]   (default: now=target/release/stance)
 # env:   N (sentences, default 2000), POOL (default ../shared/realnews/pool.tsv), TOP (functions)
 #
-# Each binary predicts the first N pool sentences and then the first BASE (default 256),
+# Each binary predicts the first N pool sentences and then the first BASE (default 2048),
 # single-threaded, TSV output; the difference over N - BASE is the cost per sentence without
-# start-up and model load. BASE is 256 because `stance predict` packs the model (PACK_FROM in
-# src/cli/predict/mod.rs) only from a chunk of 256 sentences, so both runs must pack it.
+# start-up and model load. BASE is 2,048 because `stance predict` packs the model (PACK_FROM in
+# src/scorer.rs) only from a chunk of 2,048 sentences, so both runs must pack it.
 # The same binary and input always give the same count, whatever else runs on the machine.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-n=${N:-2000}
-base=${BASE:-256}
+n=${N:-4000}
+base=${BASE:-2048}
 pool=${POOL:-$root/../shared/realnews/pool.tsv}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

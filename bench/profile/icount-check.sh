@@ -6,18 +6,18 @@
 # share. After a deliberate change, record the new figure with `--record`.
 #
 # The cost per sentence is the difference between a run on the first N sentences and one on
-# the first BASE, over N - BASE: start-up and model load cancel out. BASE is 256 because
-# `stance predict` packs the model (PACK_FROM in src/cli/predict/mod.rs) only from a chunk of
-# 256 sentences, so both runs must pack it.
+# the first BASE, over N - BASE: start-up and model load cancel out. BASE is 2,048 because
+# `stance predict` packs the model (PACK_FROM in src/scorer.rs) only from a chunk of
+# 2,048 sentences, so both runs must pack it.
 #
 # usage: bench/profile/icount-check.sh [--record]
-# env:   N (sentences, default 756), BASE (default 256), POOL (default ../shared/realnews/pool.tsv),
+# env:   N (sentences, default 2548), BASE (default 2048), POOL (default ../shared/realnews/pool.tsv),
 #        STANCE (binary, default target/release/stance, built if missing)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 budget_file="$root/bench/profile/icount-budget"
-n=${N:-756}
-base=${BASE:-256}
+n=${N:-2548}
+base=${BASE:-2048}
 pool=${POOL:-$root/../shared/realnews/pool.tsv}
 bin=${STANCE:-$root/target/release/stance}
 [ -x "$bin" ] || (cd "$root" && cargo build --release --quiet)

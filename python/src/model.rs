@@ -9,6 +9,8 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyList, PyString};
 use stance::article::segment::segment as split_article;
 use stance::article::ArticleReport;
+use stance::pipeline::PredictBuffers;
+use stance::scorer::{PackedScorer, PACK_FROM};
 use stance::{Bundle, Stance};
 use std::path::{Path, PathBuf};
 
@@ -67,16 +69,26 @@ impl Model {
         let labels = pipeline.model().labels();
         let rows = py
             .detach(|| {
-                map_indexed(threads, texts.len(), |i| {
-                    let p = pipeline.predict(&texts[i])?;
-                    let best = labels.iter().position(|l| *l == p.label).unwrap_or(0);
-                    let probabilities: Vec<f64> = if probs {
-                        p.probabilities.iter().map(|(_, v)| f64::from(*v)).collect()
-                    } else {
-                        vec![f64::from(p.confidence())]
-                    };
-                    Ok((best, probabilities))
-                })
+                // as the CLI: a large batch is scored through the packed model, with the same bits
+                let packed = (texts.len() >= PACK_FROM).then(|| PackedScorer::new(pipeline));
+                map_indexed(
+                    threads,
+                    texts.len(),
+                    PredictBuffers::default,
+                    |buffers, i| {
+                        let p = match &packed {
+                            Some(packed) => packed.predict_with(&texts[i], buffers)?,
+                            None => pipeline.predict_with(&texts[i], buffers)?,
+                        };
+                        let best = labels.iter().position(|l| *l == p.label).unwrap_or(0);
+                        let probabilities: Vec<f64> = if probs {
+                            p.probabilities.iter().map(|(_, v)| f64::from(*v)).collect()
+                        } else {
+                            vec![f64::from(p.confidence())]
+                        };
+                        Ok((best, probabilities))
+                    },
+                )
             })?
             .py_err()?;
         let mut classes = Vec::with_capacity(rows.len());

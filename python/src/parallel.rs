@@ -34,19 +34,27 @@ fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
     Ok(pool)
 }
 
-/// Applies `f` to `0..n` on `threads` threads (0: one per core), results in order. One thread
-/// runs in the calling thread, with no pool at all.
+/// Applies `f` to `0..n` on `threads` threads (0: one per core), results in order, with
+/// working storage from `init` reused across the calls of one thread. One thread runs in the
+/// calling thread, with no pool at all.
 ///
 /// # Errors
 /// A pool that cannot start; the first error of `f` is returned inside the outer `Ok`.
-pub fn map_indexed<T, F>(threads: usize, n: usize, f: F) -> PyResult<stance::Result<Vec<T>>>
+pub fn map_indexed<T, S, I, F>(
+    threads: usize,
+    n: usize,
+    init: I,
+    f: F,
+) -> PyResult<stance::Result<Vec<T>>>
 where
     T: Send,
-    F: Fn(usize) -> stance::Result<T> + Sync + Send,
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&mut S, usize) -> stance::Result<T> + Sync + Send,
 {
     if threads == 1 || n < 2 {
-        return Ok((0..n).map(f).collect());
+        let mut state = init();
+        return Ok((0..n).map(|i| f(&mut state, i)).collect());
     }
     let pool = pool(threads)?;
-    Ok(pool.install(|| (0..n).into_par_iter().map(f).collect()))
+    Ok(pool.install(|| (0..n).into_par_iter().map_init(init, f).collect()))
 }

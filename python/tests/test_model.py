@@ -46,6 +46,15 @@ def test_thread_counts_give_the_same_answer(model, pool):
     assert np.array_equal(one, two) and np.array_equal(one, every)
 
 
+def test_large_and_small_batches_give_the_same_bits(model, pool):
+    """A batch of 2,048 texts or more is scored through the packed model, a smaller one
+    straight from the pipeline: the same sentence gets the same probabilities either way."""
+    texts = [t for _, t in pool[:2500]]
+    large = model.predict_proba(texts)
+    small = np.vstack([model.predict_proba(texts[i : i + 500]) for i in range(0, 2500, 500)])
+    assert np.array_equal(large, small)
+
+
 def test_threads_follow_the_argument_then_the_environment(monkeypatch):
     monkeypatch.delenv("RAYON_NUM_THREADS", raising=False)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)

@@ -253,13 +253,14 @@ fn two_threads_keep_the_input_order() {
 }
 
 /// Inputs of a few sentences are scored straight from the model, larger ones through the
-/// packed scorer: the same sentence gets the same probabilities to the last digit either way.
+/// packed scorer (from 2,048, `scorer::PACK_FROM`): the same sentence gets the same
+/// probabilities to the last digit either way.
 #[test]
 fn short_and_long_inputs_score_alike() {
     let wd = trained();
     let sentences = wd.read_string("sentences.txt");
     let lines: Vec<&str> = sentences.lines().collect();
-    let long: String = (0..600)
+    let long: String = (0..2100)
         .map(|i| format!("{}\n", lines[i % lines.len()]))
         .collect();
     wd.write("long.txt", &long);

@@ -9,7 +9,7 @@ use crate::cli::no_arabic::NoArabic;
 use crate::data::{Format, LabelPolicy, Origin, Record, RecordReader};
 use crate::error::Error;
 use crate::pipeline::PredictBuffers;
-use crate::scorer::PackedScorer;
+use crate::scorer::{PackedScorer, PACK_FROM};
 use anyhow::Context;
 use rayon::prelude::*;
 use rows::{Empty, Row};
@@ -25,11 +25,6 @@ const CHUNK: usize = 4096;
 const PIECE: usize = 256;
 /// Bytes a formatted line usually takes, to size the buffers.
 const LINE_BYTES: usize = 400;
-/// Sentences in a chunk from which the model is packed for scoring ([`PackedScorer`]).
-/// Packing touches about 4 MB (a few milliseconds, mostly page faults), which pays back
-/// only over a few hundred sentences; smaller inputs (a handful of arguments, a short file)
-/// are scored straight from the pipeline. Both give the same bits.
-const PACK_FROM: usize = 256;
 
 /// Output layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -114,6 +109,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     let mut no_arabic = NoArabic::default();
     // Prediction and formatting run in parallel per chunk; only the bytes are written in order.
     let mut write_chunk = |chunk: &[Row]| -> anyhow::Result<()> {
+        // a short input (a few arguments, a small file) is scored straight from the pipeline
         let scorer = (chunk.len() >= PACK_FROM || packed.get().is_some())
             .then(|| packed.get_or_init(|| PackedScorer::new(pipeline)));
         let pieces: Vec<(Vec<u8>, NoArabic)> = pool.install(|| {
