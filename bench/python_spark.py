@@ -154,6 +154,11 @@ def bench_spark(tsv: Path, rows: int, cli: Path) -> list[dict]:
     jvm = spark.sparkContext._gateway.proc.pid
     df = spark.read.csv(str(tsv), sep="\t", schema="id string, sentence string", quote="")
     partitions = df.rdd.getNumPartitions()
+    # The same rows as Parquet (how large archives are usually kept), written before timing.
+    parquet_path = tsv.with_suffix(".parquet")
+    df.write.mode("overwrite").parquet(str(parquet_path))
+    parquet = spark.read.parquet(str(parquet_path))
+    inputs = [("TSV", df), ("Parquet", parquet)]
     # Warm up: Python workers started, model shipped and loaded in each.
     warm = df.limit(4000)
     for method in ("mapInPandas", "pandas_udf"):
@@ -161,16 +166,18 @@ def bench_spark(tsv: Path, rows: int, cli: Path) -> list[dict]:
             "noop"
         ).mode("overwrite").save()
     out = []
-    for method in ("mapInPandas", "pandas_udf"):
-        cpu0 = tree_cpu(jvm)
-        start = time.perf_counter()
-        stance.spark.predict(df, "sentence", MODEL, method=method).write.format("noop").mode(
-            "overwrite"
-        ).save()
-        wall = time.perf_counter() - start
-        cpu = tree_cpu(jvm) - cpu0
-        out.append(row(f"Spark local[2], binding, {method}", rows, wall, cpu,
-                       f"TSV read, {partitions} partitions, noop sink"))
+    for kind, frame in inputs:
+        n_parts = frame.rdd.getNumPartitions()
+        for method in ("mapInPandas", "pandas_udf"):
+            cpu0 = tree_cpu(jvm)
+            start = time.perf_counter()
+            stance.spark.predict(frame, "sentence", MODEL, method=method).write.format(
+                "noop"
+            ).mode("overwrite").save()
+            wall = time.perf_counter() - start
+            cpu = tree_cpu(jvm) - cpu0
+            out.append(row(f"Spark local[2], binding, {method}, {kind} input", rows, wall, cpu,
+                           f"{kind} read, {n_parts} partitions, noop sink"))
     cpu0 = tree_cpu(jvm)
     start = time.perf_counter()
     n = stance.spark.pipe_rdd(df, "sentence", "id", MODEL, command=str(cli)).count()
@@ -265,7 +272,8 @@ def write_report(path: Path, results: list[dict], rows: int, command: str, info:
         "> /dev/null`, FILE one sentence per line; CPU from getrusage of the child.",
         "- Binding: `stance.Model.predict(texts, threads=T)` on a Python list already in "
         "memory; CPU from `time.process_time()` (all threads of the process).",
-        "- Spark: `spark.read.csv(TSV, sep='\\t')` of (id, sentence), then "
+        "- Spark: `spark.read.csv(TSV, sep='\\t')` of (id, sentence), or the same rows written "
+        "as Parquet beforehand and read with `spark.read.parquet`, then "
         "`stance.spark.predict(df, 'sentence', model, method=...)` written to the `noop` sink; "
         "`stance.spark.pipe_rdd(...)` (RDD.pipe) counted after parsing the JSON lines back. CPU is the Spark "
         "JVM's process tree (JVM, Python workers, piped CLIs) from /proc.",
