@@ -84,3 +84,35 @@ impl<'p> PackedScorer<'p> {
         Ok(pipeline.prediction(p))
     }
 }
+
+/// The scorer for a batch of sentences: the packed one from [`PACK_FROM`] sentences, the
+/// pipeline itself below that. Both give the same bits.
+#[derive(Debug, Clone)]
+pub enum Scorer<'p> {
+    /// Straight from the pipeline (nothing to build).
+    Direct(&'p Pipeline),
+    /// Through the packed table.
+    Packed(PackedScorer<'p>),
+}
+
+impl<'p> Scorer<'p> {
+    /// The scorer worth building for `n` sentences.
+    pub fn for_batch(pipeline: &'p Pipeline, n: usize) -> Scorer<'p> {
+        if n >= PACK_FROM {
+            Scorer::Packed(PackedScorer::new(pipeline))
+        } else {
+            Scorer::Direct(pipeline)
+        }
+    }
+
+    /// The same prediction as [`Pipeline::predict_with`].
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
+    pub fn predict_with(&self, text: &str, buffers: &mut PredictBuffers) -> Result<Prediction> {
+        match self {
+            Scorer::Direct(pipeline) => pipeline.predict_with(text, buffers),
+            Scorer::Packed(packed) => packed.predict_with(text, buffers),
+        }
+    }
+}

@@ -10,7 +10,7 @@ use pyo3::types::{PyBytes, PyList, PyString};
 use stance::article::segment::segment as split_article;
 use stance::article::ArticleReport;
 use stance::pipeline::PredictBuffers;
-use stance::scorer::{PackedScorer, PACK_FROM};
+use stance::scorer::Scorer;
 use stance::{Bundle, Stance};
 use std::path::{Path, PathBuf};
 
@@ -70,16 +70,13 @@ impl Model {
         let rows = py
             .detach(|| {
                 // as the CLI: a large batch is scored through the packed model, with the same bits
-                let packed = (texts.len() >= PACK_FROM).then(|| PackedScorer::new(pipeline));
+                let scorer = Scorer::for_batch(pipeline, texts.len());
                 map_indexed(
                     threads,
                     texts.len(),
                     PredictBuffers::default,
                     |buffers, i| {
-                        let p = match &packed {
-                            Some(packed) => packed.predict_with(&texts[i], buffers)?,
-                            None => pipeline.predict_with(&texts[i], buffers)?,
-                        };
+                        let p = scorer.predict_with(&texts[i], buffers)?;
                         let best = labels.iter().position(|l| *l == p.label).unwrap_or(0);
                         let probabilities: Vec<f64> = if probs {
                             p.probabilities.iter().map(|(_, v)| f64::from(*v)).collect()

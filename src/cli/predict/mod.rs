@@ -9,7 +9,7 @@ use crate::cli::no_arabic::NoArabic;
 use crate::data::{Format, LabelPolicy, Origin, Record, RecordReader};
 use crate::error::Error;
 use crate::pipeline::PredictBuffers;
-use crate::scorer::{PackedScorer, PACK_FROM};
+use crate::scorer::Scorer;
 use anyhow::Context;
 use rayon::prelude::*;
 use rows::{Empty, Row};
@@ -102,16 +102,16 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         .num_threads(args.threads)
         .build()
         .context("starting prediction threads")?;
-    let packed: OnceLock<PackedScorer> = OnceLock::new();
+    let scorer: OnceLock<Scorer> = OnceLock::new();
     if args.output == Output::Tsv {
         rows::write_tsv_header(stdout, pipeline, args.probs)?;
     }
     let mut no_arabic = NoArabic::default();
     // Prediction and formatting run in parallel per chunk; only the bytes are written in order.
     let mut write_chunk = |chunk: &[Row]| -> anyhow::Result<()> {
-        // a short input (a few arguments, a small file) is scored straight from the pipeline
-        let scorer = (chunk.len() >= PACK_FROM || packed.get().is_some())
-            .then(|| packed.get_or_init(|| PackedScorer::new(pipeline)));
+        // chosen by the first chunk: only the last chunk is short, so a short first chunk is
+        // the whole input (a few arguments, a small file)
+        let scorer = scorer.get_or_init(|| Scorer::for_batch(pipeline, chunk.len()));
         let pieces: Vec<(Vec<u8>, NoArabic)> = pool.install(|| {
             chunk
                 .par_chunks(PIECE)
@@ -121,10 +121,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
                     for row in piece {
                         match row {
                             Row::Record(record) => {
-                                let prediction = match scorer {
-                                    Some(packed) => packed.predict_with(&record.text, buffers)?,
-                                    None => pipeline.predict_with(&record.text, buffers)?,
-                                };
+                                let prediction = scorer.predict_with(&record.text, buffers)?;
                                 rows::write_record(
                                     &mut lines,
                                     args,
