@@ -316,6 +316,10 @@ mod tests {
         );
         refused(&forged(|p| p.calibration.temperature = -1.0), "temperature");
         refused(
+            &forged(|p| p.calibration.temperature = f32::MIN_POSITIVE),
+            "temperature",
+        );
+        refused(
             &forged(|p| p.features.hash_bits = 17),
             "IDF weights vs features",
         );
@@ -383,6 +387,8 @@ mod tests {
             "bias vs labels",
         );
         refused(&forged_weights(|w, _| w[[7, 1]] = f32::INFINITY), "finite");
+        refused(&forged_weights(|w, _| w[[7, 1]] = -3e7), "within");
+        refused(&forged_weights(|_, b| b[2] = 1e30), "within");
     }
 
     #[test]
@@ -422,6 +428,45 @@ mod tests {
         long.extend_from_slice(b"extra");
         std::fs::write(&path, &long).unwrap();
         let err = load_error(&path);
+        assert!(err.to_string().contains("after the declared end"), "{err}");
+    }
+
+    /// A regular file is mapped, anything else read as a stream: both load the same model,
+    /// and a stream's trailing bytes are still reported.
+    #[cfg(unix)]
+    #[test]
+    fn a_model_loads_from_a_pipe_as_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let through_fifo = |bytes: Vec<u8>| {
+            let fifo = dir.path().join("model.fifo");
+            let _ = std::fs::remove_file(&fifo);
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+            let writer = {
+                let fifo = fifo.clone();
+                // the reader may stop early (an error): a closed pipe is not a test failure
+                std::thread::spawn(move || {
+                    let _ = std::fs::write(fifo, bytes);
+                })
+            };
+            let loaded = Bundle::load(&fifo);
+            writer.join().unwrap();
+            loaded
+        };
+        let text = "نفت الوزارة صحة التقارير";
+        let from_file =
+            Bundle::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance.model"))
+                .expect("the shipped model loads");
+        let from_pipe = through_fifo(shipped_bytes()).expect("loads from a pipe");
+        assert_eq!(
+            from_pipe.pipeline.predict(text).unwrap(),
+            from_file.pipeline.predict(text).unwrap()
+        );
+        let mut long = shipped_bytes();
+        long.extend_from_slice(b"extra");
+        let Err(err) = through_fifo(long) else {
+            panic!("a stream with trailing bytes loaded");
+        };
         assert!(err.to_string().contains("after the declared end"), "{err}");
     }
 }

@@ -12,6 +12,11 @@ use crate::text::TokenBuffer;
 use rayon::prelude::*;
 use serde::Serialize;
 
+/// Largest IDF a model may hold: a fitted IDF is at most ln(1 + documents) + 1, so 100 would
+/// take e^99 documents. Larger values are damage or forgery, and let a long sentence's
+/// features overflow to infinity.
+const MAX_IDF: f32 = 100.0;
+
 /// Featurizer, IDF, fitted model and its calibration together.
 ///
 /// The parts are private and only [`Pipeline::new`] (or the `with_*` methods, which go through
@@ -91,8 +96,8 @@ impl Pipeline {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the IDF or the model's weight rows do not number the
-    /// featurizer's features; [`Error::Data`] for an IDF weight that is negative or not finite,
-    /// or a calibration temperature that is not a positive number.
+    /// featurizer's features; [`Error::Data`] for an IDF weight outside 0..=100 (or not a
+    /// number), or a calibration temperature outside the fitted range 0.05..=20.
     pub fn new(
         featurizer: Featurizer,
         idf: IdfWeights,
@@ -118,16 +123,16 @@ impl Pipeline {
             .values()
             .iter()
             .enumerate()
-            .find(|(_, w)| !(w.is_finite() && **w >= 0.0))
+            .find(|(_, w)| !(0.0..=MAX_IDF).contains(*w))
         {
             return Err(Error::Data(format!(
-                "IDF weight {w} of feature {bucket} is not a finite number >= 0"
+                "IDF weight {w} of feature {bucket} is not a number in 0..={MAX_IDF}"
             )));
         }
         let temperature = calibration.temperature;
-        if !(temperature.is_finite() && temperature > 0.0) {
+        if !crate::calibration::temperature::is_fitted_range(temperature) {
             return Err(Error::Data(format!(
-                "calibration temperature {temperature} is not a positive number"
+                "calibration temperature {temperature} is outside the fitted range 0.05..=20"
             )));
         }
         Ok(Pipeline {
@@ -390,11 +395,27 @@ mod tests {
         let mut negative_idf = vec![1.0; n];
         negative_idf[0] = -1.0;
         assert!(matches!(build(negative_idf, n, 1.0), Err(Error::Data(_))));
-        for t in [0.0, -1.0, f32::NAN, f32::INFINITY] {
+        // finite but absurd: a long sentence's features would overflow to infinity
+        let mut huge_idf = vec![1.0; n];
+        huge_idf[1] = 1e30;
+        assert!(matches!(build(huge_idf, n, 1.0), Err(Error::Data(_))));
+        // positive but tiny (found by fuzzing): every logit became infinite, probabilities NaN
+        for t in [
+            0.0,
+            -1.0,
+            f32::NAN,
+            f32::INFINITY,
+            f32::MIN_POSITIVE,
+            0.01,
+            21.0,
+        ] {
             assert!(
                 matches!(build(vec![1.0; n], n, t), Err(Error::Data(_))),
                 "{t}"
             );
+        }
+        for t in [0.05, 1.0, 20.0] {
+            assert!(build(vec![1.0; n], n, t).is_ok(), "{t}");
         }
     }
 

@@ -4,8 +4,9 @@
 //! Input starting with the magic bytes is loaded as it is (header checks, truncation,
 //! checksums). Any other input is taken as a payload and sealed under a valid header and
 //! checksum first, so the fuzzer reaches the decoder and the invariant checks behind the
-//! checksum, where a forged model would be. Seeds: fuzz/corpus/model_load (a tiny model and
-//! its payload).
+//! checksum, where a forged model would be. Seeds: fuzz/corpus/model_load (a tiny model, its
+//! payload, and regression inputs the fuzzer found: `regression-tiny-temperature`, a payload
+//! whose calibration temperature was f32::MIN_POSITIVE, which loaded and predicted NaN).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

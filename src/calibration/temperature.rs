@@ -48,6 +48,12 @@ impl Calibration {
 /// Smallest and largest temperature searched.
 const T_MIN: f64 = 0.05;
 const T_MAX: f64 = 20.0;
+
+/// Whether `temperature` is one [`fit_temperature`] can give (1 included): anything else in a
+/// model file is damage or forgery, and a tiny one turns every logit into infinity.
+pub fn is_fitted_range(temperature: f32) -> bool {
+    (T_MIN as f32..=T_MAX as f32).contains(&temperature)
+}
 /// Golden-section steps: the bracket shrinks by 0.618 per step, so 80 steps reach the
 /// precision of an f64 on ln T.
 const STEPS: usize = 80;

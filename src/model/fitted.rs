@@ -38,13 +38,18 @@ impl TryFrom<FittedLinearParts> for FittedLinear {
     }
 }
 
+/// Largest weight or bias a model may hold. L2-regularised training stays far below it (the
+/// shipped model's largest is under 10); a larger one is damage, forgery or a diverged fit, and
+/// could overflow a sentence's scores to infinity.
+const MAX_WEIGHT: f32 = 1e6;
+
 impl FittedLinear {
     /// Assembles a model, checking that the shapes agree.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the weights, bias and labels disagree; [`Error::Data`]
     /// when the labels are not [`Stance::ALL`] in that order, the weights are not stored
-    /// row-major, or a weight is not a finite number.
+    /// row-major, or a weight is not a finite number within ±10^6.
     pub fn new(
         labels: Vec<Stance>,
         weights: Array2<f32>,
@@ -76,8 +81,14 @@ impl FittedLinear {
             )));
         }
         let flat = weights.as_slice().expect("standard layout, checked above");
-        if !flat.iter().chain(bias.iter()).all(|w| w.is_finite()) {
-            return Err(Error::Data("weights must be finite numbers".into()));
+        if !flat
+            .iter()
+            .chain(bias.iter())
+            .all(|w| w.abs() <= MAX_WEIGHT)
+        {
+            return Err(Error::Data(format!(
+                "weights must be finite numbers within ±{MAX_WEIGHT}"
+            )));
         }
         Ok(FittedLinear {
             labels,
