@@ -140,7 +140,8 @@ impl Bundle {
         crate::io::write_atomically(path, &self.to_bytes()?)
     }
 
-    /// Reads and checks a model file.
+    /// Reads and checks a model file. A regular file is mapped into memory for the load, a
+    /// stream (a pipe) is read.
     ///
     /// # Errors
     /// [`Error::Io`] if unreadable; [`Error::NotAModel`] for another kind of file;
@@ -176,12 +177,15 @@ impl Bundle {
             }
         }
         if on_disk.is_some() {
-            // SAFETY: the map is only read, and dropped before `load` returns. A model file is
-            // replaced by a rename ([`crate::io::write_atomically`]), never rewritten in place,
-            // so the mapped bytes do not change under us unless another program truncates or
-            // edits the file during these few milliseconds. Mapping instead of reading saves
-            // a copy of the whole file into fresh pages (about a fifth of a one-sentence
-            // `stance predict`); memmap2 is the well-kept crate for it.
+            // SAFETY: the map is only read, and dropped when `load` returns (the Bundle owns
+            // copies of everything it keeps). stance replaces model files by a rename
+            // ([`crate::io::write_atomically`]), so its own writes never change mapped bytes.
+            // Another program rewriting the file in place during the load (`cp` over it,
+            // `rsync --inplace`) is the residual risk: a truncation ends the process with
+            // SIGBUS instead of an error, and an edit after the checksum can only give a
+            // payload that passes every value check. Mapping instead of reading saves a copy of
+            // the whole file into fresh pages (about a fifth of a one-sentence `stance
+            // predict`); memmap2 is the well-kept crate for it.
             let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
             return Bundle::from_bytes(&map, path);
         }

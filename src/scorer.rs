@@ -3,7 +3,8 @@
 //! A sentence's features land in random buckets of a 2^18-bucket model, so each one costs a
 //! cache miss in the IDF table (1 MB) and another in the weight matrix (3 MB): on pool
 //! sentences these two misses took about a quarter of the prediction time. Packing
-//! `[idf, w_1 .. w_k]` per bucket at load time makes it one miss per feature. The numbers are
+//! `[idf, w_1 .. w_k]` per bucket (for batches of [`PACK_FROM`] sentences or more) makes it one
+//! miss per feature. The numbers are
 //! the same `f32`s and the arithmetic is the same code (`tfidf::transform_by`,
 //! `FittedLinear::row_logits_by`, then the same calibration and softmax), so predictions are bit-identical to
 //! [`Pipeline::predict`] (tests/featurize_golden.rs checks every sentence).
@@ -35,7 +36,7 @@ impl<'p> PackedScorer<'p> {
         let stride = 1 + weights.ncols();
         let mut packed = Vec::with_capacity(weights.nrows() * stride);
         // FittedLinear keeps its weights row-major, so rows are plain slices (a copy per row
-        // instead of ndarray's element iterator: this runs on every model load)
+        // instead of ndarray's element iterator: this runs before every large batch)
         let rows = weights
             .as_slice()
             .expect("FittedLinear keeps its weights row-major")

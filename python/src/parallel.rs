@@ -35,8 +35,8 @@ fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
 }
 
 /// Applies `f` to `0..n` on `threads` threads (0: one per core), results in order, with
-/// working storage from `init` reused across the calls of one thread. One thread runs in the
-/// calling thread, with no pool at all.
+/// working storage from `init` reused across the calls of one rayon job (`map_init`: a few
+/// per thread, not one per item). One thread runs in the calling thread, with no pool at all.
 ///
 /// # Errors
 /// A pool that cannot start; the first error of `f` is returned inside the outer `Ok`.

@@ -300,8 +300,8 @@ mod tests {
 
     #[test]
     fn rule_patterns_are_frozen() {
-        // These regexes are stored in every model's tokenizer JSON: changing one disables the
-        // fast path for existing models (see `TextPipeline::from_json`).
+        // These regexes are stored in every model's tokenizer JSON: changing one makes every
+        // existing model refused at load (see `TextPipeline::matching_json`).
         let rules = NormalizerConfig::default().rules();
         let patterns: Vec<&str> = rules.iter().map(|r| r.pattern.as_str()).collect();
         let mut expected = vec![

@@ -260,6 +260,8 @@ fn short_and_long_inputs_score_alike() {
     let wd = trained();
     let sentences = wd.read_string("sentences.txt");
     let lines: Vec<&str> = sentences.lines().collect();
+    // one side below the packing threshold, the other above it
+    assert!(lines.len() < stance::scorer::PACK_FROM && 2100 >= stance::scorer::PACK_FROM);
     let long: String = (0..2100)
         .map(|i| format!("{}\n", lines[i % lines.len()]))
         .collect();
