@@ -132,7 +132,9 @@ impl Pipeline {
         let temperature = calibration.temperature;
         if !crate::calibration::temperature::is_fitted_range(temperature) {
             return Err(Error::Data(format!(
-                "calibration temperature {temperature} is outside the fitted range 0.05..=20"
+                "calibration temperature {temperature} is outside the fitted range {}..={}",
+                crate::calibration::temperature::T_MIN,
+                crate::calibration::temperature::T_MAX
             )));
         }
         Ok(Pipeline {

@@ -13,25 +13,27 @@ use crate::error::Result;
 use crate::features::tfidf::{transform_by, Weighting};
 use crate::features::Featurizer;
 use crate::pipeline::{Pipeline, PredictBuffers, Prediction};
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// How many sentences make packing worth it. Packing touches about 4 MB (some 5 ms on the
 /// shipped model, mostly page faults) and saves about 2.5 µs per sentence, so it pays from
 /// about 2,000 sentences; fewer are scored straight from the [`Pipeline`], with the same bits.
 pub const PACK_FROM: usize = 2048;
 
-/// A [`Pipeline`] with its IDF and weights packed per bucket, for predicting many sentences.
+/// The IDF and weights of a [`Pipeline`] packed per bucket: `[idf, w_1 .. w_k]`. Owned, so a
+/// long-lived holder of a pipeline (the Python binding's model) can build it once and keep it.
 #[derive(Debug, Clone)]
-pub struct PackedScorer<'p> {
-    pipeline: &'p Pipeline,
+pub struct PackedTable {
     /// Per bucket: its IDF, then its weight for each label.
     packed: Vec<f32>,
     /// Floats per bucket: 1 + the number of labels.
     stride: usize,
 }
 
-impl<'p> PackedScorer<'p> {
+impl PackedTable {
     /// Packs the IDF and weights of `pipeline` (about 4 MB for the shipped model).
-    pub fn new(pipeline: &'p Pipeline) -> PackedScorer<'p> {
+    pub fn new(pipeline: &Pipeline) -> PackedTable {
         let weights = pipeline.model().weights();
         let stride = 1 + weights.ncols();
         let mut packed = Vec::with_capacity(weights.nrows() * stride);
@@ -45,19 +47,17 @@ impl<'p> PackedScorer<'p> {
             packed.push(pipeline.idf().get(bucket as u32));
             packed.extend_from_slice(row);
         }
-        PackedScorer {
-            pipeline,
-            packed,
-            stride,
-        }
+        PackedTable { packed, stride }
     }
 
-    /// The same prediction as [`Pipeline::predict_with`].
-    ///
-    /// # Errors
-    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
-    pub fn predict_with(&self, text: &str, buffers: &mut PredictBuffers) -> Result<Prediction> {
-        let pipeline = self.pipeline;
+    /// The same prediction as [`Pipeline::predict_with`], for the `pipeline` this table was
+    /// packed from.
+    fn predict_with(
+        &self,
+        pipeline: &Pipeline,
+        text: &str,
+        buffers: &mut PredictBuffers,
+    ) -> Result<Prediction> {
         let (scratch, row) = buffers.parts();
         pipeline.featurizer().buckets_into(text, scratch)?;
         // Touch each feature's packed entry before sorting: the loads (cache and TLB misses
@@ -92,15 +92,31 @@ impl<'p> PackedScorer<'p> {
 pub enum Scorer<'p> {
     /// Straight from the pipeline (nothing to build).
     Direct(&'p Pipeline),
-    /// Through the packed table.
-    Packed(PackedScorer<'p>),
+    /// Through a packed table of the pipeline (built for the batch, or kept by the caller).
+    Packed(&'p Pipeline, Cow<'p, PackedTable>),
 }
 
 impl<'p> Scorer<'p> {
     /// The scorer worth building for `n` sentences.
     pub fn for_batch(pipeline: &'p Pipeline, n: usize) -> Scorer<'p> {
         if n >= PACK_FROM {
-            Scorer::Packed(PackedScorer::new(pipeline))
+            Scorer::Packed(pipeline, Cow::Owned(PackedTable::new(pipeline)))
+        } else {
+            Scorer::Direct(pipeline)
+        }
+    }
+
+    /// The scorer for `n` sentences when the caller keeps a packed table of `pipeline`:
+    /// `table` builds it on first need (a batch of [`PACK_FROM`] or more), later batches
+    /// reuse it.
+    pub fn for_batch_cached(
+        pipeline: &'p Pipeline,
+        n: usize,
+        table: &'p OnceLock<PackedTable>,
+    ) -> Scorer<'p> {
+        if n >= PACK_FROM {
+            let table = table.get_or_init(|| PackedTable::new(pipeline));
+            Scorer::Packed(pipeline, Cow::Borrowed(table))
         } else {
             Scorer::Direct(pipeline)
         }
@@ -113,7 +129,7 @@ impl<'p> Scorer<'p> {
     pub fn predict_with(&self, text: &str, buffers: &mut PredictBuffers) -> Result<Prediction> {
         match self {
             Scorer::Direct(pipeline) => pipeline.predict_with(text, buffers),
-            Scorer::Packed(packed) => packed.predict_with(text, buffers),
+            Scorer::Packed(pipeline, table) => table.predict_with(pipeline, text, buffers),
         }
     }
 }

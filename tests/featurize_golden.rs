@@ -15,8 +15,9 @@
 use assert_cmd::Command;
 use sha2::{Digest, Sha256};
 use stance::features::{FeatureConfig, Featurizer, ReverseMap, Scratch};
-use stance::scorer::PackedScorer;
+use stance::scorer::{PackedTable, Scorer};
 use stance::{Bundle, PredictBuffers, Stance};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -48,12 +49,7 @@ fn other_configs() -> Vec<FeatureConfig> {
 }
 
 /// Everything the prediction path computes for one sentence, as text.
-fn record(
-    bundle: &Bundle,
-    scorer: &PackedScorer,
-    featurizers: &[Featurizer],
-    text: &str,
-) -> String {
+fn record(bundle: &Bundle, scorer: &Scorer, featurizers: &[Featurizer], text: &str) -> String {
     let pipeline = &bundle.pipeline;
     let mut out = String::new();
     for f in featurizers {
@@ -154,7 +150,10 @@ fn featurisation_is_pinned() {
         .map(|c| Featurizer::new(c).unwrap())
         .chain([bundle.pipeline.featurizer().clone()])
         .collect();
-    let scorer = PackedScorer::new(&bundle.pipeline);
+    let scorer = Scorer::Packed(
+        &bundle.pipeline,
+        Cow::Owned(PackedTable::new(&bundle.pipeline)),
+    );
     let texts = texts(root);
     let digests: Vec<String> = texts
         .iter()

@@ -10,9 +10,10 @@ use pyo3::types::{PyBytes, PyList, PyString};
 use stance::article::segment::segment as split_article;
 use stance::article::ArticleReport;
 use stance::pipeline::PredictBuffers;
-use stance::scorer::Scorer;
+use stance::scorer::{PackedTable, Scorer};
 use stance::{Bundle, Stance};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// A trained stance model (one model file), ready to label sentences.
 #[pyclass(module = "stance._stance", name = "Model", frozen)]
@@ -21,6 +22,9 @@ pub struct Model {
     pub bundle: Bundle,
     /// Where it came from (a path, or `<bytes>`), shown by `info()`.
     pub source: String,
+    /// The model's packed IDF and weights, built by the first large batch and kept for the
+    /// next (a Spark task predicts batch after batch with one model).
+    pub packed: OnceLock<PackedTable>,
 }
 
 /// The texts of a Python sequence, borrowed from the Python strings (no copy), with a
@@ -56,6 +60,15 @@ fn char_offset(text: &str, byte: usize) -> usize {
 }
 
 impl Model {
+    /// A model from its bundle and where it came from.
+    pub fn new(bundle: Bundle, source: String) -> Model {
+        Model {
+            bundle,
+            source,
+            packed: OnceLock::new(),
+        }
+    }
+
     /// Predicts every text on `threads` threads with the GIL released: class indices in the
     /// model's label order and, when `probs`, the probabilities flattened row by row.
     pub fn predict_indexed(
@@ -70,7 +83,7 @@ impl Model {
         let rows = py
             .detach(|| {
                 // as the CLI: a large batch is scored through the packed model, with the same bits
-                let scorer = Scorer::for_batch(pipeline, texts.len());
+                let scorer = Scorer::for_batch_cached(pipeline, texts.len(), &self.packed);
                 map_indexed(
                     threads,
                     texts.len(),
@@ -104,10 +117,7 @@ impl Model {
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
         let bundle = py.detach(|| Bundle::load(&path)).py_err()?;
-        Ok(Model {
-            bundle,
-            source: path.display().to_string(),
-        })
+        Ok(Model::new(bundle, path.display().to_string()))
     }
 
     /// Decodes a model from the bytes of a model file; `name` names it in errors.
@@ -117,10 +127,7 @@ impl Model {
         let bundle = py
             .detach(|| Bundle::from_bytes(data, Path::new(name)))
             .py_err()?;
-        Ok(Model {
-            bundle,
-            source: name.to_string(),
-        })
+        Ok(Model::new(bundle, name.to_string()))
     }
 
     /// The bytes of the model file.
@@ -160,14 +167,14 @@ impl Model {
 
     /// The same model with its calibration switched off (`--no-calibration`).
     fn uncalibrated(&self) -> Model {
-        Model {
-            bundle: Bundle {
+        Model::new(
+            Bundle {
                 pipeline: self.bundle.pipeline.clone().uncalibrated(),
                 top_features: self.bundle.top_features.clone(),
                 provenance: self.bundle.provenance.clone(),
             },
-            source: self.source.clone(),
-        }
+            self.source.clone(),
+        )
     }
 
     /// Labels `texts` on `threads` threads (0: one per core). Returns the label of each text

@@ -221,10 +221,10 @@ pub fn train(
             Ok(bundle)
         })
         .py_err()?;
-    Ok(Model {
+    Ok(Model::new(
         bundle,
-        source: out.map_or_else(|| "<trained>".to_string(), |p| p.display().to_string()),
-    })
+        out.map_or_else(|| "<trained>".to_string(), |p| p.display().to_string()),
+    ))
 }
 
 /// The version of the `stance` library the binding is built on (the workspace's version).

@@ -47,13 +47,16 @@ def test_thread_counts_give_the_same_answer(model, pool):
 
 
 def test_large_and_small_batches_give_the_same_bits(model, pool):
-    """A batch of 2,048 texts or more is scored through the packed model, a smaller one
-    straight from the pipeline: the same sentence gets the same probabilities either way."""
+    """A batch of 2,048 texts or more is scored through the packed model (built by the first
+    large batch, kept for the next), a smaller one straight from the pipeline: the same
+    sentence gets the same probabilities either way."""
     texts = [t for _, t in pool[:2500]]
     assert len(texts) == 2500  # above the packing threshold (2,048); the parts of 500 below it
     large = model.predict_proba(texts)
+    again = model.predict_proba(texts[::-1])[::-1]
     small = np.vstack([model.predict_proba(texts[i : i + 500]) for i in range(0, 2500, 500)])
     assert np.array_equal(large, small)
+    assert np.array_equal(again, small)
 
 
 def test_threads_follow_the_argument_then_the_environment(monkeypatch):

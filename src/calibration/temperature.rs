@@ -45,9 +45,10 @@ impl Calibration {
     }
 }
 
-/// Smallest and largest temperature searched.
-const T_MIN: f64 = 0.05;
-const T_MAX: f64 = 20.0;
+/// Smallest temperature searched.
+pub const T_MIN: f64 = 0.05;
+/// Largest temperature searched.
+pub const T_MAX: f64 = 20.0;
 
 /// Whether `temperature` is one [`fit_temperature`] can give (1 included): anything else in a
 /// model file is damage or forgery, and a tiny one turns every logit into infinity.
