@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A fitted softmax classifier. It owns its label list, so outputs map back to names.
 ///
-/// Read from a model file through [`FittedLinearParts`] and [`FittedLinear::new`], so a decoded
+/// Read from a model file through its parts and [`FittedLinear::new`], so a decoded
 /// model has passed the same checks as a trained one (shapes, the label list, finite numbers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "FittedLinearParts")]

@@ -34,7 +34,7 @@ pub enum Output {
     /// One JSON object per sentence, with the input's id (or its `line`) and other fields
     /// passed through.
     Jsonl,
-    /// Tab-separated with a header: id, line, label, confidence, [probabilities], text.
+    /// Tab-separated with a header: id, line, label, confidence, (probabilities), text.
     Tsv,
 }
 
