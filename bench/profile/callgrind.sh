@@ -14,6 +14,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 n=${N:-4000}
 base=${BASE:-2048}
 pool=${POOL:-$root/../shared/realnews/pool.tsv}
+[ "$n" -gt "$base" ] || { echo "callgrind: N ($n) must be larger than BASE ($base)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cut -f3 "$pool" | sed -n "2,$((n + 1))p" > "$work/sample.txt"

@@ -20,6 +20,7 @@ n=${N:-2548}
 base=${BASE:-2048}
 pool=${POOL:-$root/../shared/realnews/pool.tsv}
 bin=${STANCE:-$root/target/release/stance}
+[ "$n" -gt "$base" ] || { echo "icount-check: N ($n) must be larger than BASE ($base)" >&2; exit 2; }
 [ -x "$bin" ] || (cd "$root" && cargo build --release --quiet)
 command -v valgrind > /dev/null || { echo "icount-check: valgrind is required" >&2; exit 1; }
 work=$(mktemp -d)
