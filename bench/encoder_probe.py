@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Would a small neural encoder that reads the sentence in order beat the linear model on real
+news? A probe (issue "Real news", part C), not part of the product.
+
+Trains a subword encoder from scratch on the project's training data (the real training set,
+datasets/real/train.tsv, plus the written one, datasets/train.tsv), picks the epoch on the real
+dev split (datasets/real/dev.tsv), and scores the real test split (datasets/real/test.tsv)
+once, beside the shipped linear model (`stance predict --probs`) and the average of the two
+models' probabilities. ../shared/realnews/real-dev.tsv is never read. The text of real rows is
+joined from ../shared/realnews/pool.tsv by id at run time; nothing is written to the project.
+
+The encoder: text normalised as stance's default normaliser does (diacritics and tatweel
+stripped, alef, yeh and teh marbuta folded), a BPE vocabulary (Hugging Face `tokenizers`)
+trained on the pool's sentences minus the dev and test ids, embeddings, a bidirectional GRU
+(or a CNN), max and mean pooling, a linear layer; AdamW, class-weighted cross-entropy,
+deterministic seed.
+
+usage (torch on CPU: `python3 -m venv V && V/bin/pip install torch tokenizers numpy`):
+    V/bin/python bench/encoder_probe.py [--arch gru|cnn] [--epochs 8] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+ROOT = Path(__file__).resolve().parents[1]
+POOL = ROOT.parent / "shared" / "realnews" / "pool.tsv"
+LABELS = ["assertion", "denial", "allegation"]
+DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")
+
+
+def normalise(text: str) -> str:
+    text = DIACRITICS.sub("", text)
+    text = re.sub("[أإآٱ]", "ا", text)
+    return text.replace("ى", "ي").replace("ة", "ه")
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def macro_f1(gold: list[int], pred: list[int]) -> tuple[float, list[float]]:
+    f1s = []
+    for c in range(len(LABELS)):
+        tp = sum(1 for g, p in zip(gold, pred) if g == c and p == c)
+        fp = sum(1 for g, p in zip(gold, pred) if g != c and p == c)
+        fn = sum(1 for g, p in zip(gold, pred) if g == c and p != c)
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(f1s) / len(f1s), f1s
+
+
+class Encoder(torch.nn.Module):
+    def __init__(self, vocab: int, arch: str, dim: int = 128, hidden: int = 128):
+        super().__init__()
+        self.arch = arch
+        self.embed = torch.nn.Embedding(vocab, dim, padding_idx=0)
+        if arch == "gru":
+            self.rnn = torch.nn.GRU(dim, hidden, batch_first=True, bidirectional=True)
+            width = 4 * hidden
+        else:
+            self.convs = torch.nn.ModuleList(
+                torch.nn.Conv1d(dim, hidden, k, padding=k // 2) for k in (2, 3, 4, 5)
+            )
+            width = 2 * 4 * hidden
+        self.drop = torch.nn.Dropout(0.3)
+        self.out = torch.nn.Linear(width, len(LABELS))
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        mask = (ids != 0).unsqueeze(-1).float()
+        x = self.drop(self.embed(ids))
+        if self.arch == "gru":
+            h, _ = self.rnn(x)
+            feats = [h]
+        else:
+            xt = x.transpose(1, 2)
+            feats = [torch.relu(c(xt))[:, :, : ids.shape[1]].transpose(1, 2) for c in self.convs]
+        pooled = []
+        for h in feats:
+            mx = (h - (1 - mask) * 1e4).max(dim=1).values
+            mean = (h * mask).sum(1) / mask.sum(1).clamp(min=1)
+            pooled += [mx, mean]
+        return self.out(self.drop(torch.cat(pooled, dim=-1)))
+
+
+def encode(tok: Tokenizer, texts: list[str], max_len: int) -> torch.Tensor:
+    out = np.zeros((len(texts), max_len), dtype=np.int64)
+    for i, enc in enumerate(tok.encode_batch([normalise(t) for t in texts])):
+        ids = enc.ids[:max_len]
+        out[i, : len(ids)] = ids
+    return torch.from_numpy(out)
+
+
+def probabilities(model: Encoder, x: torch.Tensor) -> np.ndarray:
+    model.eval()
+    with torch.no_grad():
+        parts = [torch.softmax(model(x[i : i + 256]), -1) for i in range(0, len(x), 256)]
+    return torch.cat(parts).numpy()
+
+
+def linear_probabilities(split: str) -> np.ndarray:
+    """The shipped linear model's probabilities on datasets/real/SPLIT.tsv, in row order."""
+    cli = ROOT / "target" / "release" / "stance"
+    out = subprocess.run(
+        [str(cli), "predict", "-q", "-m", str(ROOT / "models" / "stance.model"), "--input",
+         str(ROOT / "datasets" / "real" / f"{split}.tsv"), "--text-from", str(POOL),
+         "--output", "jsonl", "--probs"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    probs = []
+    for line in out.splitlines():
+        p = json.loads(line)["probabilities"]
+        probs.append([p[label] for label in LABELS])
+    return np.array(probs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", choices=["gru", "cnn"], default="gru")
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--vocab", type=int, default=16000)
+    ap.add_argument("--max-len", type=int, default=96)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=13)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+
+    pool = {r["id"]: r["sentence"] for r in rows(POOL)}
+    real = lambda split: [(pool[r["id"]], LABELS.index(r["label"]))
+                          for r in rows(ROOT / "datasets" / "real" / f"{split}.tsv")]
+    train = real("train") + [(r["text"], LABELS.index(r["label"]))
+                             for r in rows(ROOT / "datasets" / "train.tsv")]
+    dev, test = real("dev"), real("test")
+    held_out = {r["id"] for s in ("dev", "test") for r in rows(ROOT / "datasets" / "real" / f"{s}.tsv")}
+
+    started = time.time()
+    tok = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
+    corpus = [normalise(t) for i, t in pool.items() if i not in held_out]
+    corpus += [normalise(t) for t, _ in train[len(real("train")):]]
+    tok.train_from_iterator(corpus, trainers.BpeTrainer(
+        vocab_size=args.vocab, special_tokens=["[PAD]", "[UNK]"], min_frequency=2))
+    xtr, xdv, xte = (encode(tok, [t for t, _ in d], args.max_len) for d in (train, dev, test))
+    ytr = torch.tensor([y for _, y in train])
+    ydv, yte = [y for _, y in dev], [y for _, y in test]
+    counts = torch.bincount(ytr, minlength=len(LABELS)).float()
+    weights = counts.sum() / (len(LABELS) * counts)
+
+    model = Encoder(tok.get_vocab_size(), args.arch)
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    best, best_state, best_epoch = -1.0, None, 0
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        order = torch.randperm(len(xtr))
+        for i in range(0, len(order), 32):
+            idx = order[i : i + 32]
+            opt.zero_grad()
+            loss = loss_fn(model(xtr[idx]), ytr[idx])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+        f1, _ = macro_f1(ydv, probabilities(model, xdv).argmax(1).tolist())
+        print(f"epoch {epoch}: real dev split macro-F1 {f1:.4f} ({time.time() - started:.0f} s)",
+              flush=True)
+        if f1 > best:
+            best, best_epoch = f1, epoch
+            best_state = {k: v.clone() for k, v in model.state_dict().items()}
+    train_s = time.time() - started
+    model.load_state_dict(best_state)
+
+    t0 = time.time()
+    pte = probabilities(model, xte)
+    speed = len(xte) / (time.time() - t0)
+    lin_dv, lin_te = linear_probabilities("dev"), linear_probabilities("test")
+    pdv = probabilities(model, xdv)
+    results = {
+        "arch": args.arch, "epochs_run": args.epochs, "best_epoch": best_epoch,
+        "train_seconds": round(train_s), "threads": args.threads,
+        "predict_sentences_per_s": round(speed),
+        "dev_split": {
+            "encoder": round(best, 4),
+            "linear": round(macro_f1(ydv, lin_dv.argmax(1).tolist())[0], 4),
+            "average": round(macro_f1(ydv, (pdv + lin_dv).argmax(1).tolist())[0], 4),
+        },
+        "test_split": {},
+    }
+    for name, p in (("encoder", pte), ("linear", lin_te), ("average", pte + lin_te)):
+        f1, per = macro_f1(yte, p.argmax(1).tolist())
+        results["test_split"][name] = {"macro_f1": round(f1, 4),
+                                       "f1": dict(zip(LABELS, (round(x, 4) for x in per)))}
+    json.dump(results, sys.stdout, indent=1, ensure_ascii=False)
+    print()
+
+
+if __name__ == "__main__":
+    main()
