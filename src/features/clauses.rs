@@ -72,8 +72,9 @@ pub fn relative_clauses(words: &[&str], is_comma_before: &[bool], inside_out: &m
     for (i, word) in words.iter().enumerate() {
         let previous = kind;
         kind = next_kind(words, is_comma_before, i, kind);
-        let bare = word.strip_prefix(['و', 'ف']).unwrap_or(word);
-        if is_relative(word) || is_relative(bare) {
+        // a relative pronoun, bare or after و / ف
+        let bare = word.strip_prefix(['و', 'ف']);
+        if is_relative(word) || bare.is_some_and(is_relative) {
             inside = true;
         } else if is_comma_before[i] || (i > 0 && kind != previous) {
             inside = false;
