@@ -86,29 +86,55 @@ impl PackedTable {
     }
 }
 
+/// A [`Pipeline`] with a packed table of its own IDF and weights (built for the batch, or kept
+/// by the caller next to the pipeline).
+#[derive(Debug, Clone)]
+pub struct PackedScorer<'p> {
+    pipeline: &'p Pipeline,
+    table: Cow<'p, PackedTable>,
+}
+
+impl PackedScorer<'_> {
+    /// The same prediction as [`Pipeline::predict_with`].
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails.
+    pub fn predict_with(&self, text: &str, buffers: &mut PredictBuffers) -> Result<Prediction> {
+        self.table.predict_with(self.pipeline, text, buffers)
+    }
+}
+
 /// The scorer for a batch of sentences: the packed one from [`PACK_FROM`] sentences, the
 /// pipeline itself below that. Both give the same bits.
 #[derive(Debug, Clone)]
 pub enum Scorer<'p> {
     /// Straight from the pipeline (nothing to build).
     Direct(&'p Pipeline),
-    /// Through a packed table of the pipeline (built for the batch, or kept by the caller).
-    Packed(&'p Pipeline, Cow<'p, PackedTable>),
+    /// Through a packed table of the pipeline.
+    Packed(PackedScorer<'p>),
 }
 
 impl<'p> Scorer<'p> {
     /// The scorer worth building for `n` sentences.
     pub fn for_batch(pipeline: &'p Pipeline, n: usize) -> Scorer<'p> {
         if n >= PACK_FROM {
-            Scorer::Packed(pipeline, Cow::Owned(PackedTable::new(pipeline)))
+            Scorer::packed(pipeline)
         } else {
             Scorer::Direct(pipeline)
         }
     }
 
-    /// The scorer for `n` sentences when the caller keeps a packed table of `pipeline`:
-    /// `table` builds it on first need (a batch of [`PACK_FROM`] or more), later batches
-    /// reuse it.
+    /// The packed scorer, whatever the batch size.
+    pub fn packed(pipeline: &'p Pipeline) -> Scorer<'p> {
+        Scorer::Packed(PackedScorer {
+            pipeline,
+            table: Cow::Owned(PackedTable::new(pipeline)),
+        })
+    }
+
+    /// The scorer for `n` sentences when the caller keeps `pipeline`'s packed table in
+    /// `table`, next to the pipeline: the first batch of [`PACK_FROM`] or more builds it, later
+    /// batches reuse it. `table` must never hold another pipeline's table.
     pub fn for_batch_cached(
         pipeline: &'p Pipeline,
         n: usize,
@@ -116,7 +142,10 @@ impl<'p> Scorer<'p> {
     ) -> Scorer<'p> {
         if n >= PACK_FROM {
             let table = table.get_or_init(|| PackedTable::new(pipeline));
-            Scorer::Packed(pipeline, Cow::Borrowed(table))
+            Scorer::Packed(PackedScorer {
+                pipeline,
+                table: Cow::Borrowed(table),
+            })
         } else {
             Scorer::Direct(pipeline)
         }
@@ -129,7 +158,7 @@ impl<'p> Scorer<'p> {
     pub fn predict_with(&self, text: &str, buffers: &mut PredictBuffers) -> Result<Prediction> {
         match self {
             Scorer::Direct(pipeline) => pipeline.predict_with(text, buffers),
-            Scorer::Packed(pipeline, table) => table.predict_with(pipeline, text, buffers),
+            Scorer::Packed(packed) => packed.predict_with(text, buffers),
         }
     }
 }

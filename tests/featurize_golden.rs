@@ -15,9 +15,8 @@
 use assert_cmd::Command;
 use sha2::{Digest, Sha256};
 use stance::features::{FeatureConfig, Featurizer, ReverseMap, Scratch};
-use stance::scorer::{PackedTable, Scorer};
+use stance::scorer::Scorer;
 use stance::{Bundle, PredictBuffers, Stance};
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -150,10 +149,7 @@ fn featurisation_is_pinned() {
         .map(|c| Featurizer::new(c).unwrap())
         .chain([bundle.pipeline.featurizer().clone()])
         .collect();
-    let scorer = Scorer::Packed(
-        &bundle.pipeline,
-        Cow::Owned(PackedTable::new(&bundle.pipeline)),
-    );
+    let scorer = Scorer::packed(&bundle.pipeline);
     let texts = texts(root);
     let digests: Vec<String> = texts
         .iter()
