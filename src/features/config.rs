@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::features::hashing::FeatureHasher;
+use crate::text::lexicon::Lexicon;
 use crate::text::NormalizerConfig;
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +36,8 @@ pub struct FeatureConfig {
     /// Which cue features: 1 = the guideline's cue words after proclitic stripping, tagged
     /// by position (any, lead, later, first, relative); 2 = also every inflected and derived
     /// form (اتهمه، ويتهمونها، الاتهامات، متهماً) with its grammatical form and where it stands
-    /// (negated, after أن, quoted, coordinated or participle clause, main act) (default 2).
+    /// (negated, after أن, quoted, coordinated or participle clause, main act); 3 = version 2
+    /// with the forms and phrases `text::lexicon` lists for it (default 2).
     pub cue_version: u8,
     /// Ignore features seen in fewer than `min_df` training rows (default 2: a feature seen
     /// once says more about its sentence than about stance).
@@ -98,11 +100,11 @@ impl FeatureConfig {
                 ),
             });
         }
-        if !(1..=2).contains(&self.cue_version) {
+        if !(1..=Lexicon::LATEST).contains(&self.cue_version) {
             return Err(Error::InvalidParam {
                 name: "cue-version",
                 value: self.cue_version.to_string(),
-                reason: "must be 1 or 2".into(),
+                reason: format!("must be 1, 2 or {}", Lexicon::LATEST),
             });
         }
         if self.lead_words > 64 {

@@ -228,7 +228,7 @@ pub fn tags(
 mod tests {
     use super::*;
     use crate::label::Stance;
-    use crate::text::lexicon::find;
+    use crate::text::lexicon::Lexicon;
 
     fn context(sentence: &str, cue_word: usize) -> CueContext {
         let words: Vec<&str> = sentence.split_whitespace().collect();
@@ -262,7 +262,7 @@ mod tests {
     fn only_the_first_main_cue_is_first_main() {
         let words = ["نفت", "الوزارة", "الخبر", "واتهمت", "المعارضة"];
         let mut cues = Vec::new();
-        find(&words, &mut cues);
+        Lexicon::of_version(2).find(&words, &mut cues);
         assert_eq!(cues[1].label, Stance::Allegation);
         let mut first = true;
         let none = [false; 5];

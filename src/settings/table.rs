@@ -122,7 +122,8 @@ pub static SETTINGS: [Setting; 31] = [
         "cue-version",
         "VERSION",
         "Cue features: 1 = cue words by position, 2 = also inflected and derived forms with their \
-         grammatical form and context [default: 2]",
+         grammatical form and context, 3 = version 2 with more forms and phrases (dual objects, \
+         impersonal hedges, distancing) [default: 2]",
         |c, v| set(&mut c.features.cue_version, whole(v)),
     ),
     Setting::switch(

@@ -3,6 +3,13 @@
 //! it (اتهامات، مزاعمهم، إنكاره), its active participle (متهماً، نافياً) and, for زعم, the adjective
 //! (المزعومة), plus the guideline's fixed phrases (لا صحة، غير مؤكدة، لم يتسنّ التحقق، لم تؤكد).
 //!
+//! Two versions, since a model's features must never change under it: version 2 as first
+//! written, and version 3, which adds what error analysis on the real training folds found
+//! missing (dual and feminine-plural object suffixes: اتهماه، ويتهمهما، واتهمتاه، وتتهمهن; the
+//! impersonal hedges the guideline names: يُعتقد أن، يُرجّح أن، يشتبه; unverifiability and
+//! distancing phrases: ليس من المؤكد، لم يتم التأكد، على حد قوله، بدعوى، دون تقديم أدلة; the
+//! charge sheet: القرار الاتهامي) and stops reading بينهم، بينهما (between them) as the verb بيّن.
+//!
 //! In: words after normalisation. Out: the cues among them, each with the label it suggests
 //! and its grammatical form, since the guideline decides by where and how a cue stands (a
 //! verb heading the sentence is its act; a noun or an adjective names something, rule 1).
@@ -83,6 +90,13 @@ const PERFECT_SUFFIXES: &[&str] = &[
 const IMPERFECT_SUFFIXES: &[&str] = &[
     "", "ون", "ان", "ه", "ها", "هم", "ونه", "ونها", "ونهم", "انه",
 ];
+/// Object suffixes version 3 adds to the perfect: a dual subject with an object (اتهماه،
+/// اتهمتاه), dual and feminine-plural objects (اتهمهما، اتهمتهن).
+const PERFECT_SUFFIXES_V3: &[&str] = &[
+    "اه", "اها", "اهم", "هما", "هن", "تهما", "تهن", "تاه", "تاها", "تاهم", "وهما",
+];
+/// Suffixes version 3 adds to the imperfect (يتهمهما، تتهمهن، يتهمانها).
+const IMPERFECT_SUFFIXES_V3: &[&str] = &["هما", "هن", "انها", "انهم", "ونهما"];
 /// Person prefixes of the imperfect.
 const IMPERFECT_PREFIXES: &[&str] = &["ي", "ت", "ن"];
 
@@ -269,32 +283,126 @@ const PHRASES: &[PhraseCue] = &[
     (&["لا", "يستبعد"], Stance::Allegation),
 ];
 
-/// The surface-form table, built once.
-fn table() -> &'static FastMap<String, (Stance, CueForm)> {
-    static TABLE: OnceLock<FastMap<String, (Stance, CueForm)>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut map = FastMap::default();
+/// Verbs version 3 adds: suspecting is an accusation not yet made (تشتبه السلطات في أن).
+const VERBS_V3: &[VerbFamily] = &[VerbFamily {
+    perfect: &["اشتبه"],
+    imperfect: &["شتبه"],
+    label: Stance::Allegation,
+}];
+
+/// Words version 3 adds: the feminine participles of accusing and claiming (متهمةً إياه،
+/// مدعيةً), blaming (محمّلاً ... المسؤولية, rule 11) and «بدعوى» (on the claim that).
+const OTHER_WORDS_V3: &[(&str, Stance, CueForm)] = &[
+    ("متهمه", Stance::Allegation, CueForm::Participle),
+    ("مدعيه", Stance::Allegation, CueForm::Participle),
+    ("محملا", Stance::Allegation, CueForm::Participle),
+    ("محمله", Stance::Allegation, CueForm::Participle),
+    ("بدعوي", Stance::Allegation, CueForm::Noun),
+];
+
+/// Phrases version 3 adds: impersonal hedges (an impersonal يُعتقد with no source is an
+/// allegation, the guideline's clarifications), unconfirmed reports (rule 5), a claim's own
+/// words kept at a distance, claims made without evidence, the charge sheet (rule 10).
+const PHRASES_V3: &[PhraseCue] = &[
+    (&["يعتقد", "ان"], Stance::Allegation),
+    (&["يعتقد", "انه"], Stance::Allegation),
+    (&["يعتقد", "انها"], Stance::Allegation),
+    (&["يعتقد", "انهم"], Stance::Allegation),
+    (&["يرجح", "ان"], Stance::Allegation),
+    (&["يرجح", "انه"], Stance::Allegation),
+    (&["يرجح", "انها"], Stance::Allegation),
+    (&["ليس", "من", "المؤكد"], Stance::Allegation),
+    (&["لم", "يتم", "تاكيد"], Stance::Allegation),
+    (&["لم", "يتم", "التاكد"], Stance::Allegation),
+    (&["لا", "يمكن", "التاكد"], Stance::Allegation),
+    (&["لا", "يستطيع", "تاكيد"], Stance::Allegation),
+    (&["لا", "تستطيع", "تاكيد"], Stance::Allegation),
+    (&["انباء", "تقول"], Stance::Allegation),
+    (&["انباء", "تفيد"], Stance::Allegation),
+    (&["علي", "حد", "قوله"], Stance::Allegation),
+    (&["علي", "حد", "قولها"], Stance::Allegation),
+    (&["علي", "حد", "قولهم"], Stance::Allegation),
+    (&["بحسب", "قوله"], Stance::Allegation),
+    (&["حسب", "قوله"], Stance::Allegation),
+    (&["بحسب", "زعمه"], Stance::Allegation),
+    (&["حسب", "زعمه"], Stance::Allegation),
+    (&["لم", "يقدم", "دليلا"], Stance::Allegation),
+    (&["لم", "يقدم", "اي", "دليل"], Stance::Allegation),
+    (&["دون", "تقديم", "ادله"], Stance::Allegation),
+    (&["دون", "تقديم", "دليل"], Stance::Allegation),
+    (&["دون", "ان", "يقدم"], Stance::Allegation),
+    (&["القرار", "الاتهامي"], Stance::Allegation),
+    (&["قرار", "الاتهام"], Stance::Allegation),
+];
+
+/// Forms of بين (between) that version 3 no longer reads as the verb بيّن.
+const BETWEEN_V3: &[&str] = &["بينه", "بينها", "بينهم", "بينهما", "بينهن"];
+
+/// One version of the cue lexicon: its surface forms, its phrases and the ending filters that
+/// rule out most words before a lookup.
+#[derive(Debug)]
+pub struct Lexicon {
+    table: FastMap<String, (Stance, CueForm)>,
+    by_first: FastMap<&'static str, Vec<PhraseCue>>,
+    table_endings: EndingFilter,
+    phrase_endings: EndingFilter,
+}
+
+impl Lexicon {
+    /// Oldest version with morphology (version 1 is the word list of `text::cues`).
+    pub const FIRST: u8 = 2;
+    /// Newest version.
+    pub const LATEST: u8 = 3;
+
+    /// The lexicon of cue version `version` (2 or 3; below 2 gives 2), built once.
+    pub fn of_version(version: u8) -> &'static Lexicon {
+        static V2: OnceLock<Lexicon> = OnceLock::new();
+        static V3: OnceLock<Lexicon> = OnceLock::new();
+        if version >= 3 {
+            V3.get_or_init(|| Lexicon::build(3))
+        } else {
+            V2.get_or_init(|| Lexicon::build(2))
+        }
+    }
+
+    fn build(version: u8) -> Lexicon {
+        let v3 = version >= 3;
+        let extra = |v2: &'static [&'static str], more: &'static [&'static str]| {
+            v2.iter()
+                .chain(if v3 { more } else { &[] })
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        let perfect_suffixes = extra(PERFECT_SUFFIXES, PERFECT_SUFFIXES_V3);
+        let imperfect_suffixes = extra(IMPERFECT_SUFFIXES, IMPERFECT_SUFFIXES_V3);
+        let other_words = OTHER_WORDS
+            .iter()
+            .chain(if v3 { OTHER_WORDS_V3 } else { &[] });
+        let verbs = VERBS.iter().chain(if v3 { VERBS_V3 } else { &[] });
+        let phrases = PHRASES.iter().chain(if v3 { PHRASES_V3 } else { &[] });
+
+        let mut table = FastMap::default();
         // Nouns first: a verb form that is also a noun (زعم) is read as the verb.
-        for &(stem, label, form) in OTHER_WORDS {
+        for &(stem, label, form) in other_words {
             let suffixes: &[&str] = if form == CueForm::Noun {
                 NOUN_SUFFIXES
             } else {
                 &[""]
             };
             for suffix in suffixes {
-                map.insert(format!("{stem}{suffix}"), (label, form));
+                table.insert(format!("{stem}{suffix}"), (label, form));
             }
         }
-        for family in VERBS {
+        for family in verbs {
             for stem in family.perfect {
-                for suffix in PERFECT_SUFFIXES {
-                    map.insert(format!("{stem}{suffix}"), (family.label, CueForm::Verb));
+                for suffix in &perfect_suffixes {
+                    table.insert(format!("{stem}{suffix}"), (family.label, CueForm::Verb));
                 }
             }
             for stem in family.imperfect {
                 for prefix in IMPERFECT_PREFIXES {
-                    for suffix in IMPERFECT_SUFFIXES {
-                        map.insert(
+                    for suffix in &imperfect_suffixes {
+                        table.insert(
                             format!("{prefix}{stem}{suffix}"),
                             (family.label, CueForm::Verb),
                         );
@@ -304,10 +412,110 @@ fn table() -> &'static FastMap<String, (Stance, CueForm)> {
         }
         // Words a generated form would misread: زعيم's plural, charges (تهم) and the accused.
         for word in ["زعماء", "تهم", "المتهم", "بين"] {
-            map.remove(word);
+            table.remove(word);
         }
-        map
-    })
+        if v3 {
+            for word in BETWEEN_V3 {
+                table.remove(*word);
+            }
+        }
+        let mut by_first: FastMap<&'static str, Vec<PhraseCue>> = FastMap::default();
+        for &(parts, label) in phrases {
+            by_first.entry(parts[0]).or_default().push((parts, label));
+        }
+        // Every key has at least three letters (a test checks), so three are compared.
+        let table_endings = EndingFilter::new(table.keys().map(String::as_str), 3);
+        let phrase_endings = EndingFilter::new(by_first.keys().copied(), 2);
+        Lexicon {
+            table,
+            by_first,
+            table_endings,
+            phrase_endings,
+        }
+    }
+
+    /// The label and form of one word, if it is a cue.
+    pub fn lookup(&self, word: &str) -> Option<(Stance, CueForm)> {
+        let folded = fold(word);
+        let found = readings(&folded).find_map(|r| self.table.get(r).copied());
+        found
+    }
+
+    /// Every cue among `words` (normalised tokens, proclitics not stripped), in order, into
+    /// `out` (cleared first); phrases are matched before the single words they start with.
+    pub fn find(&self, words: &[&str], out: &mut Vec<LexiconCue>) {
+        self.find_by(words, out, fold);
+    }
+
+    /// [`Lexicon::find`] for words [`fold`] leaves as they are (what a normaliser that strips
+    /// diacritics and tatweel and folds alef, yeh and teh marbuta writes): the same cues,
+    /// without the folding test on every word.
+    pub fn find_folded(&self, words: &[&str], out: &mut Vec<LexiconCue>) {
+        self.find_by(words, out, as_written);
+    }
+
+    /// [`Lexicon::find`] with the folding step given.
+    fn find_by(
+        &self,
+        words: &[&str],
+        out: &mut Vec<LexiconCue>,
+        fold: impl Fn(&str) -> Cow<'_, str>,
+    ) {
+        let (by_first, table) = (&self.by_first, &self.table);
+        out.clear();
+        let mut i = 0;
+        while i < words.len() {
+            let folded = fold(words[i]);
+            let word = folded.as_ref();
+            // The readings and the conjunction-less form are suffixes of the word: a word that ends
+            // like no entry needs no lookup.
+            let ending = Ending::of(word);
+            let phrase = self
+                .phrase_endings
+                .admits(ending)
+                .then(|| {
+                    let bare = word
+                        .strip_prefix(['و', 'ف'])
+                        .filter(|rest| at_least_chars(rest, 2))
+                        .unwrap_or(word);
+                    by_first.get(bare)
+                })
+                .flatten();
+            let phrase = phrase.and_then(|candidates| {
+                candidates.iter().find(|(parts, _)| {
+                    parts.len() <= words.len() - i
+                        && parts[1..]
+                            .iter()
+                            .zip(&words[i + 1..])
+                            .all(|(p, w)| *p == fold(w).as_ref())
+                })
+            });
+            if let Some((parts, label)) = phrase {
+                out.push(LexiconCue {
+                    word: i,
+                    len: parts.len(),
+                    label: *label,
+                    form: CueForm::Phrase,
+                });
+                i += parts.len();
+                continue;
+            }
+            let found = self
+                .table_endings
+                .admits(ending)
+                .then(|| readings(word).find_map(|r| table.get(r)))
+                .flatten();
+            if let Some(&(label, form)) = found {
+                out.push(LexiconCue {
+                    word: i,
+                    len: 1,
+                    label,
+                    form,
+                });
+            }
+            i += 1;
+        }
+    }
 }
 
 /// What folding does to one character: `Some(None)` drops it, `Some(Some(c))` replaces it,
@@ -356,31 +564,6 @@ pub fn fold(word: &str) -> Cow<'_, str> {
     )
 }
 
-/// The last letters of the surface-form table's keys, to rule out most words before hashing.
-fn table_endings() -> &'static EndingFilter {
-    static ENDINGS: OnceLock<EndingFilter> = OnceLock::new();
-    // Every key has at least three letters (a test checks), so three are compared.
-    ENDINGS.get_or_init(|| EndingFilter::new(table().keys().map(String::as_str), 3))
-}
-
-/// The last letters of the phrases' first words.
-fn phrase_endings() -> &'static EndingFilter {
-    static ENDINGS: OnceLock<EndingFilter> = OnceLock::new();
-    ENDINGS.get_or_init(|| EndingFilter::new(PHRASES.iter().map(|(parts, _)| parts[0]), 2))
-}
-
-/// Fixed phrases by their first word.
-fn phrases_by_first_word() -> &'static FastMap<&'static str, Vec<PhraseCue>> {
-    static BY_FIRST: OnceLock<FastMap<&'static str, Vec<PhraseCue>>> = OnceLock::new();
-    BY_FIRST.get_or_init(|| {
-        let mut map: FastMap<&str, Vec<PhraseCue>> = FastMap::default();
-        for &(parts, label) in PHRASES {
-            map.entry(parts[0]).or_default().push((parts, label));
-        }
-        map
-    })
-}
-
 /// Candidate readings of a folded word: as written, without a conjunction (و ف), then also
 /// without a preposition (ب ل) and the article (ال / لل).
 fn readings(word: &str) -> impl Iterator<Item = &str> {
@@ -401,92 +584,22 @@ fn readings(word: &str) -> impl Iterator<Item = &str> {
         .flatten()
 }
 
-/// The label and form of one word, if it is a cue.
-pub fn lookup(word: &str) -> Option<(Stance, CueForm)> {
-    let folded = fold(word);
-    let table = table();
-    let found = readings(&folded).find_map(|r| table.get(r).copied());
-    found
-}
-
-/// Every cue among `words` (normalised tokens, proclitics not stripped), in order, into `out`
-/// (cleared first); phrases are matched before the single words they start with.
-pub fn find(words: &[&str], out: &mut Vec<LexiconCue>) {
-    find_by(words, out, fold);
-}
-
-/// [`find`] for words [`fold`] leaves as they are (what a normaliser that strips diacritics
-/// and tatweel and folds alef, yeh and teh marbuta writes): the same cues, without the
-/// folding test on every word.
-pub fn find_folded(words: &[&str], out: &mut Vec<LexiconCue>) {
-    find_by(words, out, as_written);
-}
-
 /// A word as it is (the folding step of [`find_folded`]).
 fn as_written(word: &str) -> Cow<'_, str> {
     Cow::Borrowed(word)
 }
 
-/// [`find`] with the folding step given.
-fn find_by(words: &[&str], out: &mut Vec<LexiconCue>, fold: impl Fn(&str) -> Cow<'_, str>) {
-    let by_first = phrases_by_first_word();
-    let table = table();
-    out.clear();
-    let mut i = 0;
-    while i < words.len() {
-        let folded = fold(words[i]);
-        let word = folded.as_ref();
-        // The readings and the conjunction-less form are suffixes of the word: a word that ends
-        // like no entry needs no lookup.
-        let ending = Ending::of(word);
-        let phrase = phrase_endings()
-            .admits(ending)
-            .then(|| {
-                let bare = word
-                    .strip_prefix(['و', 'ف'])
-                    .filter(|rest| at_least_chars(rest, 2))
-                    .unwrap_or(word);
-                by_first.get(bare)
-            })
-            .flatten();
-        let phrase = phrase.and_then(|candidates| {
-            candidates.iter().find(|(parts, _)| {
-                parts.len() <= words.len() - i
-                    && parts[1..]
-                        .iter()
-                        .zip(&words[i + 1..])
-                        .all(|(p, w)| *p == fold(w).as_ref())
-            })
-        });
-        if let Some((parts, label)) = phrase {
-            out.push(LexiconCue {
-                word: i,
-                len: parts.len(),
-                label: *label,
-                form: CueForm::Phrase,
-            });
-            i += parts.len();
-            continue;
-        }
-        let found = table_endings()
-            .admits(ending)
-            .then(|| readings(word).find_map(|r| table.get(r)))
-            .flatten();
-        if let Some(&(label, form)) = found {
-            out.push(LexiconCue {
-                word: i,
-                len: 1,
-                label,
-                form,
-            });
-        }
-        i += 1;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lookup(word: &str) -> Option<(Stance, CueForm)> {
+        Lexicon::of_version(2).lookup(word)
+    }
+
+    fn find(words: &[&str], out: &mut Vec<LexiconCue>) {
+        Lexicon::of_version(2).find(words, out);
+    }
     use CueForm::*;
     use Stance::*;
 
@@ -555,10 +668,13 @@ mod tests {
 
     #[test]
     fn every_key_has_three_arabic_letters_so_the_ending_filter_rules_out() {
-        for key in table().keys() {
-            assert!(key.chars().count() >= 3, "{key}");
+        for version in [2, 3] {
+            let lexicon = Lexicon::of_version(version);
+            for key in lexicon.table.keys() {
+                assert!(key.chars().count() >= 3, "{key}");
+            }
+            assert!(!lexicon.table_endings.may_match("في"));
         }
-        assert!(!table_endings().may_match("في"));
     }
 
     #[test]
@@ -604,5 +720,41 @@ mod tests {
         let mut three = Vec::new();
         find(&["لا", "يمكن", "التحقق", "من", "ذلك"], &mut three);
         assert_eq!((three[0].len, three[0].label), (3, Allegation));
+    }
+
+    #[test]
+    fn version_3_adds_forms_and_phrases_and_leaves_version_2_as_it_was() {
+        let (v2, v3) = (Lexicon::of_version(2), Lexicon::of_version(3));
+        for word in [
+            "واتهماه",
+            "ويتهمهما",
+            "واتهمتاه",
+            "وتتهمهن",
+            "تشتبه",
+            "متهمة",
+            "بدعوى",
+        ] {
+            assert_eq!(v2.lookup(word), None, "{word}");
+            assert_eq!(v3.lookup(word).map(|(l, _)| l), Some(Allegation), "{word}");
+        }
+        // version 2 read «between them» as the verb بيّن; version 3 does not
+        assert_eq!(v2.lookup("بينهم"), Some((Assertion, Verb)));
+        for word in ["بينهم", "بينهما", "وبينها"] {
+            assert_eq!(v3.lookup(word), None, "{word}");
+        }
+        // everything version 2 finds, version 3 finds the same way, but for بين's forms
+        for (key, entry) in &v2.table {
+            if !BETWEEN_V3.contains(&key.as_str()) {
+                assert_eq!(v3.table.get(key), Some(entry), "{key}");
+            }
+        }
+        let words = ["ويعتقد", "أن", "المسلحين", "انسحبوا", "على", "حد", "قوله"];
+        let (mut old, mut new) = (Vec::new(), Vec::new());
+        v2.find(&words, &mut old);
+        v3.find(&words, &mut new);
+        assert!(old.is_empty());
+        let got: Vec<(usize, usize, Stance)> =
+            new.iter().map(|c| (c.word, c.len, c.label)).collect();
+        assert_eq!(got, [(0, 2, Allegation), (4, 3, Allegation)]);
     }
 }

@@ -362,3 +362,43 @@ fn csv_quoted_fields_keep_their_commas_and_quotes() {
     );
     assert_eq!(rows[4]["gold"], "denial", "{run}");
 }
+
+#[test]
+fn cue_version_3_is_saved_with_the_model_and_reads_the_forms_it_adds() {
+    let wd = Workdir::new();
+    wd.train("v2.model", &[]);
+    wd.train("v3.model", &["--cue-version", "3"]);
+    let info = wd.ok(&["inspect", "v3.model"]);
+    assert!(info.stdout.contains("cues v3"), "{info}");
+    // a dual subject with an object pronoun: version 3 reads an accusation verb in it
+    let sentence = "واتهماه بالتقصير في حماية المدنيين خلال الأسبوع الماضي.";
+    let cue_words = |model: &str| -> Vec<String> {
+        let run = wd.ok(&[
+            "predict",
+            "--model",
+            model,
+            "--output",
+            "jsonl",
+            "--explain",
+            sentence,
+        ]);
+        let row: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON row");
+        row["because"]
+            .as_array()
+            .expect("an explanation")
+            .iter()
+            .filter(|f| {
+                f["feature"]
+                    .as_str()
+                    .is_some_and(|n| n.contains(":allegation"))
+            })
+            .map(|f| f["span"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert!(cue_words("v2.model").is_empty());
+    assert!(
+        cue_words("v3.model").iter().any(|w| w == "واتهماه"),
+        "{:?}",
+        cue_words("v3.model")
+    );
+}

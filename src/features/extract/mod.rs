@@ -19,7 +19,7 @@ use crate::features::scratch::{recycle, Scratch, WalkBuffers};
 use crate::label::Stance;
 use crate::text::classes::has_alphanumeric;
 use crate::text::clitics::strip_proclitics;
-use crate::text::lexicon;
+use crate::text::lexicon::{self, Lexicon};
 use crate::text::{TextPipeline, TokenBuffer};
 use emit::{ContextMarks, SentenceWords};
 
@@ -39,7 +39,7 @@ pub struct Featurizer {
     fold_for_lists: bool,
     /// Whether the normaliser already writes every word as the cue lexicon spells it
     /// (diacritics and tatweel stripped, alef, yeh and teh marbuta folded), so the lexicon
-    /// skips its own folding (`lexicon::find_folded`).
+    /// skips its own folding (`Lexicon::find_folded`).
     words_folded: bool,
 }
 
@@ -290,10 +290,11 @@ impl Featurizer {
             quoted_tokens(tokens.texts(), quoted_token);
             quoted.clear();
             quoted.extend(kept.iter().map(|&t| quoted_token[t]));
+            let lexicon = Lexicon::of_version(self.config.cue_version);
             if self.words_folded {
-                lexicon::find_folded(&words, cues);
+                lexicon.find_folded(&words, cues);
             } else {
-                lexicon::find(&words, cues);
+                lexicon.find(&words, cues);
             }
             let marks = ContextMarks {
                 kinds,
