@@ -291,12 +291,12 @@ const VERBS_V3: &[VerbFamily] = &[VerbFamily {
 }];
 
 /// Words version 3 adds: the feminine participles of accusing and claiming (متهمةً إياه،
-/// مدعيةً), blaming (محمّلاً ... المسؤولية, rule 11) and «بدعوى» (on the claim that).
+/// مدعيةً), blaming (محمّلاً ... المسؤولية, rule 11; not its feminine محمّلة, which news mostly
+/// writes for a lorry "loaded with") and «بدعوى» (on the claim that).
 const OTHER_WORDS_V3: &[(&str, Stance, CueForm)] = &[
     ("متهمه", Stance::Allegation, CueForm::Participle),
     ("مدعيه", Stance::Allegation, CueForm::Participle),
     ("محملا", Stance::Allegation, CueForm::Participle),
-    ("محمله", Stance::Allegation, CueForm::Participle),
     ("بدعوي", Stance::Allegation, CueForm::Noun),
 ];
 
