@@ -349,9 +349,7 @@ pub struct Lexicon {
 }
 
 impl Lexicon {
-    /// Oldest version with morphology (version 1 is the word list of `text::cues`).
-    pub const FIRST: u8 = 2;
-    /// Newest version.
+    /// Newest version (version 1 is the word list of `text::cues`, 2 the first with morphology).
     pub const LATEST: u8 = 3;
 
     /// The lexicon of cue version `version` (2 or 3; below 2 gives 2), built once.
