@@ -24,6 +24,11 @@ use std::path::Path;
 fn other_configs() -> Vec<FeatureConfig> {
     let default = FeatureConfig::default();
     vec![
+        // the lexicon of models trained before version 3 became the default
+        FeatureConfig {
+            cue_version: 2,
+            ..default
+        },
         FeatureConfig {
             char_min: 2,
             char_max: 4,

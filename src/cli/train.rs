@@ -35,7 +35,8 @@ pub struct TrainArgs {
     /// Labelled training files, read in order as one [default: datasets/train.tsv and
     /// datasets/real/train.tsv].
     pub train: Vec<PathBuf>,
-    /// Labelled dev file for early stopping and dev metrics; repeat for several [default:
+    /// Labelled dev file for early stopping (the epoch of lowest dev loss is kept) and dev
+    /// metrics; repeat for several [default:
     /// datasets/dev.tsv and datasets/real/dev.tsv when TRAIN is omitted, none otherwise].
     #[arg(long)]
     pub dev: Vec<PathBuf>,

@@ -37,7 +37,7 @@ pub struct FeatureConfig {
     /// by position (any, lead, later, first, relative); 2 = also every inflected and derived
     /// form (اتهمه، ويتهمونها، الاتهامات، متهماً) with its grammatical form and where it stands
     /// (negated, after أن, quoted, coordinated or participle clause, main act); 3 = version 2
-    /// with the forms and phrases `text::lexicon` lists for it (default 2).
+    /// with the forms and phrases `text::lexicon` lists for it (default 3).
     pub cue_version: u8,
     /// Ignore features seen in fewer than `min_df` training rows (default 2: a feature seen
     /// once says more about its sentence than about stance).
@@ -72,7 +72,7 @@ impl Default for FeatureConfig {
             sublinear_tf: true,
             unit_norm: true,
             cues: true,
-            cue_version: 2,
+            cue_version: 3,
             min_df: 2,
             stopwords: true,
             punctuation: false,

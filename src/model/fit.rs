@@ -56,8 +56,8 @@ struct PassData<'a> {
 
 impl ValidLinearParams {
     /// Fits the model on `train` (honouring its per-row weights when it has any), stopping
-    /// early on `dev` when given, and calls `on_epoch` after every epoch. With a dev set, the weights of the best dev epoch (macro-F1, then
-    /// loss) are kept.
+    /// early on `dev` when given, and calls `on_epoch` after every epoch. With a dev set, the weights of the best dev epoch (lowest
+    /// cross-entropy, then highest macro-F1) are kept.
     ///
     /// # Errors
     /// [`Error::Data`] when `train` is empty or its targets and records disagree in length;
@@ -324,9 +324,14 @@ fn fold_scale(model: &mut FittedLinear, scale: &mut f32) {
     }
 }
 
+/// Whether an epoch's dev scores beat the best so far: lower dev cross-entropy, then higher
+/// macro-F1. The loss, not macro-F1, decides because it moves smoothly with the weights: on a
+/// dev set of a few thousand rows macro-F1 jumps by a few sentences from epoch to epoch, and
+/// choosing the epoch by it kept noisy weights (measured over ten seeds of the shipped recipe:
+/// real test macro-F1 spread 0.0079 choosing by macro-F1, 0.0058 by loss; bench/ABLATION.md).
 fn better(candidate: &DevScore, best: &DevScore) -> bool {
-    candidate.macro_f1 > best.macro_f1 + 1e-9
-        || ((candidate.macro_f1 - best.macro_f1).abs() <= 1e-9 && candidate.loss < best.loss)
+    candidate.loss < best.loss - 1e-12
+        || ((candidate.loss - best.loss).abs() <= 1e-12 && candidate.macro_f1 > best.macro_f1)
 }
 
 /// Macro-F1, accuracy and mean cross-entropy of a model on a labelled set.
@@ -391,6 +396,19 @@ mod tests {
         let fit = |seed| LinearParams::new().epochs(3).seed(seed).fit(&data).unwrap();
         assert_eq!(fit(5), fit(5));
         assert_ne!(fit(5).weights(), fit(6).weights());
+    }
+
+    #[test]
+    fn the_kept_epoch_is_the_one_with_the_lowest_dev_loss() {
+        let dev = |macro_f1, loss| DevScore {
+            macro_f1,
+            accuracy: 0.9,
+            loss,
+        };
+        assert!(better(&dev(0.80, 0.30), &dev(0.85, 0.31)));
+        assert!(!better(&dev(0.90, 0.32), &dev(0.85, 0.31)));
+        assert!(better(&dev(0.86, 0.31), &dev(0.85, 0.31)));
+        assert!(!better(&dev(0.85, 0.31), &dev(0.85, 0.31)));
     }
 
     #[test]

@@ -123,7 +123,7 @@ pub static SETTINGS: [Setting; 31] = [
         "VERSION",
         "Cue features: 1 = cue words by position, 2 = also inflected and derived forms with their \
          grammatical form and context, 3 = version 2 with more forms and phrases (dual objects, \
-         impersonal hedges, distancing) [default: 2]",
+         impersonal hedges, distancing) [default: 3]",
         |c, v| set(&mut c.features.cue_version, whole(v)),
     ),
     Setting::switch(

@@ -366,8 +366,8 @@ fn csv_quoted_fields_keep_their_commas_and_quotes() {
 #[test]
 fn cue_version_3_is_saved_with_the_model_and_reads_the_forms_it_adds() {
     let wd = Workdir::new();
-    wd.train("v2.model", &[]);
-    wd.train("v3.model", &["--cue-version", "3"]);
+    wd.train("v2.model", &["--cue-version", "2"]);
+    wd.train("v3.model", &[]);
     let info = wd.ok(&["inspect", "v3.model"]);
     assert!(info.stdout.contains("cues v3"), "{info}");
     // a dual subject with an object pronoun: version 3 reads an accusation verb in it
