@@ -56,8 +56,8 @@ struct PassData<'a> {
 
 impl ValidLinearParams {
     /// Fits the model on `train` (honouring its per-row weights when it has any), stopping
-    /// early on `dev` when given, and calls `on_epoch` after every epoch. With a dev set, the weights of the best dev epoch (lowest
-    /// cross-entropy, then highest macro-F1) are kept.
+    /// early on `dev` when given, and calls `on_epoch` after every epoch. With a dev set, the
+    /// weights of the best dev epoch (lowest cross-entropy, then highest macro-F1) are kept.
     ///
     /// # Errors
     /// [`Error::Data`] when `train` is empty or its targets and records disagree in length;
