@@ -47,7 +47,7 @@ pub fn labels_of(records: &[Record]) -> Result<Vec<Stance>> {
         .iter()
         .map(|r| {
             r.label.ok_or_else(|| Error::Parse {
-                path: r.origin.path.clone(),
+                path: r.origin.path.to_path_buf(),
                 line: r.origin.line,
                 reason: "missing label".into(),
             })
@@ -251,8 +251,10 @@ fn ingest(
         let labels = labels_of(&chunk)?;
         for record in &chunk {
             match out.rows_per_input.last_mut() {
-                Some((path, n)) if *path == record.origin.path => *n += 1,
-                _ => out.rows_per_input.push((record.origin.path.clone(), 1)),
+                Some((path, n)) if **path == *record.origin.path => *n += 1,
+                _ => out
+                    .rows_per_input
+                    .push((record.origin.path.to_path_buf(), 1)),
             }
         }
         let mut featurised = None;

@@ -171,7 +171,7 @@ fn near_duplicate_finder_finds_them() {
         label: Some(Stance::Denial),
         extra: Default::default(),
         origin: stance::data::Origin {
-            path: "t".into(),
+            path: std::path::Path::new("t").into(),
             line: 1,
         },
     };

@@ -48,7 +48,7 @@ fn labelled(
             )));
         }
     }
-    let path = PathBuf::from(format!("<{role}>"));
+    let path: Arc<Path> = Path::new(&format!("<{role}>")).into();
     texts
         .iter()
         .zip(labels)
@@ -56,7 +56,7 @@ fn labelled(
         .map(|(i, (text, label))| {
             let label: Stance = label.parse().map_err(|e: stance::label::UnknownLabel| {
                 to_py(Error::Parse {
-                    path: path.clone(),
+                    path: path.to_path_buf(),
                     line: i + 1,
                     reason: e.to_string(),
                 })
@@ -152,7 +152,7 @@ pub fn train(
                     label: None,
                     extra: Map::new(),
                     origin: Origin {
-                        path: PathBuf::from("<unlabelled>"),
+                        path: Path::new("<unlabelled>").into(),
                         line: i + 1,
                     },
                 })

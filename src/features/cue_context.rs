@@ -175,15 +175,18 @@ pub fn context_of(
     }
 }
 
-/// The feature tags of one cue: its form, each context that holds, `main` when it stands where
-/// a main act stands (main clause, not negated, not reported, not quoted), and `first-main`
-/// for the first such cue of the sentence (`first_main` tracks that across calls).
+/// The feature tags of one cue, passed to `tag` in order: its form, each context that holds,
+/// `main` when it stands where a main act stands (main clause, not negated, not reported, not
+/// quoted), and `first-main` for the first such cue of the sentence (`first_main` tracks that
+/// across calls). A callback rather than a `Vec`: this runs for every cue of every predicted
+/// sentence, and the allocation cost more than the tags.
 pub fn tags(
     cue: &LexiconCue,
     context: CueContext,
     clause: ClauseKind,
     first_main: &mut bool,
-) -> Vec<&'static str> {
+    mut tag: impl FnMut(&'static str),
+) {
     let row = &FORM_TAGS[match cue.form {
         CueForm::Verb => 0,
         CueForm::Noun => 1,
@@ -192,36 +195,36 @@ pub fn tags(
         CueForm::Phrase => 4,
     }];
     if context.relative {
-        return vec![row[slot::REL]];
+        tag(row[slot::REL]);
+        return;
     }
-    let mut out = vec![row[slot::FORM]];
+    tag(row[slot::FORM]);
     if context.negated {
-        out.push(row[slot::NEG]);
+        tag(row[slot::NEG]);
     }
     if context.subordinate {
-        out.push(row[slot::SUB]);
+        tag(row[slot::SUB]);
     }
     if context.quoted {
-        out.push(row[slot::QUOTE]);
+        tag(row[slot::QUOTE]);
     }
     match clause {
         ClauseKind::Main => {}
-        ClauseKind::Coordinated => out.push(row[slot::COORD]),
-        ClauseKind::Participle => out.push(row[slot::PART]),
+        ClauseKind::Coordinated => tag(row[slot::COORD]),
+        ClauseKind::Participle => tag(row[slot::PART]),
     }
     if context.lead && !context.negated {
-        out.push(row[slot::LEAD]);
+        tag(row[slot::LEAD]);
     }
     let main =
         !context.negated && !context.subordinate && !context.quoted && clause == ClauseKind::Main;
     if main {
-        out.push(row[slot::MAIN]);
+        tag(row[slot::MAIN]);
         if *first_main {
-            out.push(row[slot::FIRST_MAIN]);
+            tag(row[slot::FIRST_MAIN]);
             *first_main = false;
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -266,17 +269,20 @@ mod tests {
         assert_eq!(cues[1].label, Stance::Allegation);
         let mut first = true;
         let none = [false; 5];
-        let a = tags(
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        tags(
             &cues[0],
             context_of(&words, 0, &none, &none, 5),
             ClauseKind::Main,
             &mut first,
+            |tag| a.push(tag),
         );
-        let b = tags(
+        tags(
             &cues[1],
             context_of(&words, 3, &none, &none, 5),
             ClauseKind::Main,
             &mut first,
+            |tag| b.push(tag),
         );
         assert_eq!(a, ["verb", "verb.lead", "verb.main", "verb.first-main"]);
         assert_eq!(b, ["verb", "verb.lead", "verb.main"]);

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use rows::{Empty, Row};
 use serde_json::Map;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::SyncSender;
 use std::sync::OnceLock;
 
@@ -159,7 +159,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
                     label: None,
                     extra: Map::new(),
                     origin: Origin {
-                        path: PathBuf::from(rows::ARGUMENT),
+                        path: Path::new(rows::ARGUMENT).into(),
                         line: i + 1,
                     },
                 })

@@ -228,5 +228,5 @@ pub fn write_record(
 
 /// Appends a line number.
 fn push_number(out: &mut Vec<u8>, n: usize) {
-    let _ = write!(out, "{n}");
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }

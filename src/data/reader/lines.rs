@@ -23,7 +23,7 @@ impl LineSource {
             match self.input.read_until(b'\n', &mut self.buf) {
                 Ok(0) => return Step::End,
                 Ok(_) => self.line += 1,
-                Err(e) => return Step::Fatal(Error::io(&rows.path, e)),
+                Err(e) => return Step::Fatal(Error::io(&*rows.path, e)),
             }
             let mut bytes = self.buf.as_slice();
             if self.line == 1 {

@@ -103,7 +103,7 @@ impl RecordReader {
         };
         Ok(RecordReader {
             rows: RowParser {
-                path,
+                path: path.into(),
                 format,
                 labels,
                 header,

@@ -6,12 +6,12 @@ use super::FASTTEXT_LABEL;
 use crate::data::{Format, LabelPolicy, Origin, Record, TextSource};
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 
 /// Turns the fields of a row into a [`Record`], following the format and the header.
 pub(super) struct RowParser {
-    pub(super) path: PathBuf,
+    pub(super) path: Arc<Path>,
     pub(super) format: Format,
     pub(super) labels: LabelPolicy,
     pub(super) header: Header,
@@ -24,7 +24,7 @@ pub(super) struct RowParser {
 impl RowParser {
     pub(super) fn error(&self, line: usize, reason: impl Into<String>) -> Error {
         Error::Parse {
-            path: self.path.clone(),
+            path: self.path.to_path_buf(),
             line,
             reason: reason.into(),
         }

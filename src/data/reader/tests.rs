@@ -41,7 +41,7 @@ fn tsv_without_header_is_label_then_text() {
     assert_eq!(rows[1].text, ASSERTION);
     assert_eq!(rows[1].id, None);
     assert!(rows[1].extra.is_empty());
-    assert_eq!(rows[1].origin.path, PathBuf::from("data/train.tsv"));
+    assert_eq!(*rows[1].origin.path, *Path::new("data/train.tsv"));
     assert_eq!(lines(&rows), [1, 2]);
 }
 
@@ -186,7 +186,7 @@ fn csv_handles_quotes_commas_newlines_and_line_numbers() {
     let slow: Vec<Record> = slow.collect::<Result<_>>().expect("valid input");
     assert_eq!(lines(&slow), [2, 4, 7]);
     assert_eq!(slow[0].text, rows[0].text);
-    assert_eq!(slow[0].origin.path, PathBuf::from("-"));
+    assert_eq!(*slow[0].origin.path, *Path::new("-"));
 }
 
 #[test]
@@ -347,7 +347,7 @@ fn open_reads_files_and_names_stdin_dash() {
     .expect("write");
     let rows = read_records(file.path(), Format::Tsv, LabelPolicy::Required).expect("valid file");
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[1].origin.path, file.path());
+    assert_eq!(*rows[1].origin.path, *file.path());
     assert_eq!(rows[1].origin.line, 3);
 
     let stdin = RecordReader::open(Path::new("-"), Format::Tsv, LabelPolicy::Optional)

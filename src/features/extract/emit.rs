@@ -122,9 +122,13 @@ impl Featurizer {
                 marks.relative,
                 self.config.lead_words,
             );
-            for tag in tags(cue, context, marks.kinds[cue.word], &mut first_main) {
-                emit(FeatureKind::Cue, span, Gram::Tagged(tag, label));
-            }
+            tags(
+                cue,
+                context,
+                marks.kinds[cue.word],
+                &mut first_main,
+                |tag| emit(FeatureKind::Cue, span, Gram::Tagged(tag, label)),
+            );
             if context.relative {
                 emit(FeatureKind::Cue, span, Gram::Tagged("relative", label));
                 continue;
