@@ -31,7 +31,9 @@ impl LineSource {
             }
             bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
             bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-            let text = match std::str::from_utf8(bytes) {
+            // simdutf8 checks whole blocks with SIMD: std's check goes byte by byte through
+            // Arabic (non-ASCII) text and was the reader thread's largest cost.
+            let text = match simdutf8::compat::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(e) => {
                     let reason = format!(

@@ -87,6 +87,23 @@ fn invalid_utf8_is_an_error_for_its_line_only() {
 }
 
 #[test]
+fn invalid_utf8_names_the_first_bad_byte_of_the_line() {
+    // long enough that the check runs over whole SIMD blocks of Arabic before the bad byte
+    let good = format!("assertion\t{ASSERTION} {ASSERTION} {ASSERTION} ");
+    let mut data = good.clone().into_bytes();
+    data.extend_from_slice(b"\xd9 broken\n");
+    let items: Vec<_> = reader(&data, Format::Tsv, LabelPolicy::Required).collect();
+    let err = items[0].as_ref().expect_err("invalid UTF-8");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "data/train.tsv:1: invalid UTF-8 (at byte {} of the line)",
+            good.len() + 1
+        )
+    );
+}
+
+#[test]
 fn unknown_label_names_file_and_line() {
     let data = format!("denial\t{DENIAL}\n\ndenail\t{DENIAL}\n");
     let items = read(&data, Format::Tsv, LabelPolicy::Required);
