@@ -143,6 +143,7 @@ pub fn train(
         .transpose()?;
     let unlabelled_records: Option<Vec<Record>> = unlabelled
         .map(|u| -> PyResult<Vec<Record>> {
+            let unlabelled: Arc<Path> = Path::new("<unlabelled>").into();
             Ok(texts_of("unlabelled", u)?
                 .iter()
                 .enumerate()
@@ -152,7 +153,7 @@ pub fn train(
                     label: None,
                     extra: Map::new(),
                     origin: Origin {
-                        path: Path::new("<unlabelled>").into(),
+                        path: unlabelled.clone(),
                         line: i + 1,
                     },
                 })

@@ -180,7 +180,7 @@ pub fn context_of(
 /// quoted), and `first-main` for the first such cue of the sentence (`first_main` tracks that
 /// across calls). A callback rather than a `Vec`: this runs for every cue of every predicted
 /// sentence, and the allocation cost more than the tags.
-pub fn tags(
+pub fn for_each_tag(
     cue: &LexiconCue,
     context: CueContext,
     clause: ClauseKind,
@@ -270,14 +270,14 @@ mod tests {
         let mut first = true;
         let none = [false; 5];
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        tags(
+        for_each_tag(
             &cues[0],
             context_of(&words, 0, &none, &none, 5),
             ClauseKind::Main,
             &mut first,
             |tag| a.push(tag),
         );
-        tags(
+        for_each_tag(
             &cues[1],
             context_of(&words, 3, &none, &none, 5),
             ClauseKind::Main,

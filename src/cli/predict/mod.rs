@@ -17,7 +17,7 @@ use serde_json::Map;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::SyncSender;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Sentences predicted per parallel chunk.
 const CHUNK: usize = 4096;
@@ -148,6 +148,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     };
 
     if args.input.is_none() && !args.text.is_empty() {
+        let argument: Arc<Path> = Path::new(rows::ARGUMENT).into();
         let rows: Vec<Row> = args
             .text
             .iter()
@@ -159,7 +160,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
                     label: None,
                     extra: Map::new(),
                     origin: Origin {
-                        path: Path::new(rows::ARGUMENT).into(),
+                        path: argument.clone(),
                         line: i + 1,
                     },
                 })

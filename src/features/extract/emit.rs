@@ -6,7 +6,7 @@
 
 use super::Featurizer;
 use crate::features::clauses::ClauseKind;
-use crate::features::cue_context::{context_of, tags};
+use crate::features::cue_context::{context_of, for_each_tag};
 use crate::features::gram::{FeatureKind, Gram};
 use crate::text::cues::find_cues;
 use crate::text::lexicon::LexiconCue;
@@ -122,7 +122,7 @@ impl Featurizer {
                 marks.relative,
                 self.config.lead_words,
             );
-            tags(
+            for_each_tag(
                 cue,
                 context,
                 marks.kinds[cue.word],
