@@ -6,6 +6,7 @@
 //! by [`stance::Metrics`]. The Python package `stance` (python/stance/) wraps this module with
 //! numpy, pandas, pickling, scikit-learn and Spark conveniences.
 
+mod arrow;
 mod errors;
 mod model;
 mod parallel;

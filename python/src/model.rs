@@ -1,12 +1,14 @@
 //! `stance._stance.Model`: a loaded model file, predicting with the GIL released on the
 //! binding's own thread pool; and `segment`, the article verb's sentence splitter.
 
+use crate::arrow;
 use crate::errors::{wrong_item, IntoPy};
 use crate::parallel::map_indexed;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyList, PyString};
+use pyo3_arrow::PyArray;
 use stance::article::segment::segment as split_article;
 use stance::article::ArticleReport;
 use stance::pipeline::PredictBuffers;
@@ -71,10 +73,10 @@ impl Model {
 
     /// Predicts every text on `threads` threads with the GIL released: class indices in the
     /// model's label order and, when `probs`, the probabilities flattened row by row.
-    pub fn predict_indexed(
+    pub fn predict_indexed<T: AsRef<str> + Sync>(
         &self,
         py: Python<'_>,
-        texts: &[PyBackedStr],
+        texts: &[T],
         threads: usize,
         probs: bool,
     ) -> PyResult<(Vec<usize>, Vec<f64>)> {
@@ -89,7 +91,7 @@ impl Model {
                     texts.len(),
                     PredictBuffers::default,
                     |buffers, i| {
-                        let p = scorer.predict_with(&texts[i], buffers)?;
+                        let p = scorer.predict_with(texts[i].as_ref(), buffers)?;
                         let best = labels.iter().position(|l| *l == p.label).unwrap_or(0);
                         let probabilities: Vec<f64> = if probs {
                             p.probabilities.iter().map(|(_, v)| f64::from(*v)).collect()
@@ -109,6 +111,38 @@ impl Model {
         }
         Ok((classes, values))
     }
+
+    /// The class each predicted row shows, with its confidence: its own class, or
+    /// `labels.len()` (`uncertain`) when the confidence is below `min_confidence`. `values`
+    /// is what [`Model::predict_indexed`] returned with the same `probs`.
+    fn shown<'a>(
+        &self,
+        classes: &'a [usize],
+        values: &'a [f64],
+        probs: bool,
+        min_confidence: Option<f32>,
+    ) -> impl ExactSizeIterator<Item = (usize, f64)> + 'a {
+        let k = self.bundle.pipeline.model().labels().len();
+        classes.iter().enumerate().map(move |(i, &class)| {
+            let confidence = if probs {
+                values[i * k + class]
+            } else {
+                values[i]
+            };
+            match min_confidence {
+                Some(min) if (confidence as f32) < min => (k, confidence),
+                _ => (class, confidence),
+            }
+        })
+    }
+}
+
+/// The class code of a null or blank row in [`Model::predict_arrow`]'s output.
+const SKIPPED_ROW: u8 = u8::MAX;
+
+/// Float64 values as little-endian bytes, the layout numpy reads with `dtype="<f8"`.
+fn le_bytes(values: &[f64]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
 #[pymethods]
@@ -191,8 +225,7 @@ impl Model {
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyBytes>)> {
         let texts = texts_of("texts", texts)?;
         let (classes, values) = self.predict_indexed(py, &texts, threads, probs)?;
-        let k = self.bundle.pipeline.model().labels().len();
-        let names: Vec<Bound<'py, PyString>> = self
+        let mut names: Vec<Bound<'py, PyString>> = self
             .bundle
             .pipeline
             .model()
@@ -200,17 +233,53 @@ impl Model {
             .iter()
             .map(|l| PyString::intern(py, l.as_str()))
             .collect();
-        let uncertain = PyString::intern(py, stance::pipeline::UNCERTAIN);
-        let shown = classes.iter().enumerate().map(|(i, &c)| {
-            let confidence = if probs { values[i * k + c] } else { values[i] };
-            match min_confidence {
-                Some(min) if (confidence as f32) < min => uncertain.clone(),
-                _ => names[c].clone(),
-            }
-        });
+        names.push(PyString::intern(py, stance::pipeline::UNCERTAIN));
+        let shown = self
+            .shown(&classes, &values, probs, min_confidence)
+            .map(|(class, _)| names[class].clone());
         let list = PyList::new(py, shown)?;
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        Ok((list, PyBytes::new(py, &bytes)))
+        Ok((list, PyBytes::new(py, &le_bytes(&values))))
+    }
+
+    /// Labels the rows of an Arrow string array (`utf8` or `large_utf8`) read in place, on
+    /// `threads` threads. Returns three byte strings: a class code per row (the label's index
+    /// in `labels`, `len(labels)` for `uncertain` below `min_confidence`, 255 for a null or
+    /// blank row), each row's confidence as little-endian float64, and with `probs` every
+    /// label's probability row by row (empty otherwise). Skipped rows hold zeros.
+    #[pyo3(signature = (texts, threads, probs = false, min_confidence = None))]
+    fn predict_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        texts: PyArray,
+        threads: usize,
+        probs: bool,
+        min_confidence: Option<f32>,
+    ) -> PyResult<(
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+    )> {
+        let rows = arrow::rows_of(&texts)?;
+        let present: Vec<&str> = rows.iter().flatten().copied().collect();
+        let (classes, values) = self.predict_indexed(py, &present, threads, probs)?;
+        let k = self.bundle.pipeline.model().labels().len();
+        let mut codes = vec![SKIPPED_ROW; rows.len()];
+        let mut confidence = vec![0.0; rows.len()];
+        let mut probabilities = vec![0.0; if probs { rows.len() * k } else { 0 }];
+        let filled = rows.iter().enumerate().filter(|(_, r)| r.is_some());
+        let shown = self.shown(&classes, &values, probs, min_confidence);
+        for (((row, _), (class, conf)), j) in filled.zip(shown).zip(0..) {
+            codes[row] = u8::try_from(class).expect("a model has a handful of labels");
+            confidence[row] = conf;
+            if probs {
+                probabilities[row * k..(row + 1) * k].copy_from_slice(&values[j * k..(j + 1) * k]);
+            }
+        }
+        Ok((
+            PyBytes::new(py, &codes),
+            PyBytes::new(py, &le_bytes(&confidence)),
+            PyBytes::new(py, &le_bytes(&probabilities)),
+        ))
     }
 
     /// The features that pushed `text` most toward `label` (the predicted label when None):

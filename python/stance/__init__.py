@@ -183,6 +183,48 @@ class Model:
         )
         return labels, np.frombuffer(raw, dtype="<f8")
 
+    def predict_arrow(
+        self,
+        texts: Any,
+        threads: int | None = None,
+        probs: bool = False,
+        min_confidence: float | None = None,
+    ) -> Any:
+        """Labels an Arrow column of texts read in place: a ``pyarrow`` string array (also
+        ``large_string`` or ``string_view``, or a ``ChunkedArray``), with no Python string made
+        per row. The fastest route for Arrow data (Spark, pandas with Arrow strings, Parquet).
+
+        Returns a ``pyarrow.StructArray`` of the same length with ``label`` (``uncertain``
+        below ``min_confidence``), ``confidence`` and, with ``probs``, ``p_<label>`` per label.
+        Null or blank texts get null fields instead of an error. Needs ``pyarrow``.
+        """
+        import pyarrow as pa
+
+        if isinstance(texts, pa.ChunkedArray):
+            texts = texts.combine_chunks()
+        elif not isinstance(texts, pa.Array):
+            texts = pa.array(texts, type=pa.string())
+        if pa.types.is_string_view(texts.type):
+            texts = texts.cast(pa.string())
+        codes_raw, confidence_raw, probs_raw = self._native.predict_arrow(
+            texts, resolve_threads(threads), probs, min_confidence
+        )
+        codes = np.frombuffer(codes_raw, dtype=np.uint8)
+        skipped = codes == 255
+        mask = skipped if skipped.any() else None
+        names = pa.array([*self.labels, "uncertain"], type=pa.string())
+        columns = [
+            names.take(pa.array(codes, mask=mask)),
+            pa.array(np.frombuffer(confidence_raw, dtype="<f8"), mask=mask),
+        ]
+        fields = ["label", "confidence"]
+        if probs:
+            table = np.frombuffer(probs_raw, dtype="<f8").reshape(-1, len(self.labels))
+            for j, name in enumerate(self.labels):
+                columns.append(pa.array(table[:, j], mask=mask))
+                fields.append(f"p_{name}")
+        return pa.StructArray.from_arrays(columns, names=fields)
+
     def explain(self, text: str, top: int = 5, label: str | None = None) -> list[dict[str, Any]]:
         """The features that pushed ``text`` most toward ``label`` (default: the predicted one).
 

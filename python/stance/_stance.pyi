@@ -42,6 +42,13 @@ class Model:
         probs: bool = False,
         min_confidence: float | None = None,
     ) -> tuple[list[str], bytes]: ...
+    def predict_arrow(
+        self,
+        texts: Any,
+        threads: int,
+        probs: bool = False,
+        min_confidence: float | None = None,
+    ) -> tuple[bytes, bytes, bytes]: ...
     def explain(
         self, text: str, label: str | None = None, top: int = 5
     ) -> tuple[str, list[tuple[str, str, float, int, int, str]]]: ...

@@ -1,11 +1,12 @@
 """Stance labels on Spark DataFrames.
 
 :func:`predict` adds ``label`` and ``confidence`` columns (optionally every label's
-probability, and the deciding words) to a DataFrame with a ``mapInPandas`` stage (default) or
-a ``pandas_udf``. The model file is shipped to the workers with ``SparkContext.addFile`` (or
-read from a path every worker sees), loaded once per Python worker process, and predicts with
-one thread per task (Spark already runs one task per core; ``RAYON_NUM_THREADS`` or
-``OMP_NUM_THREADS`` in the executor environment override it)::
+probability, and the deciding words) to a DataFrame with a ``mapInArrow`` stage (default), an
+``arrow_udf``, or their pandas forms ``mapInPandas`` and ``pandas_udf``. The model file is
+shipped to the workers with ``SparkContext.addFile`` (or read from a path every worker sees),
+loaded once per Python worker process, and predicts with one thread per task (Spark already
+runs one task per core; ``RAYON_NUM_THREADS`` or ``OMP_NUM_THREADS`` in the executor
+environment override it)::
 
     from stance.spark import predict
     labelled = predict(df, "sentence", "models/stance.model", probs=True)
@@ -26,6 +27,7 @@ import pandas as pd
 from . import Model, resolve_threads
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
     from pyspark.sql import DataFrame
 
 __all__ = ["predict", "pipe", "pipe_rdd", "load_cached"]
@@ -106,18 +108,45 @@ def _label_frame(
         out["confidence"] = confidence
     if explain > 0:
         because = np.full(n, None, dtype=object)
-        because[ok] = [
-            json.dumps(
-                [
-                    {"feature": c["feature"], "weight": c["weight"], "text": c["text"]}
-                    for c in model.explain(t, top=explain)
-                ],
-                ensure_ascii=False,
-            )
-            for t in good
-        ]
+        because[ok] = [_because(model, t, explain) for t in good]
         out["because"] = because
     return pd.DataFrame(out, index=texts.index)
+
+
+def _because(model: Model, text: str, top: int) -> str:
+    """The ``because`` column of one text: its ``top`` deciding features as a JSON list."""
+    return json.dumps(
+        [
+            {"feature": c["feature"], "weight": c["weight"], "text": c["text"]}
+            for c in model.explain(text, top=top)
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _label_arrow(
+    model: Model,
+    texts: "pa.Array",
+    probs: bool,
+    explain: int,
+    min_confidence: float | None,
+    threads: int | None,
+) -> "pa.StructArray":
+    """:func:`_label_frame` for an Arrow array read in place (:meth:`Model.predict_arrow`)."""
+    import pyarrow as pa
+
+    out = model.predict_arrow(texts, threads=threads, probs=probs, min_confidence=min_confidence)
+    if explain <= 0:
+        return out
+    labelled = out.field("label").is_valid().to_numpy(zero_copy_only=False)
+    because = [
+        _because(model, t, explain) if ok else None
+        for t, ok in zip(texts.to_pylist(), labelled)
+    ]
+    return pa.StructArray.from_arrays(
+        [*out.flatten(), pa.array(because, type=pa.string())],
+        names=[*(f.name for f in out.type), "because"],
+    )
 
 
 def _output_fields(labels: list[str], probs: bool, explain: int) -> list[tuple[str, str]]:
@@ -136,7 +165,7 @@ def predict(
     probs: bool = False,
     explain: int = 0,
     *,
-    method: str = "mapInPandas",
+    method: str = "mapInArrow",
     ship: bool = True,
     min_confidence: float | None = None,
     threads: int | None = None,
@@ -145,12 +174,17 @@ def predict(
     (double); with ``probs`` also ``p_assertion``, ``p_denial``, ``p_allegation``; with
     ``explain`` > 0 a ``because`` column (JSON list of the deciding features and words).
 
-    ``method`` is ``"mapInPandas"`` (default) or ``"pandas_udf"``. With ``ship`` (default) the
-    model file goes to the workers with ``SparkContext.addFile``; without, ``model_path`` must
-    be a path every worker can read. Rows keep their order within partitions and all their
-    columns (ids included). Null or blank texts get null labels. Below ``min_confidence`` the
-    label is ``uncertain``. ``threads`` per task: see :func:`stance.resolve_threads` (1 in a
-    Spark task unless set).
+    ``method`` picks the stage. ``"mapInArrow"`` (default) and ``"arrow_udf"`` (pyspark 4.1 and
+    later) hand the texts to the model in place as Arrow strings (:meth:`Model.predict_arrow`);
+    ``"mapInPandas"`` and ``"pandas_udf"`` go through pandas, which costs about 2 us more per
+    row. The ``map`` stages send every column through Python, the UDFs only the text column
+    (cheaper for wide rows).
+
+    With ``ship`` (default) the model file goes to the workers with ``SparkContext.addFile``;
+    without, ``model_path`` must be a path every worker can read. Rows keep their order within
+    partitions and all their columns (ids included). Null or blank texts get null labels.
+    Below ``min_confidence`` the label is ``uncertain``. ``threads`` per task: see
+    :func:`stance.resolve_threads` (1 in a Spark task unless set).
     """
     from pyspark.sql import SparkSession
 
@@ -166,11 +200,15 @@ def predict(
     if clash:
         raise ValueError(f"the DataFrame already has columns {clash}; rename them first")
     options = (path, ship, probs, explain, min_confidence, threads)
-    if method == "mapInPandas":
-        return _by_map_in_pandas(df, text_col, fields, options)
-    if method == "pandas_udf":
-        return _by_pandas_udf(df, text_col, fields, options)
-    raise ValueError(f"unknown method {method!r} (expected 'mapInPandas' or 'pandas_udf')")
+    stages = {
+        "mapInArrow": _by_map_in_arrow,
+        "arrow_udf": _by_arrow_udf,
+        "mapInPandas": _by_map_in_pandas,
+        "pandas_udf": _by_pandas_udf,
+    }
+    if method not in stages:
+        raise ValueError(f"unknown method {method!r} (expected one of {list(stages)})")
+    return stages[method](df, text_col, fields, options)
 
 
 def _ship(spark: Any, path: str) -> None:
@@ -184,14 +222,18 @@ def _ship(spark: Any, path: str) -> None:
         sc._stance_shipped = shipped
 
 
+def _map_schema(df: "DataFrame", fields: list[tuple[str, str]]) -> str:
+    """The schema of a map stage's output: every input column, then the stance columns."""
+    return ", ".join(
+        [f"`{f.name}` {f.dataType.simpleString()}" for f in df.schema.fields]
+        + [f"`{name}` {kind}" for name, kind in fields]
+    )
+
+
 def _by_map_in_pandas(
     df: "DataFrame", text_col: str, fields: list[tuple[str, str]], options: tuple[Any, ...]
 ) -> "DataFrame":
     path, ship, probs, explain, min_confidence, threads = options
-    schema = ", ".join(
-        [f"`{f.name}` {f.dataType.simpleString()}" for f in df.schema.fields]
-        + [f"`{name}` {kind}" for name, kind in fields]
-    )
 
     def label_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         model = _worker_model(path, ship)
@@ -201,7 +243,44 @@ def _by_map_in_pandas(
             )
             yield pd.concat([batch, added], axis=1)
 
-    return df.mapInPandas(label_batches, schema)
+    return df.mapInPandas(label_batches, _map_schema(df, fields))
+
+
+def _by_map_in_arrow(
+    df: "DataFrame", text_col: str, fields: list[tuple[str, str]], options: tuple[Any, ...]
+) -> "DataFrame":
+    import pyarrow as pa
+
+    path, ship, probs, explain, min_confidence, threads = options
+
+    def label_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        model = _worker_model(path, ship)
+        for batch in batches:
+            added = _label_arrow(
+                model, batch.column(text_col), probs, explain, min_confidence, threads
+            )
+            yield pa.RecordBatch.from_arrays(
+                [*batch.columns, *added.flatten()],
+                names=[*batch.schema.names, *(f.name for f in added.type)],
+            )
+
+    return df.mapInArrow(label_batches, _map_schema(df, fields))
+
+
+def _with_struct_udf(
+    df: "DataFrame", text_col: str, fields: list[tuple[str, str]], udf: Any
+) -> "DataFrame":
+    """``df`` with the fields of a struct-returning UDF of ``text_col`` as its last columns."""
+    from pyspark.sql import functions as F
+
+    tmp = "__stance_prediction"
+    return df.withColumn(tmp, udf(F.col(text_col))).select(
+        "*", *[F.col(f"{tmp}.{name}").alias(name) for name, _ in fields]
+    ).drop(tmp)
+
+
+def _struct_type(fields: list[tuple[str, str]]) -> str:
+    return "struct<" + ", ".join(f"{name} {kind}" for name, kind in fields) + ">"
 
 
 def _by_pandas_udf(
@@ -210,7 +289,6 @@ def _by_pandas_udf(
     from pyspark.sql import functions as F
 
     path, ship, probs, explain, min_confidence, threads = options
-    struct = ", ".join(f"{name} {kind}" for name, kind in fields)
 
     def label_texts(texts: pd.Series) -> pd.DataFrame:
         model = _worker_model(path, ship)
@@ -219,11 +297,28 @@ def _by_pandas_udf(
     # Real classes, not the strings `from __future__ import annotations` leaves: pyspark
     # reads the hints to pick the UDF kind (Series -> DataFrame: a scalar UDF of a struct).
     label_texts.__annotations__ = {"texts": pd.Series, "return": pd.DataFrame}
-    udf = F.pandas_udf(label_texts, f"struct<{struct}>")  # type: ignore[call-overload]
-    tmp = "__stance_prediction"
-    return df.withColumn(tmp, udf(F.col(text_col))).select(
-        "*", *[F.col(f"{tmp}.{name}").alias(name) for name, _ in fields]
-    ).drop(tmp)
+    udf = F.pandas_udf(label_texts, _struct_type(fields))  # type: ignore[call-overload]
+    return _with_struct_udf(df, text_col, fields, udf)
+
+
+def _by_arrow_udf(
+    df: "DataFrame", text_col: str, fields: list[tuple[str, str]], options: tuple[Any, ...]
+) -> "DataFrame":
+    import pyarrow as pa
+    from pyspark.sql import functions as F
+
+    if not hasattr(F, "arrow_udf"):
+        raise ValueError("method 'arrow_udf' needs pyspark 4.1 or later; use 'mapInArrow'")
+    path, ship, probs, explain, min_confidence, threads = options
+
+    def label_texts(texts: pa.Array) -> pa.Array:
+        model = _worker_model(path, ship)
+        return _label_arrow(model, texts, probs, explain, min_confidence, threads)
+
+    # As in _by_pandas_udf: pyspark reads real classes from the hints (Array -> Array).
+    label_texts.__annotations__ = {"texts": pa.Array, "return": pa.Array}
+    udf = F.arrow_udf(label_texts, _struct_type(fields))
+    return _with_struct_udf(df, text_col, fields, udf)
 
 
 def pipe_rdd(

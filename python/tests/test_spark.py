@@ -1,6 +1,7 @@
-"""Spark in local mode (one shared local[2] session): ~20k real sentences labelled by the
-mapInPandas stage, the pandas_udf stage and RDD.pipe through the CLI give the binding's and
-the CLI's labels, rows keep their ids, and pickled models reach the workers intact."""
+"""Spark in local mode (one shared local[2] session): ~20k real sentences labelled by each
+stage (mapInArrow, arrow_udf, mapInPandas, pandas_udf) and RDD.pipe through the CLI give the
+binding's and the CLI's labels, rows keep their ids, and pickled models reach the workers
+intact."""
 
 from __future__ import annotations
 
@@ -21,8 +22,28 @@ def frame(spark, pool):
     return spark.createDataFrame(pool, "id string, sentence string").repartition(4).cache()
 
 
-def test_map_in_pandas_labels_equal_binding_and_cli(frame, pool, model, cli_labels):
-    out = stance.spark.predict(frame, "sentence", MODEL)
+def _has_arrow_udf() -> bool:
+    try:
+        from pyspark.sql import functions
+    except ImportError:
+        return True  # the spark fixture reports the missing pyspark
+    return hasattr(functions, "arrow_udf")
+
+
+METHODS = [
+    "mapInArrow",
+    pytest.param(
+        "arrow_udf",
+        marks=pytest.mark.skipif(not _has_arrow_udf(), reason="arrow_udf needs pyspark 4.1"),
+    ),
+    "mapInPandas",
+    "pandas_udf",
+]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_labels_equal_binding_and_cli(frame, pool, model, cli_labels, method):
+    out = stance.spark.predict(frame, "sentence", MODEL, method=method)
     assert out.columns == ["id", "sentence", "label", "confidence"]
     rows = out.collect()
     assert len(rows) == len(pool)
@@ -37,9 +58,10 @@ def test_map_in_pandas_labels_equal_binding_and_cli(frame, pool, model, cli_labe
     assert all(0.0 < r["confidence"] <= 1.0 for r in rows)
 
 
-def test_pandas_udf_with_probabilities(frame, pool, cli_labels):
+@pytest.mark.parametrize("method", METHODS)
+def test_probabilities(frame, pool, cli_labels, method):
     small = frame.limit(3000)
-    out = stance.spark.predict(small, "sentence", MODEL, probs=True, method="pandas_udf")
+    out = stance.spark.predict(small, "sentence", MODEL, probs=True, method=method)
     assert out.columns == [
         "id", "sentence", "label", "confidence", "p_assertion", "p_denial", "p_allegation",
     ]
@@ -53,11 +75,14 @@ def test_pandas_udf_with_probabilities(frame, pool, cli_labels):
         assert p[["assertion", "denial", "allegation"].index(r["label"])] == p.max()
 
 
-def test_explanations_nulls_and_blank_texts(spark, pool, model):
+@pytest.mark.parametrize("method", METHODS)
+def test_explanations_nulls_and_blank_texts(spark, pool, model, method):
     rows = [("a", pool[0][1]), ("b", None), ("c", "   "), ("d", pool[1][1])]
     df = spark.createDataFrame(rows, "id string, sentence string")
-    out = {r["id"]: r for r in stance.spark.predict(df, "sentence", MODEL, explain=3).collect()}
+    predicted = stance.spark.predict(df, "sentence", MODEL, explain=3, method=method)
+    out = {r["id"]: r for r in predicted.collect()}
     assert out["b"]["label"] is None and out["c"]["label"] is None
+    assert out["b"]["because"] is None
     assert out["a"]["label"] == model.predict([pool[0][1]])[0]
     because = json.loads(out["a"]["because"])
     assert 0 < len(because) <= 3 and {"feature", "weight", "text"} <= set(because[0])

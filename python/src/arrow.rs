@@ -1,0 +1,51 @@
+//! Texts read in place from an Arrow string array (pyarrow, Spark's Arrow batches): each row
+//! is borrowed from the array's data buffer, with no Python string made per row.
+//!
+//! The array arrives through the Arrow PyCapsule interface (pyo3-arrow), which imports it
+//! without checking its contents, so every row's bounds and UTF-8 are checked here (simdutf8,
+//! as the CLI's reader) before any text reaches the model.
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, GenericStringArray, OffsetSizeTrait};
+use arrow_schema::DataType;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::PyResult;
+use pyo3_arrow::PyArray;
+
+/// Each row of an Arrow `utf8` or `large_utf8` array: its text, or `None` when it is null or
+/// blank (only white space). A `TypeError` for any other type, a `ValueError` naming the row
+/// whose bytes are out of the buffer or not UTF-8.
+pub fn rows_of(array: &PyArray) -> PyResult<Vec<Option<&str>>> {
+    let array = array.array();
+    match array.data_type() {
+        DataType::Utf8 => rows_of_strings(array.as_string::<i32>()),
+        DataType::LargeUtf8 => rows_of_strings(array.as_string::<i64>()),
+        other => Err(PyTypeError::new_err(format!(
+            "texts: expected an Arrow string array (utf8 or large_utf8), found {other}"
+        ))),
+    }
+}
+
+fn rows_of_strings<O: OffsetSizeTrait>(
+    array: &GenericStringArray<O>,
+) -> PyResult<Vec<Option<&str>>> {
+    let offsets = array.value_offsets();
+    let data = array.value_data();
+    (0..array.len())
+        .map(|i| {
+            if array.is_null(i) {
+                return Ok(None);
+            }
+            let bytes = offsets[i]
+                .to_usize()
+                .zip(offsets[i + 1].to_usize())
+                .and_then(|(start, end)| data.get(start..end))
+                .ok_or_else(|| {
+                    PyValueError::new_err(format!("texts[{i}]: offsets outside the data buffer"))
+                })?;
+            let text = simdutf8::basic::from_utf8(bytes)
+                .map_err(|_| PyValueError::new_err(format!("texts[{i}]: not valid UTF-8")))?;
+            Ok((!text.trim().is_empty()).then_some(text))
+        })
+        .collect()
+}

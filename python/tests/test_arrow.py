@@ -1,0 +1,67 @@
+"""Model.predict_arrow: Arrow string columns read in place give the same labels, confidences
+and probabilities as the list route, for every Arrow layout of strings; null and blank rows
+give nulls; bad buffers are refused with the row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+
+
+@pytest.fixture(scope="module")
+def texts(pool):
+    return [t for _, t in pool[:3000]]
+
+
+def test_labels_and_probabilities_equal_the_list_route(model, texts):
+    out = model.predict_arrow(pa.array(texts), probs=True, threads=2)
+    assert out.type.names == ["label", "confidence", "p_assertion", "p_denial", "p_allegation"]
+    assert out.field("label").to_pylist() == model.predict(texts)
+    proba = model.predict_proba(texts)
+    got = np.column_stack([out.field(f"p_{name}").to_numpy() for name in model.labels])
+    assert np.array_equal(got, proba)  # the same bits, not only close
+    assert np.array_equal(out.field("confidence").to_numpy(), proba.max(axis=1))
+
+
+def test_every_string_layout_gives_the_same_labels(model, texts):
+    expected = model.predict(texts[100:600])
+    base = pa.array(texts)
+    layouts = {
+        "sliced": base.slice(100, 500),  # a non-zero offset into the buffers
+        "large_string": pa.array(texts[100:600], type=pa.large_string()),
+        "string_view": pa.array(texts[100:600], type=pa.string_view()),
+        "chunked": pa.chunked_array([texts[100:300], texts[300:600]]),
+        "list": texts[100:600],
+    }
+    for name, column in layouts.items():
+        assert model.predict_arrow(column).field("label").to_pylist() == expected, name
+
+
+def test_null_and_blank_rows_get_nulls_and_keep_their_places(model, texts):
+    column = pa.array([texts[0], None, " \t ", texts[1], ""])
+    out = model.predict_arrow(column, probs=True)
+    labels = out.field("label").to_pylist()
+    assert labels[1] is None and labels[2] is None and labels[4] is None
+    assert [labels[0], labels[3]] == model.predict([texts[0], texts[1]])
+    assert out.field("confidence").null_count == 3
+    assert out.field("p_denial").null_count == 3
+
+
+def test_min_confidence_marks_uncertain_rows(model, texts):
+    labels, confidence = model.predict_with_confidence(texts[:1000], min_confidence=0.9)
+    out = model.predict_arrow(pa.array(texts[:1000]), min_confidence=0.9)
+    assert out.field("label").to_pylist() == labels
+    assert "uncertain" in labels
+    assert np.array_equal(out.field("confidence").to_numpy(), confidence)
+
+
+def test_other_types_and_bad_bytes_are_refused(model):
+    with pytest.raises(TypeError, match="string array"):
+        model.predict_arrow(pa.array([1, 2, 3]))
+    offsets = pa.py_buffer(np.array([0, 3, 5], dtype=np.int32).tobytes())
+    data = pa.py_buffer(b"abc\xff\xfe")
+    broken = pa.Array.from_buffers(pa.string(), 2, [None, offsets, data])
+    with pytest.raises(ValueError, match=r"texts\[1\]: not valid UTF-8"):
+        model.predict_arrow(broken)
