@@ -79,6 +79,30 @@ fn a_skipped_bad_line_keeps_its_row() {
 }
 
 #[test]
+fn a_bad_line_stops_the_run_after_the_rows_before_it() {
+    let wd = trained();
+    let mut input = format!("{DENIAL}\n\n{ASSERTION}\n").into_bytes();
+    input.extend_from_slice(b"\xff\xfe bad\n");
+    input.extend_from_slice(format!("{DENIAL}\n").as_bytes());
+    wd.write("bad.txt", input);
+    let run = wd.fails(&["predict", "-m", "m.model", "--input", "bad.txt"], 1);
+    run.assert_stderr_has("bad.txt:4: invalid UTF-8");
+    let rows: Vec<Vec<&str>> = run
+        .lines()
+        .iter()
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(
+        rows.len(),
+        3,
+        "the three lines before the bad one, no more:{run}"
+    );
+    assert_eq!((rows[0][1], rows[0][3]), ("denial", DENIAL), "{run}");
+    assert_eq!(rows[1][..2], ["2", "blank"], "{run}");
+    assert_eq!(rows[2][3], ASSERTION, "{run}");
+}
+
+#[test]
 fn rows_of_records_name_their_id() {
     let wd = trained();
     let run = wd.ok(&["predict", "-m", "m.model", "--input", "train.jsonl"]);

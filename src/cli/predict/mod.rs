@@ -257,6 +257,11 @@ fn read_rows(
                     _ => None,
                 };
                 if let Err(err) = skip_or_fail(err, skip, quiet, &mut skipped) {
+                    // The rows before the bad one are written first, then the run stops on it.
+                    let before = line.is_none_or(|line| chunks.blanks(done + 1, line - 1));
+                    if before && !chunks.chunk.is_empty() {
+                        chunks.send();
+                    }
                     let _ = chunks.sender.send(Err(err));
                     return skipped;
                 }
