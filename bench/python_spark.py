@@ -5,9 +5,11 @@ On N real sentences (../shared/realnews/pool.tsv repeated up to N rows, default 
 once each:
 
 - the CLI: `stance --quiet predict --input FILE --threads T` (T = 1, 2), output to /dev/null;
-- the binding in process: `Model.predict(texts, threads=T)` (T = 1, 2) on a list in memory;
-- Spark local[2] with the binding: `stance.spark.predict` as mapInPandas and as pandas_udf,
-  reading a TSV of (id, sentence) and writing to Spark's `noop` sink;
+- the binding in process: `Model.predict(texts, threads=T)` (T = 1, 2) on a list in memory,
+  and `Model.predict_arrow(array, threads=T)` on a pyarrow string array in memory;
+- Spark local[2] with the binding: `stance.spark.predict` with each stage (mapInArrow,
+  arrow_udf, mapInPandas, pandas_udf), reading a TSV of (id, sentence), or the same rows as
+  Parquet, and writing to Spark's `noop` sink;
 - Spark local[2] with the CLI: `RDD.pipe` through `stance predict --format jsonl --output jsonl`
   (`stance.spark.pipe`), counted after parsing the JSON back.
 
@@ -34,11 +36,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 POOL = ROOT.parent / "shared" / "realnews" / "pool.tsv"
 MODEL = ROOT / "models" / "stance.model"
 TICK = os.sysconf("SC_CLK_TCK")
+#: The stages of `stance.spark.predict`, default first.
+METHODS = ("mapInArrow", "arrow_udf", "mapInPandas", "pandas_udf")
 
 
 def pool_rows() -> list[tuple[str, str]]:
@@ -120,19 +125,50 @@ def bench_cli(cli: Path, text_file: Path, rows: int, threads: int) -> dict:
                "reads the file, writes text output")
 
 
-def bench_binding(texts: list[str], threads: int) -> dict:
+def bench_binding(texts: list[str], threads: int, arrow: bool) -> dict:
+    import pyarrow as pa
+
     import stance
 
     model = stance.Model.load(MODEL)
-    model.predict(texts[:2000], threads=threads)  # warm the pool and the caches
+    data = pa.array(texts, type=pa.string()) if arrow else texts
+    predict = model.predict_arrow if arrow else model.predict
+    predict(data[:2000], threads=threads)  # warm the pool and the caches
     cpu0 = time.process_time()
     start = time.perf_counter()
-    labels = model.predict(texts, threads=threads)
+    labels = predict(data, threads=threads)
     wall = time.perf_counter() - start
     cpu = time.process_time() - cpu0
     assert len(labels) == len(texts)
-    return row(f"binding in process, {threads} thread{'s' if threads > 1 else ''}",
-               len(texts), wall, cpu, "list in memory -> list of labels")
+    plural = "s" if threads > 1 else ""
+    if arrow:
+        return row(f"binding in process, Arrow, {threads} thread{plural}", len(texts), wall,
+                   cpu, "pyarrow string array in memory -> Arrow columns")
+    return row(f"binding in process, {threads} thread{plural}", len(texts), wall, cpu,
+               "list in memory -> list of labels")
+
+
+def median_run(jvm: int, job: Callable[[], None], runs: int = 3) -> tuple[float, float]:
+    """Wall and CPU seconds (the JVM's process tree) of the median of `runs` runs of `job`."""
+    timings = []
+    for _ in range(runs):
+        cpu0 = tree_cpu(jvm)
+        start = time.perf_counter()
+        job()
+        timings.append((time.perf_counter() - start, tree_cpu(jvm) - cpu0))
+    return sorted(timings)[runs // 2]
+
+
+def constant_labels(batches: Iterator[Any]) -> Iterator[Any]:
+    """A mapInArrow function that adds a constant label and confidence to every row."""
+    import pyarrow as pa
+
+    for batch in batches:
+        n = batch.num_rows
+        yield pa.RecordBatch.from_arrays(
+            [*batch.columns, pa.array(["assertion"] * n), pa.array([1.0] * n)],
+            names=[*batch.schema.names, "label", "confidence"],
+        )
 
 
 def bench_spark(tsv: Path, rows: int, cli: Path) -> list[dict]:
@@ -161,23 +197,25 @@ def bench_spark(tsv: Path, rows: int, cli: Path) -> list[dict]:
     inputs = [("TSV", df), ("Parquet", parquet)]
     # Warm up: Python workers started, model shipped and loaded in each.
     warm = df.limit(4000)
-    for method in ("mapInPandas", "pandas_udf"):
+    for method in METHODS:
         stance.spark.predict(warm, "sentence", MODEL, method=method).write.format(
             "noop"
         ).mode("overwrite").save()
     out = []
     for kind, frame in inputs:
         n_parts = frame.rdd.getNumPartitions()
-        for method in ("mapInPandas", "pandas_udf"):
-            cpu0 = tree_cpu(jvm)
-            start = time.perf_counter()
-            stance.spark.predict(frame, "sentence", MODEL, method=method).write.format(
-                "noop"
-            ).mode("overwrite").save()
-            wall = time.perf_counter() - start
-            cpu = tree_cpu(jvm) - cpu0
+        for method in METHODS:
+            stage = stance.spark.predict(frame, "sentence", MODEL, method=method)
+            wall, cpu = median_run(jvm, lambda: stage.write.format("noop").mode("overwrite").save())
             out.append(row(f"Spark local[2], binding, {method}, {kind} input", rows, wall, cpu,
                            f"{kind} read, {n_parts} partitions, noop sink"))
+        # Spark's own cost: the same mapInArrow stage and columns with a constant label and no
+        # model, so what is left of a row's cost once prediction is taken away.
+        schema = stance.spark._map_schema(frame, [("label", "string"), ("confidence", "double")])
+        floor = frame.mapInArrow(constant_labels, schema)
+        wall, cpu = median_run(jvm, lambda: floor.write.format("noop").mode("overwrite").save())
+        out.append(row(f"Spark local[2], no model (constant label), mapInArrow, {kind} input",
+                       rows, wall, cpu, f"{kind} read, {n_parts} partitions, noop sink"))
     cpu0 = tree_cpu(jvm)
     start = time.perf_counter()
     n = stance.spark.pipe_rdd(df, "sentence", "id", MODEL, command=str(cli)).count()
@@ -225,7 +263,8 @@ def write_report(path: Path, results: list[dict], rows: int, command: str, info:
         "# Prediction speed from Python and Spark",
         "",
         f"Written by `bench/python_spark.py` (no figure typed by hand). {rows:,} real sentences: "
-        "`../shared/realnews/pool.tsv` repeated. One timed run per line, after a warm-up.",
+        "`../shared/realnews/pool.tsv` repeated. One timed run per line after a warm-up; "
+        "Spark's lines are the median of three runs.",
         "",
         "| route | rows/s | rows per CPU-second | wall s | CPU s | what it includes |",
         "|---|---:|---:|---:|---:|---|",
@@ -245,6 +284,8 @@ def write_report(path: Path, results: list[dict], rows: int, command: str, info:
     for r in results:
         if r["name"].startswith("Spark"):
             share = r["rows_per_s"] / b2["rows_per_s"]
+            if "no model" in r["name"]:
+                continue
             if "binding" in r["name"]:
                 verdict = "met" if share >= 0.7 else "NOT met"
                 lines.append(
@@ -271,6 +312,8 @@ def write_report(path: Path, results: list[dict], rows: int, command: str, info:
         "- CLI: `stance --quiet predict --input FILE --threads T --model models/stance.model "
         "> /dev/null`, FILE one sentence per line; CPU from getrusage of the child.",
         "- Binding: `stance.Model.predict(texts, threads=T)` on a Python list already in "
+        "memory (the in-process speed the targets name), and "
+        "`stance.Model.predict_arrow(array, threads=T)` on a pyarrow string array already in "
         "memory; CPU from `time.process_time()` (all threads of the process).",
         "- Spark: `spark.read.csv(TSV, sep='\\t')` of (id, sentence), or the same rows written "
         "as Parquet beforehand and read with `spark.read.parquet`, then "
@@ -317,9 +360,10 @@ def main() -> None:
         for threads in (1, 2):
             results.append(bench_cli(args.cli, text_file, len(texts), threads))
             print(json.dumps(results[-1]), flush=True)
-        for threads in (1, 2):
-            results.append(bench_binding(texts, threads))
-            print(json.dumps(results[-1]), flush=True)
+        for arrow in (False, True):
+            for threads in (1, 2):
+                results.append(bench_binding(texts, threads, arrow))
+                print(json.dumps(results[-1]), flush=True)
         del texts
         if not args.skip_spark:
             for r in bench_spark(tsv, len(data), args.cli):
