@@ -5,7 +5,7 @@
 //!
 //! Every list is written in the default normaliser's form: alef forms, ى and ة folded,
 //! diacritics stripped. A featurizer whose normaliser folds less folds words before it looks
-//! them up (`Featurizer`'s `fold_for_lists`), so no normaliser switch turns a list off.
+//! them up (`Featurizer`'s `words_folded`), so no normaliser switch turns a list off.
 
 use crate::text::classes::at_least_chars;
 

@@ -31,15 +31,12 @@ pub struct Featurizer {
     hasher: FeatureHasher,
     /// Buckets of the binary cue features (empty when cues are off).
     cue_buckets: BucketSet,
-    /// Whether words are folded before they are looked up in the word lists (function words,
-    /// clause markers, relatives, the first cue lexicon). The lists are written in the default
-    /// normaliser's folded form; when the model's normaliser leaves a letter unfolded
-    /// (`--no-fold-yeh`, ...), lookups fold the word themselves, so no setting switches a list
-    /// off. With the default normaliser words are already folded and nothing is done.
-    fold_for_lists: bool,
-    /// Whether the normaliser already writes every word as the cue lexicon spells it
-    /// (diacritics and tatweel stripped, alef, yeh and teh marbuta folded), so the lexicon
-    /// skips its own folding (`Lexicon::find_folded`).
+    /// Whether the normaliser already writes every word as the word lists (function words,
+    /// clause markers, relatives, the first cue lexicon) and the cue lexicon spell them:
+    /// diacritics and tatweel stripped, alef, yeh and teh marbuta folded, as by default. Then
+    /// lookups take the words as they are (`Lexicon::find_folded`); when a setting leaves
+    /// something unfolded (`--no-fold-yeh`, ...), lookups fold each word themselves, so no
+    /// setting switches a list off.
     words_folded: bool,
 }
 
@@ -81,15 +78,16 @@ impl Featurizer {
             Vec::new()
         };
         let n = &config.normalizer;
-        let fold_for_lists =
-            !(n.strip_diacritics && n.fold_alef && n.fold_yeh && n.fold_teh_marbuta);
-        let words_folded = !fold_for_lists && n.strip_tatweel;
+        let words_folded = n.strip_diacritics
+            && n.strip_tatweel
+            && n.fold_alef
+            && n.fold_yeh
+            && n.fold_teh_marbuta;
         Ok(Featurizer {
             pipeline,
             config,
             hasher,
             cue_buckets: BucketSet::new(hasher.n_buckets(), &cue_buckets),
-            fold_for_lists,
             words_folded,
         })
     }
@@ -97,6 +95,15 @@ impl Featurizer {
     /// The configuration.
     pub fn config(&self) -> &FeatureConfig {
         &self.config
+    }
+
+    /// A word without its proclitics when the configuration strips them, else the word.
+    fn base_of<'w>(&self, word: &'w str) -> &'w str {
+        if self.config.proclitics {
+            strip_proclitics(word).unwrap_or(word)
+        } else {
+            word
+        }
     }
 
     /// The text pipeline.
@@ -237,11 +244,7 @@ impl Featurizer {
                 .filter(|&i| self.config.punctuation || has_alphanumeric(tokens.text(i))),
         );
         words.extend(kept.iter().map(|&i| tokens.text(i)));
-        if self.config.proclitics {
-            bases.extend(words.iter().map(|w| strip_proclitics(w).unwrap_or(w)));
-        } else {
-            bases.extend_from_slice(&words);
-        }
+        bases.extend(words.iter().map(|w| self.base_of(w)));
         let kept: &[usize] = kept;
         let mut emit = |kind: FeatureKind, span: (usize, usize), gram: Gram<'_>| {
             let bucket = self.hasher.bucket(gram.hash(kind));
@@ -252,14 +255,20 @@ impl Featurizer {
                 gram,
             });
         };
-        // The words as the word lists spell them (see `fold_for_lists`).
-        let folded: Option<[Vec<String>; 2]> = self.fold_for_lists.then(|| {
-            [&bases, &words]
-                .map(|list| list.iter().map(|w| lexicon::fold(w).into_owned()).collect())
+        // The words as the word lists spell them (see `words_folded`): folded first, then
+        // stripped of proclitics, as the default normaliser's words are (a tatweel or a
+        // diacritic counts as a letter when stripping decides what is left long enough).
+        let folded: Option<Vec<String>> = (!self.words_folded).then(|| {
+            words
+                .iter()
+                .map(|w| lexicon::fold(w).into_owned())
+                .collect()
         });
-        let folded_views: Option<[Vec<&str>; 2]> = folded
-            .as_ref()
-            .map(|lists| [0, 1].map(|k| lists[k].iter().map(String::as_str).collect()));
+        let folded_views: Option<[Vec<&str>; 2]> = folded.as_ref().map(|folded| {
+            let words: Vec<&str> = folded.iter().map(String::as_str).collect();
+            let bases = words.iter().map(|w| self.base_of(w)).collect();
+            [bases, words]
+        });
         let (list_bases, list_words): (&[&str], &[&str]) = match &folded_views {
             Some([b, w]) => (b, w),
             None => (&bases, &words),
@@ -396,8 +405,9 @@ mod tests {
 
     #[test]
     fn normaliser_switches_leave_the_word_lists_working() {
-        // يُتّهم / نفى / إلى / على / الذي / إلا أن: words whose list forms are folded
-        let sentence = "وقالت الوزارة إلى الصحفيين إن الرجل الذي نفى التهمة على الفور، إلا أن المحكمة تزعم أنه متهم";
+        // يُتّهم / نفى / إلى / على / الذي / إلا أن: words whose list forms are folded (two of
+        // them drawn out with tatweel)
+        let sentence = "وقالت الوزارة إلـى الصحفيين إن الرجل الـذي نفى التهمة على الفور، إلا أن المحكمة تزعم أنه متهم";
         let tags = |config: FeatureConfig, kind: FeatureKind| -> Vec<String> {
             let featurizer = Featurizer::new(config).unwrap();
             let mut names = names(&featurizer, sentence, kind);
@@ -430,6 +440,10 @@ mod tests {
             NormalizerConfig {
                 fold_teh_marbuta: false,
                 strip_diacritics: false,
+                ..NormalizerConfig::default()
+            },
+            NormalizerConfig {
+                strip_tatweel: false,
                 ..NormalizerConfig::default()
             },
         ] {
