@@ -2,8 +2,9 @@
 //! is borrowed from the array's data buffer, with no Python string made per row.
 //!
 //! The array arrives through the Arrow PyCapsule interface (pyo3-arrow), which imports it
-//! without checking its contents, so every row's bounds and UTF-8 are checked here (simdutf8,
-//! as the CLI's reader) before any text reaches the model.
+//! without checking its contents, so each row's offsets are checked against the imported data
+//! buffer, and its bytes for UTF-8 (simdutf8, as the CLI's reader), before any text reaches
+//! the model.
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, GenericStringArray, OffsetSizeTrait};

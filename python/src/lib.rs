@@ -19,6 +19,8 @@ use pyo3::prelude::*;
 fn _stance(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("UNCERTAIN", stance::pipeline::UNCERTAIN)?;
+    m.add("SKIPPED_ROW", model::SKIPPED_ROW)?;
     m.add("StanceError", py.get_type::<errors::StanceError>())?;
     m.add("ParseError", py.get_type::<errors::ParseError>())?;
     m.add("ModelFileError", py.get_type::<errors::ModelFileError>())?;

@@ -137,8 +137,9 @@ impl Model {
     }
 }
 
-/// The class code of a null or blank row in [`Model::predict_arrow`]'s output.
-const SKIPPED_ROW: u8 = u8::MAX;
+/// The class code of a null or blank row in [`Model::predict_arrow`]'s output (the module's
+/// `SKIPPED_ROW`).
+pub const SKIPPED_ROW: u8 = u8::MAX;
 
 /// Float64 values as little-endian bytes, the layout numpy reads with `dtype="<f8"`.
 fn le_bytes(values: &[f64]) -> Vec<u8> {
@@ -243,8 +244,8 @@ impl Model {
 
     /// Labels the rows of an Arrow string array (`utf8` or `large_utf8`) read in place, on
     /// `threads` threads. Returns three byte strings: a class code per row (the label's index
-    /// in `labels`, `len(labels)` for `uncertain` below `min_confidence`, 255 for a null or
-    /// blank row), each row's confidence as little-endian float64, and with `probs` every
+    /// in `labels`, `len(labels)` for `UNCERTAIN` below `min_confidence`, `SKIPPED_ROW` for a
+    /// null or blank row), each row's confidence as little-endian float64, and with `probs` every
     /// label's probability row by row (empty otherwise). Skipped rows hold zeros.
     #[pyo3(signature = (texts, threads, probs = false, min_confidence = None))]
     fn predict_arrow<'py>(
@@ -259,7 +260,7 @@ impl Model {
         Bound<'py, PyBytes>,
         Bound<'py, PyBytes>,
     )> {
-        let rows = arrow::rows_of(&texts)?;
+        let rows = py.detach(|| arrow::rows_of(&texts))?;
         let present: Vec<&str> = rows.iter().flatten().copied().collect();
         let (classes, values) = self.predict_indexed(py, &present, threads, probs)?;
         let k = self.bundle.pipeline.model().labels().len();

@@ -50,7 +50,7 @@ Texts = Iterable[str]
 
 
 def _in_spark_task() -> bool:
-    """True inside a Spark task (a Python worker running a UDF or mapInPandas)."""
+    """True inside a Spark task (a Python worker running a UDF, mapInArrow or mapInPandas)."""
     if "pyspark" not in sys.modules:
         return False
     try:
@@ -190,9 +190,11 @@ class Model:
         probs: bool = False,
         min_confidence: float | None = None,
     ) -> Any:
-        """Labels an Arrow column of texts read in place: a ``pyarrow`` string array (also
-        ``large_string`` or ``string_view``, or a ``ChunkedArray``), with no Python string made
-        per row. The fastest route for Arrow data (Spark, pandas with Arrow strings, Parquet).
+        """Labels an Arrow column of texts: a ``pyarrow`` ``string`` or ``large_string`` array is
+        read in place, with no Python string made per row, the fastest route for Arrow data
+        (Spark, Parquet, pandas with Arrow strings). A ``ChunkedArray`` is combined and a
+        ``string_view`` array cast to ``string`` first (both copy); any other sequence of str
+        goes through ``pyarrow.array``.
 
         Returns a ``pyarrow.StructArray`` of the same length with ``label`` (``uncertain``
         below ``min_confidence``), ``confidence`` and, with ``probs``, ``p_<label>`` per label.
@@ -210,9 +212,9 @@ class Model:
             texts, resolve_threads(threads), probs, min_confidence
         )
         codes = np.frombuffer(codes_raw, dtype=np.uint8)
-        skipped = codes == 255
+        skipped = codes == _stance.SKIPPED_ROW
         mask = skipped if skipped.any() else None
-        names = pa.array([*self.labels, "uncertain"], type=pa.string())
+        names = pa.array([*self.labels, _stance.UNCERTAIN], type=pa.string())
         columns = [
             names.take(pa.array(codes, mask=mask)),
             pa.array(np.frombuffer(confidence_raw, dtype="<f8"), mask=mask),

@@ -3,6 +3,8 @@
 from typing import Any, Sequence
 
 __version__: str
+UNCERTAIN: str
+SKIPPED_ROW: int
 
 class StanceError(ValueError):
     """Base of the errors stance raises for bad data, settings or model files."""

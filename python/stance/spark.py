@@ -68,49 +68,15 @@ def _label_frame(
     min_confidence: float | None,
     threads: int | None,
 ) -> "pd.DataFrame":
-    """Labels a batch of texts: a frame of label, confidence, [p_*], [because] in row order.
-    Null or blank texts get null columns instead of failing the task."""
-    import numpy as np
+    """:func:`_label_arrow` for a pandas batch: a frame of label, confidence, [p_*],
+    [because] in row order, on the batch's index."""
+    import pyarrow as pa
 
-    n = len(texts)
-    values = texts.to_numpy(dtype=object)
-    ok = np.fromiter(
-        (isinstance(t, str) and bool(t.strip()) for t in values), dtype=bool, count=n
-    )
-    good = values[ok].tolist()
-    n_threads = resolve_threads(threads)
-    labels = np.full(n, None, dtype=object)
-    confidence = np.full(n, np.nan)
-    out: dict[str, Any] = {}
-    if probs:
-        proba = model.predict_proba(good, threads=n_threads)
-        best = proba.argmax(axis=1) if len(good) else np.zeros(0, dtype=int)
-        conf = proba[np.arange(len(good)), best] if len(good) else np.zeros(0)
-        names = np.array(model.labels, dtype=object)
-        shown = names[best]
-        if min_confidence is not None:
-            shown = np.where(conf < min_confidence, "uncertain", shown)
-        labels[ok] = shown
-        confidence[ok] = conf
-        out["label"] = labels
-        out["confidence"] = confidence
-        for j, name in enumerate(model.labels):
-            column = np.full(n, np.nan)
-            column[ok] = proba[:, j]
-            out[f"p_{name}"] = column
-    else:
-        shown_list, conf = model.predict_with_confidence(
-            good, threads=n_threads, min_confidence=min_confidence
-        )
-        labels[ok] = shown_list
-        confidence[ok] = conf
-        out["label"] = labels
-        out["confidence"] = confidence
-    if explain > 0:
-        because = np.full(n, None, dtype=object)
-        because[ok] = [_because(model, t, explain) for t in good]
-        out["because"] = because
-    return pd.DataFrame(out, index=texts.index)
+    column = pa.array(texts, type=pa.string(), from_pandas=True)
+    out = _label_arrow(model, column, probs, explain, min_confidence, threads)
+    frame = pa.Table.from_arrays(out.flatten(), names=[f.name for f in out.type]).to_pandas()
+    frame.index = texts.index
+    return frame
 
 
 def _because(model: Model, text: str, top: int) -> str:
@@ -132,7 +98,9 @@ def _label_arrow(
     min_confidence: float | None,
     threads: int | None,
 ) -> "pa.StructArray":
-    """:func:`_label_frame` for an Arrow array read in place (:meth:`Model.predict_arrow`)."""
+    """Labels a batch of texts read in place (:meth:`Model.predict_arrow`): a struct array of
+    label, confidence, [p_*], [because] in row order. Null or blank texts get nulls instead of
+    failing the task."""
     import pyarrow as pa
 
     out = model.predict_arrow(texts, threads=threads, probs=probs, min_confidence=min_confidence)
@@ -195,6 +163,9 @@ def predict(
         _ship(spark, path)
     if text_col not in df.columns:
         raise ValueError(f"no column {text_col!r} in the DataFrame (columns: {df.columns})")
+    kind = df.schema[text_col].dataType.simpleString()
+    if kind != "string":
+        raise ValueError(f"column {text_col!r} holds {kind}, not string; cast it first")
     fields = _output_fields(labels, probs, explain)
     clash = [name for name, _ in fields if name in df.columns]
     if clash:

@@ -39,6 +39,14 @@ def test_every_string_layout_gives_the_same_labels(model, texts):
         assert model.predict_arrow(column).field("label").to_pylist() == expected, name
 
 
+def test_a_slice_reads_its_own_validity_bits(model, texts):
+    column = pa.array([texts[0], None, texts[1], " ", texts[2], None, texts[3]])
+    out = model.predict_arrow(column.slice(2, 4))  # texts[1], " ", texts[2], None
+    labels = out.field("label").to_pylist()
+    assert labels[1] is None and labels[3] is None
+    assert [labels[0], labels[2]] == model.predict([texts[1], texts[2]])
+
+
 def test_null_and_blank_rows_get_nulls_and_keep_their_places(model, texts):
     column = pa.array([texts[0], None, " \t ", texts[1], ""])
     out = model.predict_arrow(column, probs=True)
@@ -64,4 +72,10 @@ def test_other_types_and_bad_bytes_are_refused(model):
     data = pa.py_buffer(b"abc\xff\xfe")
     broken = pa.Array.from_buffers(pa.string(), 2, [None, offsets, data])
     with pytest.raises(ValueError, match=r"texts\[1\]: not valid UTF-8"):
+        model.predict_arrow(broken)
+    # Offsets going backwards pass pyarrow's own check of the layout, not ours. The imported
+    # data buffer ends at the last offset (3), so the first row (0..5) is already outside it.
+    backwards = pa.py_buffer(np.array([0, 5, 3], dtype=np.int32).tobytes())
+    broken = pa.Array.from_buffers(pa.string(), 2, [None, backwards, pa.py_buffer(b"abcde")])
+    with pytest.raises(ValueError, match=r"texts\[0\]: offsets outside the data buffer"):
         model.predict_arrow(broken)

@@ -88,6 +88,12 @@ def test_explanations_nulls_and_blank_texts(spark, pool, model, method):
     assert 0 < len(because) <= 3 and {"feature", "weight", "text"} <= set(because[0])
 
 
+def test_a_column_that_is_not_text_is_refused_on_the_driver(spark):
+    df = spark.createDataFrame([(1, 2)], "id int, sentence int")
+    with pytest.raises(ValueError, match="'sentence' holds int, not string"):
+        stance.spark.predict(df, "sentence", MODEL)
+
+
 def test_a_pickled_model_round_trips_to_the_workers(spark, pool, model):
     shipped = spark.sparkContext.broadcast(pickle.dumps(model))
     texts = [t for _, t in pool[:2000]]

@@ -81,25 +81,54 @@ fn a_skipped_bad_line_keeps_its_row() {
 #[test]
 fn a_bad_line_stops_the_run_after_the_rows_before_it() {
     let wd = trained();
-    let mut input = format!("{DENIAL}\n\n{ASSERTION}\n").into_bytes();
+    // A sentence, a blank line, a sentence, two blank lines, then the bad line 6.
+    let mut input = format!("{DENIAL}\n\n{ASSERTION}\n\n\n").into_bytes();
     input.extend_from_slice(b"\xff\xfe bad\n");
     input.extend_from_slice(format!("{DENIAL}\n").as_bytes());
     wd.write("bad.txt", input);
     let run = wd.fails(&["predict", "-m", "m.model", "--input", "bad.txt"], 1);
-    run.assert_stderr_has("bad.txt:4: invalid UTF-8");
+    run.assert_stderr_has("bad.txt:6: invalid UTF-8");
     let rows: Vec<Vec<&str>> = run
         .lines()
         .iter()
         .map(|l| l.split('\t').collect())
         .collect();
+    let numbers: Vec<&str> = rows.iter().map(|r| r[0]).collect();
     assert_eq!(
-        rows.len(),
-        3,
-        "the three lines before the bad one, no more:{run}"
+        numbers,
+        ["1", "2", "3", "4", "5"],
+        "every line before the bad one:{run}"
     );
     assert_eq!((rows[0][1], rows[0][3]), ("denial", DENIAL), "{run}");
-    assert_eq!(rows[1][..2], ["2", "blank"], "{run}");
     assert_eq!(rows[2][3], ASSERTION, "{run}");
+    for blank in [1, 3, 4] {
+        assert_eq!(rows[blank][1], "blank", "{run}");
+    }
+
+    // Records too: the rows before a bad record are written, then the run stops.
+    let good = |id: &str, text: &str| format!("{{\"id\": \"{id}\", \"text\": \"{text}\"}}\n");
+    let records = format!(
+        "{}{}{{\"id\": \"c\"}}\n{}",
+        good("a", DENIAL),
+        good("b", ASSERTION),
+        good("d", DENIAL)
+    );
+    wd.write("bad.jsonl", records);
+    let run = wd.fails(
+        &[
+            "predict",
+            "-m",
+            "m.model",
+            "--input",
+            "bad.jsonl",
+            "--output",
+            "jsonl",
+        ],
+        1,
+    );
+    run.assert_stderr_has("bad.jsonl:3");
+    let ids: Vec<Value> = run.jsonl().iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(ids, ["a", "b"], "{run}");
 }
 
 #[test]
