@@ -81,13 +81,15 @@ fn a_skipped_bad_line_keeps_its_row() {
 #[test]
 fn a_bad_line_stops_the_run_after_the_rows_before_it() {
     let wd = trained();
-    // A sentence, a blank line, a sentence, two blank lines, then the bad line 6.
+    // A sentence, a blank line, a sentence, two blank lines, then the bad line 6; the line
+    // after it has no Arabic letter and is never read.
     let mut input = format!("{DENIAL}\n\n{ASSERTION}\n\n\n").into_bytes();
     input.extend_from_slice(b"\xff\xfe bad\n");
-    input.extend_from_slice(format!("{DENIAL}\n").as_bytes());
+    input.extend_from_slice(b"Breaking news\n");
     wd.write("bad.txt", input);
     let run = wd.fails(&["predict", "-m", "m.model", "--input", "bad.txt"], 1);
     run.assert_stderr_has("bad.txt:6: invalid UTF-8");
+    assert!(!run.stderr.contains("no Arabic letter"), "{run}");
     let rows: Vec<Vec<&str>> = run
         .lines()
         .iter()
@@ -105,12 +107,13 @@ fn a_bad_line_stops_the_run_after_the_rows_before_it() {
         assert_eq!(rows[blank][1], "blank", "{run}");
     }
 
-    // Records too: the rows before a bad record are written, then the run stops.
+    // Records too: the rows before a bad record are written, then the run stops, and the
+    // rows written are still reported on (the second has no Arabic letter).
     let good = |id: &str, text: &str| format!("{{\"id\": \"{id}\", \"text\": \"{text}\"}}\n");
     let records = format!(
         "{}{}{{\"id\": \"c\"}}\n{}",
         good("a", DENIAL),
-        good("b", ASSERTION),
+        good("b", "Breaking news"),
         good("d", DENIAL)
     );
     wd.write("bad.jsonl", records);
@@ -126,7 +129,9 @@ fn a_bad_line_stops_the_run_after_the_rows_before_it() {
         ],
         1,
     );
-    run.assert_stderr_has("bad.jsonl:3");
+    run.assert_stderr_has("bad.jsonl:3")
+        .assert_stderr_has("1 sentence has no Arabic letter")
+        .assert_stderr_has("bad.jsonl:2");
     let ids: Vec<Value> = run.jsonl().iter().map(|r| r["id"].clone()).collect();
     assert_eq!(ids, ["a", "b"], "{run}");
 }

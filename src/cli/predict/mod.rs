@@ -148,6 +148,29 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         Ok(())
     };
 
+    // Every row written is reported on below, also when a bad line stops the run.
+    let written = write_rows(args, quiet, &mut write_chunk);
+    let closed = written.as_ref().is_err_and(crate::cli::is_broken_pipe);
+    if let (Some(warning), false, false) = (no_arabic.warning(), quiet, closed) {
+        match stdout.flush() {
+            Ok(()) => eprintln!("{warning}"),
+            Err(err) if written.is_ok() => return Err(err.into()),
+            Err(_) => {}
+        }
+    }
+    written
+}
+
+/// Gathers the rows to label (the arguments, or the input file read on its own thread) and
+/// hands them to `write_chunk` chunk by chunk, in input order.
+///
+/// # Errors
+/// A bad row (without `--skip-bad-rows`), an unreadable input, or an error of `write_chunk`.
+fn write_rows(
+    args: &PredictArgs,
+    quiet: bool,
+    write_chunk: &mut dyn FnMut(&[Row]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     if args.input.is_none() && !args.text.is_empty() {
         let argument: Arc<Path> = Path::new(rows::ARGUMENT).into();
         let rows: Vec<Row> = args
@@ -167,32 +190,27 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
                 })
             })
             .collect();
-        write_chunk(&rows)?;
-    } else {
-        let path = args.input.clone().unwrap_or_else(|| PathBuf::from("-"));
-        let format = args.input_args.format_for(&path, Format::Text);
-        let reader = args.input_args.open(&path, format, LabelPolicy::Optional)?;
-        let bar = progress_bar(None, quiet, "{spinner} {human_pos} sentences ({per_sec})");
-        let skip = args.input_args.skip_bad_rows;
-        // Reading and parsing run on their own thread, a chunk or two ahead of prediction, so
-        // the only serial work left is writing bytes.
-        let (sender, chunks) = std::sync::mpsc::sync_channel::<anyhow::Result<Vec<Row>>>(2);
-        let reading = std::thread::spawn(move || read_rows(reader, format, skip, quiet, sender));
-        for chunk in chunks {
-            let chunk = chunk?;
-            write_chunk(&chunk)?;
-            bar.inc(chunk.len() as u64);
-        }
-        bar.finish_and_clear();
-        let skipped = reading
-            .join()
-            .map_err(|_| anyhow::anyhow!("the input reader thread panicked"))?;
-        report_skipped(&path, skipped, quiet);
+        return write_chunk(&rows);
     }
-    if let (Some(warning), false) = (no_arabic.warning(), quiet) {
-        stdout.flush()?;
-        eprintln!("{warning}");
+    let path = args.input.clone().unwrap_or_else(|| PathBuf::from("-"));
+    let format = args.input_args.format_for(&path, Format::Text);
+    let reader = args.input_args.open(&path, format, LabelPolicy::Optional)?;
+    let bar = progress_bar(None, quiet, "{spinner} {human_pos} sentences ({per_sec})");
+    let skip = args.input_args.skip_bad_rows;
+    // Reading and parsing run on their own thread, a chunk or two ahead of prediction, so
+    // the only serial work left is writing bytes.
+    let (sender, chunks) = std::sync::mpsc::sync_channel::<anyhow::Result<Vec<Row>>>(2);
+    let reading = std::thread::spawn(move || read_rows(reader, format, skip, quiet, sender));
+    for chunk in chunks {
+        let chunk = chunk?;
+        write_chunk(&chunk)?;
+        bar.inc(chunk.len() as u64);
     }
+    bar.finish_and_clear();
+    let skipped = reading
+        .join()
+        .map_err(|_| anyhow::anyhow!("the input reader thread panicked"))?;
+    report_skipped(&path, skipped, quiet);
     Ok(())
 }
 
