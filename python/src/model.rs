@@ -267,9 +267,13 @@ impl Model {
         let mut codes = vec![SKIPPED_ROW; rows.len()];
         let mut confidence = vec![0.0; rows.len()];
         let mut probabilities = vec![0.0; if probs { rows.len() * k } else { 0 }];
-        let filled = rows.iter().enumerate().filter(|(_, r)| r.is_some());
+        // the rows that were predicted, in the order of `present`
+        let filled = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(row, text)| text.map(|_| row));
         let shown = self.shown(&classes, &values, probs, min_confidence);
-        for (((row, _), (class, conf)), j) in filled.zip(shown).zip(0..) {
+        for (j, (row, (class, conf))) in filled.zip(shown).enumerate() {
             codes[row] = u8::try_from(class).expect("a model has a handful of labels");
             confidence[row] = conf;
             if probs {

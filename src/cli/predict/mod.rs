@@ -51,9 +51,9 @@ Each row starts with the input's id, or its line number (an argument's number) w
 Plain-text input gives one row per line: a blank line, or a bad one skipped with
 --skip-bad-rows, gets the label `blank` or `skipped` (empty fields in TSV, \"label\": null with
 \"blank\": true or \"skipped\": true in JSONL). Without --skip-bad-rows a bad line stops the
-run with exit 1 once the rows before it are written. A sentence with no Arabic letter (only Latin,
-digits, punctuation, emoji or invisible marks) is still labelled, but its label means nothing:
-a warning on stderr lists where, and JSONL adds \"no_arabic\": true.")]
+run with exit 1 once the rows before it are written. A sentence with no Arabic letter (only
+Latin, digits, punctuation, emoji or invisible marks) is still labelled, but its label means
+nothing: a warning on stderr lists where, and JSONL adds \"no_arabic\": true.")]
 pub struct PredictArgs {
     /// Sentences to label (otherwise --input, or standard input).
     pub text: Vec<String>,
