@@ -30,8 +30,10 @@ use std::path::Path;
 
 /// The first bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"STANCEM\0";
-/// The model format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 4;
+/// The model format this build writes and reads. Bumped whenever the features a saved
+/// configuration gives change (5: word lists fold before proclitics are stripped, which changed
+/// the features of normalisers that leave a default folding off).
+pub const FORMAT_VERSION: u32 = 5;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 /// Largest payload a load will decode (guards against absurd lengths in a damaged header).
 const MAX_PAYLOAD: u64 = 1 << 32;
