@@ -32,6 +32,13 @@ fn rows_of_strings<O: OffsetSizeTrait>(
 ) -> PyResult<Vec<Option<&str>>> {
     let offsets = array.value_offsets();
     let data = array.value_data();
+    // The C Data Interface gives no length for the data buffer: the import takes it from the
+    // last offset, so a negative one would make the buffer look endless to the checks below.
+    if offsets.last().is_some_and(|end| end.to_usize().is_none()) {
+        return Err(PyValueError::new_err(
+            "texts: the last offset is negative, so the data buffer has no valid length",
+        ));
+    }
     (0..array.len())
         .map(|i| {
             if array.is_null(i) {

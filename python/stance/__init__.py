@@ -90,6 +90,21 @@ def _as_list(texts: Any) -> Any:
     return texts
 
 
+def _as_string_array(texts: Any) -> Any:
+    """A pyarrow array as one the binding reads in place (``string`` or ``large_string``):
+    dictionary-encoded values decoded, ``string_view`` (pyarrow 16 and later) and an all-null
+    array cast. Any other type is left for the binding to refuse."""
+    import pyarrow as pa
+
+    kind = texts.type
+    if pa.types.is_dictionary(kind):
+        return _as_string_array(texts.dictionary_decode())
+    is_view = getattr(pa.types, "is_string_view", lambda _: False)  # pyarrow < 16 has no views
+    if pa.types.is_null(kind) or is_view(kind):
+        return texts.cast(pa.string())
+    return texts
+
+
 class Model:
     """A trained stance model: one model file, as written by ``stance train``.
 
@@ -192,9 +207,10 @@ class Model:
     ) -> Any:
         """Labels an Arrow column of texts: a ``pyarrow`` ``string`` or ``large_string`` array is
         read in place, with no Python string made per row, the fastest route for Arrow data
-        (Spark, Parquet, pandas with Arrow strings). A ``ChunkedArray`` is combined and a
-        ``string_view`` array cast to ``string`` first (both copy); any other sequence of str
-        goes through ``pyarrow.array``.
+        (Spark, Parquet, pandas with Arrow strings). A ``ChunkedArray`` is labelled chunk by
+        chunk; a ``string_view`` or dictionary-encoded array is first turned into ``string``,
+        and an array of nulls has null fields (these copy); any other sequence of str goes
+        through ``pyarrow.array``.
 
         Returns a ``pyarrow.StructArray`` of the same length with ``label`` (``uncertain``
         below ``min_confidence``), ``confidence`` and, with ``probs``, ``p_<label>`` per label.
@@ -203,11 +219,16 @@ class Model:
         import pyarrow as pa
 
         if isinstance(texts, pa.ChunkedArray):
-            texts = texts.combine_chunks()
-        elif not isinstance(texts, pa.Array):
+            # Chunk by chunk: combining them would copy every text, and a string column of
+            # more than 2 GiB cannot be combined at all.
+            chunks = [
+                self.predict_arrow(chunk, threads, probs, min_confidence)
+                for chunk in texts.chunks
+            ]
+            return pa.concat_arrays(chunks) if chunks else self.predict_arrow([], threads, probs)
+        if not isinstance(texts, pa.Array):
             texts = pa.array(texts, type=pa.string())
-        if pa.types.is_string_view(texts.type):
-            texts = texts.cast(pa.string())
+        texts = _as_string_array(texts)
         codes_raw, confidence_raw, probs_raw = self._native.predict_arrow(
             texts, resolve_threads(threads), probs, min_confidence
         )

@@ -33,6 +33,7 @@ def test_every_string_layout_gives_the_same_labels(model, texts):
         "large_string": pa.array(texts[100:600], type=pa.large_string()),
         "string_view": pa.array(texts[100:600], type=pa.string_view()),
         "chunked": pa.chunked_array([texts[100:300], texts[300:600]]),
+        "dictionary": pa.array(texts[100:600]).dictionary_encode(),
         "list": texts[100:600],
     }
     for name, column in layouts.items():
@@ -57,6 +58,14 @@ def test_null_and_blank_rows_get_nulls_and_keep_their_places(model, texts):
     assert out.field("p_denial").null_count == 3
 
 
+def test_an_array_of_nulls_and_an_empty_chunked_array(model):
+    out = model.predict_arrow(pa.array([None, None]), probs=True)
+    assert out.field("label").to_pylist() == [None, None]
+    assert out.field("p_allegation").null_count == 2
+    empty = model.predict_arrow(pa.chunked_array([], type=pa.string()), probs=True)
+    assert len(empty) == 0 and empty.type.names[:2] == ["label", "confidence"]
+
+
 def test_min_confidence_marks_uncertain_rows(model, texts):
     labels, confidence = model.predict_with_confidence(texts[:1000], min_confidence=0.9)
     out = model.predict_arrow(pa.array(texts[:1000]), min_confidence=0.9)
@@ -78,4 +87,14 @@ def test_other_types_and_bad_bytes_are_refused(model):
     backwards = pa.py_buffer(np.array([0, 5, 3], dtype=np.int32).tobytes())
     broken = pa.Array.from_buffers(pa.string(), 2, [None, backwards, pa.py_buffer(b"abcde")])
     with pytest.raises(ValueError, match=r"texts\[0\]: offsets outside the data buffer"):
+        model.predict_arrow(broken)
+    # A negative last offset would give the imported data buffer an endless length. pyarrow
+    # refuses to build such an array, so the offsets are changed after it was built, in place
+    # (py_buffer shares the numpy array's memory), as a producer that does not check could.
+    offsets = np.array([0, 1, 3], dtype=np.int32)
+    broken = pa.Array.from_buffers(
+        pa.string(), 2, [None, pa.py_buffer(offsets), pa.py_buffer(b"abc")]
+    )
+    offsets[1:] = [100000, -1]
+    with pytest.raises(ValueError, match=r"the last offset is negative"):
         model.predict_arrow(broken)
