@@ -29,6 +29,7 @@ from . import Model, resolve_threads
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
     from pyspark.sql import DataFrame
+    from pyspark.sql.types import StructType
 
 __all__ = ["predict", "pipe", "pipe_rdd", "load_cached"]
 
@@ -167,7 +168,9 @@ def predict(
     if kind != "string":
         raise ValueError(f"column {text_col!r} holds {kind}, not string; cast it first")
     fields = _output_fields(labels, probs, explain)
-    clash = [name for name, _ in fields if name in df.columns]
+    # Spark matches column names regardless of case unless spark.sql.caseSensitive is set.
+    taken = {name.lower() for name in df.columns}
+    clash = [name for name, _ in fields if name.lower() in taken]
     if clash:
         raise ValueError(f"the DataFrame already has columns {clash}; rename them first")
     options = (path, ship, probs, explain, min_confidence, threads)
@@ -193,11 +196,15 @@ def _ship(spark: Any, path: str) -> None:
         sc._stance_shipped = shipped
 
 
-def _map_schema(df: "DataFrame", fields: list[tuple[str, str]]) -> str:
-    """The schema of a map stage's output: every input column, then the stance columns."""
-    return ", ".join(
-        [f"`{f.name}` {f.dataType.simpleString()}" for f in df.schema.fields]
-        + [f"`{name}` {kind}" for name, kind in fields]
+def _map_schema(df: "DataFrame", fields: list[tuple[str, str]]) -> "StructType":
+    """The schema of a map stage's output: every input column, then the stance columns. A
+    StructType rather than a DDL string, which cannot spell every input column (nested field
+    names with spaces, user-defined types such as ML vectors)."""
+    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+
+    kinds = {"string": StringType(), "double": DoubleType()}
+    return StructType(
+        [*df.schema.fields, *(StructField(name, kinds[kind]) for name, kind in fields)]
     )
 
 
@@ -245,9 +252,16 @@ def _with_struct_udf(
     from pyspark.sql import functions as F
 
     tmp = "__stance_prediction"
-    return df.withColumn(tmp, udf(F.col(text_col))).select(
+    return df.withColumn(tmp, udf(_column(text_col))).select(
         "*", *[F.col(f"{tmp}.{name}").alias(name) for name, _ in fields]
     ).drop(tmp)
+
+
+def _column(name: str) -> Any:
+    """The top-level column `name`, quoted: unquoted, "a.b" would be field b of column a."""
+    from pyspark.sql import functions as F
+
+    return F.col("`" + name.replace("`", "``") + "`")
 
 
 def _struct_type(fields: list[tuple[str, str]]) -> str:
@@ -322,8 +336,8 @@ def pipe_rdd(
     if probs:
         cmd.append("--probs")
     rows = (
-        df.where(F.col(text_col).isNotNull() & (F.trim(F.col(text_col)) != ""))
-        .select(F.col(id_col).cast("string"), F.col(text_col))
+        df.where(_column(text_col).isNotNull() & (F.trim(_column(text_col)) != ""))
+        .select(_column(id_col).cast("string"), _column(text_col))
         .rdd.map(lambda r: json.dumps({"id": r[0], "text": r[1]}, ensure_ascii=False))
     )
     return rows.pipe(shlex.join(cmd)).map(json.loads)

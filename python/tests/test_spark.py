@@ -88,6 +88,25 @@ def test_explanations_nulls_and_blank_texts(spark, pool, model, method):
     assert 0 < len(because) <= 3 and {"feature", "weight", "text"} <= set(because[0])
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_column_names_that_need_quoting_pass_through(spark, pool, model, method):
+    # A struct whose field name holds a space; for the UDF stages also a text column whose name
+    # holds a dot (pyspark's own mapInArrow and mapInPandas cannot take such a column).
+    text_col = "body.text" if method in ("arrow_udf", "pandas_udf") else "body text"
+    rows = [((f"src {i}",), text) for i, text in pool[:50]]
+    schema = f"meta struct<`source name`: string>, `{text_col}` string"
+    df = spark.createDataFrame(rows, schema)
+    out = stance.spark.predict(df, text_col, MODEL, method=method).collect()
+    assert [r["label"] for r in out] == model.predict([t for _, t in pool[:50]])
+    assert [r["meta"]["source name"] for r in out] == [f"src {i}" for i, _ in pool[:50]]
+
+
+def test_an_output_column_name_in_another_case_is_refused(spark):
+    df = spark.createDataFrame([("x", "y")], "Label string, sentence string")
+    with pytest.raises(ValueError, match=r"already has columns \['label'\]"):
+        stance.spark.predict(df, "sentence", MODEL)
+
+
 def test_a_column_that_is_not_text_is_refused_on_the_driver(spark):
     df = spark.createDataFrame([(1, 2)], "id int, sentence int")
     with pytest.raises(ValueError, match="'sentence' holds int, not string"):
