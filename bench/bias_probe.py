@@ -13,22 +13,17 @@ usage: python bench/bias_probe.py
 import numpy as np
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
-from stacking_probe import LABELS, proba, read
-
-import stance
+from probe_data import LABELS, load_splits, proba
 
 GRID = np.round(np.arange(-1.0, 1.01, 0.1), 1)
 
 
 def main():
-    wt, wl = read("datasets/train.tsv", False)
-    wdt, wdl = read("datasets/dev.tsv", False)
-    rt, rl = read("datasets/real/train.tsv", True)
-    dt, dl = read("datasets/real/dev.tsv", True)
-    tt, tl = read("datasets/real/test.tsv", True)
-    dev = (wdt + dt, wdl + dl)  # the shipped recipe's early stopping
+    data = load_splits()
+    (wt, wl), (rt, rl) = data.written_train, data.real_train
+    (dt, dl), (tt, tl) = data.real_dev, data.real_test
     y = np.array([LABELS.index(l) for l in rl])
-    full = stance.train(wt + rt, wl + rl, dev=dev)
+    full = data.fit(wt + rt, wl + rl)
     splits = {
         "real dev split": (proba(full, dt), [LABELS.index(l) for l in dl]),
         "real test split": (proba(full, tt), [LABELS.index(l) for l in tl]),
@@ -37,7 +32,7 @@ def main():
     for seed in (13, 1):
         oof = np.zeros((len(rt), len(LABELS)))
         for kept, held in StratifiedKFold(5, shuffle=True, random_state=seed).split(rt, rl):
-            model = stance.train(wt + [rt[i] for i in kept], wl + [rl[i] for i in kept], dev=dev)
+            model = data.fit(wt + [rt[i] for i in kept], wl + [rl[i] for i in kept])
             oof[held] = proba(model, [rt[i] for i in held])
         none = np.zeros(len(LABELS))
         score, bias = max(

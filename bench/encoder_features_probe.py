@@ -23,9 +23,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
-from stacking_probe import LABELS, proba, read
-
-import stance
+from probe_data import LABELS, load_splits, proba
 
 
 def encoders():
@@ -53,18 +51,15 @@ def main():
     parser.add_argument("--cache", default="/tmp/stance-encoder-probe")
     args = parser.parse_args()
     os.makedirs(args.cache, exist_ok=True)
-    wt, wl = read("datasets/train.tsv", False)
-    wdt, wdl = read("datasets/dev.tsv", False)
-    rt, rl = read("datasets/real/train.tsv", True)
-    dt, dl = read("datasets/real/dev.tsv", True)
-    tt, tl = read("datasets/real/test.tsv", True)
-    dev = (wdt + dt, wdl + dl)  # the shipped recipe's early stopping
+    data = load_splits()
+    (wt, wl), (rt, rl) = data.written_train, data.real_train
+    (dt, dl), (tt, tl) = data.real_dev, data.real_test
 
     oof = np.zeros((len(rt), len(LABELS)))
     for kept, held in StratifiedKFold(5, shuffle=True, random_state=13).split(rt, rl):
-        model = stance.train(wt + [rt[i] for i in kept], wl + [rl[i] for i in kept], dev=dev)
+        model = data.fit(wt + [rt[i] for i in kept], wl + [rl[i] for i in kept])
         oof[held] = proba(model, [rt[i] for i in held])
-    full = stance.train(wt + rt, wl + rl, dev=dev)
+    full = data.fit(wt + rt, wl + rl)
     y = np.array([LABELS.index(l) for l in rl])
     gold = {"dev": [LABELS.index(l) for l in dl], "test": [LABELS.index(l) for l in tl]}
     linear = {"dev": proba(full, dt), "test": proba(full, tt)}

@@ -11,23 +11,11 @@ Needs the `stance` wheel and scikit-learn (`pip install ./python scikit-learn`).
 
 usage: python bench/stacking_probe.py
 """
-import os
-
 import numpy as np
+from probe_data import LABELS, load_splits, proba
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
-
-import stance
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-POOL = os.path.join(ROOT, "..", "shared", "realnews", "pool.tsv")
-LABELS = list(stance.LABELS)
-
-
-def read(name, real):
-    data = stance.read(os.path.join(ROOT, name), text_from=POOL if real else None)
-    return list(data["text"]), list(data["label"])
 
 
 def cue_tags(model, texts):
@@ -39,20 +27,11 @@ def cue_tags(model, texts):
     ]
 
 
-def proba(model, texts):
-    return model.predict_proba(texts)[:, [model.labels.index(l) for l in LABELS]]
-
-
 def main():
-    wt, wl = read("datasets/train.tsv", False)
-    wdt, wdl = read("datasets/dev.tsv", False)
-    rt, rl = read("datasets/real/train.tsv", True)
-    dt, dl = read("datasets/real/dev.tsv", True)
-    tt, tl = read("datasets/real/test.tsv", True)
-    dev = (wdt + dt, wdl + dl)  # the shipped recipe's early stopping
-
-    def fit(texts, labels):
-        return stance.train(texts, labels, dev=dev)
+    data = load_splits()
+    (wt, wl), (rt, rl) = data.written_train, data.real_train
+    (dt, dl), (tt, tl) = data.real_dev, data.real_test
+    fit = data.fit
 
     oof = np.zeros((len(rt), len(LABELS)))
     oof_tags = [set()] * len(rt)
