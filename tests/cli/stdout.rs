@@ -93,3 +93,35 @@ fn every_verb_fails_with_a_message_on_a_full_device() {
         );
     }
 }
+
+#[test]
+fn rows_skipped_before_a_write_error_are_still_counted() {
+    let wd = ready();
+    // A bad line first, then enough sentences that the output overflows the buffer while rows
+    // are still being read, so the write error stops the run in the middle.
+    let mut input = b"\xff\xfe bad\n".to_vec();
+    let sentences = wd.read_string("sentences.txt");
+    while input.len() < 1 << 20 {
+        input.extend_from_slice(sentences.as_bytes());
+    }
+    wd.write("big.txt", input);
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let args = [
+        "predict",
+        "-m",
+        "m.model",
+        "--input",
+        "big.txt",
+        "--skip-bad-rows",
+    ];
+    let (code, stderr) = run_into(&wd, &args, Some(Stdio::from(full)));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(
+        stderr.contains("warning: skipped 1 bad rows in big.txt"),
+        "{stderr}"
+    );
+}

@@ -201,17 +201,20 @@ fn write_rows(
     // the only serial work left is writing bytes.
     let (sender, chunks) = std::sync::mpsc::sync_channel::<anyhow::Result<Vec<Row>>>(2);
     let reading = std::thread::spawn(move || read_rows(reader, format, skip, quiet, sender));
-    for chunk in chunks {
+    let written = chunks.into_iter().try_for_each(|chunk| {
         let chunk = chunk?;
         write_chunk(&chunk)?;
         bar.inc(chunk.len() as u64);
-    }
+        anyhow::Ok(())
+    });
+    // The receiver is gone by now, so a reader stopped early ends too; the rows it skipped are
+    // counted also when an error stopped the run.
     bar.finish_and_clear();
     let skipped = reading
         .join()
         .map_err(|_| anyhow::anyhow!("the input reader thread panicked"))?;
     report_skipped(&path, skipped, quiet);
-    Ok(())
+    written
 }
 
 /// Rows in chunks of [`CHUNK`], sent as they fill.
