@@ -208,20 +208,30 @@ def _map_schema(df: "DataFrame", fields: list[tuple[str, str]]) -> "StructType":
     )
 
 
+def _plain_columns(
+    df: "DataFrame", text_col: str, fields: list[tuple[str, str]]
+) -> tuple["DataFrame", str, Any]:
+    """``df`` with its columns renamed by position, for pyspark's map stages, which resolve
+    every input column by name (a name holding a dot would read as a nested field); the text
+    column's new name; and a function that gives the stage's output the original names back."""
+    plain = [f"_{i}" for i in range(len(df.columns))]
+    names = [*df.columns, *(name for name, _ in fields)]
+    return df.toDF(*plain), plain[df.columns.index(text_col)], lambda out: out.toDF(*names)
+
+
 def _by_map_in_pandas(
     df: "DataFrame", text_col: str, fields: list[tuple[str, str]], options: tuple[Any, ...]
 ) -> "DataFrame":
     path, ship, probs, explain, min_confidence, threads = options
+    frame, text, restore = _plain_columns(df, text_col, fields)
 
     def label_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         model = _worker_model(path, ship)
         for batch in batches:
-            added = _label_frame(
-                model, batch[text_col], probs, explain, min_confidence, threads
-            )
+            added = _label_frame(model, batch[text], probs, explain, min_confidence, threads)
             yield pd.concat([batch, added], axis=1)
 
-    return df.mapInPandas(label_batches, _map_schema(df, fields))
+    return restore(frame.mapInPandas(label_batches, _map_schema(frame, fields)))
 
 
 def _by_map_in_arrow(
@@ -230,19 +240,20 @@ def _by_map_in_arrow(
     import pyarrow as pa
 
     path, ship, probs, explain, min_confidence, threads = options
+    frame, text, restore = _plain_columns(df, text_col, fields)
 
     def label_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         model = _worker_model(path, ship)
         for batch in batches:
             added = _label_arrow(
-                model, batch.column(text_col), probs, explain, min_confidence, threads
+                model, batch.column(text), probs, explain, min_confidence, threads
             )
             yield pa.RecordBatch.from_arrays(
                 [*batch.columns, *added.flatten()],
                 names=[*batch.schema.names, *(f.name for f in added.type)],
             )
 
-    return df.mapInArrow(label_batches, _map_schema(df, fields))
+    return restore(frame.mapInArrow(label_batches, _map_schema(frame, fields)))
 
 
 def _with_struct_udf(

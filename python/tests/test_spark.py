@@ -90,13 +90,12 @@ def test_explanations_nulls_and_blank_texts(spark, pool, model, method):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_column_names_that_need_quoting_pass_through(spark, pool, model, method):
-    # A struct whose field name holds a space; for the UDF stages also a text column whose name
-    # holds a dot (pyspark's own mapInArrow and mapInPandas cannot take such a column).
-    text_col = "body.text" if method in ("arrow_udf", "pandas_udf") else "body text"
+    # A text column whose name holds a dot, beside a struct whose field name holds a space.
     rows = [((f"src {i}",), text) for i, text in pool[:50]]
-    schema = f"meta struct<`source name`: string>, `{text_col}` string"
-    df = spark.createDataFrame(rows, schema)
-    out = stance.spark.predict(df, text_col, MODEL, method=method).collect()
+    df = spark.createDataFrame(rows, "meta struct<`source name`: string>, `body.text` string")
+    predicted = stance.spark.predict(df, "body.text", MODEL, method=method)
+    assert predicted.columns == ["meta", "body.text", "label", "confidence"]
+    out = predicted.collect()
     assert [r["label"] for r in out] == model.predict([t for _, t in pool[:50]])
     assert [r["meta"]["source name"] for r in out] == [f"src {i}" for i, _ in pool[:50]]
 
