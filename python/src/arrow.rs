@@ -15,12 +15,13 @@ use pyo3_arrow::PyArray;
 
 /// Each row of an Arrow `utf8` or `large_utf8` array: its text, or `None` when it is null or
 /// blank (only white space). A `TypeError` for any other type, a `ValueError` naming the row
-/// whose bytes are out of the buffer or not UTF-8.
-pub fn rows_of(array: &PyArray) -> PyResult<Vec<Option<&str>>> {
+/// whose bytes are out of the buffer or not UTF-8, counting rows from `first_row` (the place of
+/// the array in a longer column).
+pub fn rows_of(array: &PyArray, first_row: usize) -> PyResult<Vec<Option<&str>>> {
     let array = array.array();
     match array.data_type() {
-        DataType::Utf8 => rows_of_strings(array.as_string::<i32>()),
-        DataType::LargeUtf8 => rows_of_strings(array.as_string::<i64>()),
+        DataType::Utf8 => rows_of_strings(array.as_string::<i32>(), first_row),
+        DataType::LargeUtf8 => rows_of_strings(array.as_string::<i64>(), first_row),
         other => Err(PyTypeError::new_err(format!(
             "texts: expected an Arrow string array (utf8 or large_utf8), found {other}"
         ))),
@@ -29,6 +30,7 @@ pub fn rows_of(array: &PyArray) -> PyResult<Vec<Option<&str>>> {
 
 fn rows_of_strings<O: OffsetSizeTrait>(
     array: &GenericStringArray<O>,
+    first_row: usize,
 ) -> PyResult<Vec<Option<&str>>> {
     let offsets = array.value_offsets();
     let data = array.value_data();
@@ -49,10 +51,12 @@ fn rows_of_strings<O: OffsetSizeTrait>(
                 .zip(offsets[i + 1].to_usize())
                 .and_then(|(start, end)| data.get(start..end))
                 .ok_or_else(|| {
-                    PyValueError::new_err(format!("texts[{i}]: offsets outside the data buffer"))
+                    let row = first_row + i;
+                    PyValueError::new_err(format!("texts[{row}]: offsets outside the data buffer"))
                 })?;
-            let text = simdutf8::basic::from_utf8(bytes)
-                .map_err(|_| PyValueError::new_err(format!("texts[{i}]: not valid UTF-8")))?;
+            let text = simdutf8::basic::from_utf8(bytes).map_err(|_| {
+                PyValueError::new_err(format!("texts[{}]: not valid UTF-8", first_row + i))
+            })?;
             Ok((!text.trim().is_empty()).then_some(text))
         })
         .collect()

@@ -246,8 +246,9 @@ impl Model {
     /// `threads` threads. Returns three byte strings: a class code per row (the label's index
     /// in `labels`, `len(labels)` for `UNCERTAIN` below `min_confidence`, `SKIPPED_ROW` for a
     /// null or blank row), each row's confidence as little-endian float64, and with `probs` every
-    /// label's probability row by row (empty otherwise). Skipped rows hold zeros.
-    #[pyo3(signature = (texts, threads, probs = false, min_confidence = None))]
+    /// label's probability row by row (empty otherwise). Skipped rows hold zeros. Errors name
+    /// rows counted from `first_row` (the array's place in a chunked column).
+    #[pyo3(signature = (texts, threads, probs = false, min_confidence = None, first_row = 0))]
     fn predict_arrow<'py>(
         &self,
         py: Python<'py>,
@@ -255,12 +256,13 @@ impl Model {
         threads: usize,
         probs: bool,
         min_confidence: Option<f32>,
+        first_row: usize,
     ) -> PyResult<(
         Bound<'py, PyBytes>,
         Bound<'py, PyBytes>,
         Bound<'py, PyBytes>,
     )> {
-        let rows = py.detach(|| arrow::rows_of(&texts))?;
+        let rows = py.detach(|| arrow::rows_of(&texts, first_row))?;
         let present: Vec<&str> = rows.iter().flatten().copied().collect();
         let (classes, values) = self.predict_indexed(py, &present, threads, probs)?;
         let k = self.bundle.pipeline.model().labels().len();

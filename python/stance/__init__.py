@@ -221,16 +221,30 @@ class Model:
         if isinstance(texts, pa.ChunkedArray):
             # Chunk by chunk: combining them would copy every text, and a string column of
             # more than 2 GiB cannot be combined at all.
+            starts = np.cumsum([0, *(len(chunk) for chunk in texts.chunks)])
             chunks = [
-                self.predict_arrow(chunk, threads, probs, min_confidence)
-                for chunk in texts.chunks
+                self._predict_arrow(chunk, threads, probs, min_confidence, int(start))
+                for chunk, start in zip(texts.chunks, starts)
             ]
             return pa.concat_arrays(chunks) if chunks else self.predict_arrow([], threads, probs)
         if not isinstance(texts, pa.Array):
             texts = pa.array(texts, type=pa.string())
-        texts = _as_string_array(texts)
+        return self._predict_arrow(texts, threads, probs, min_confidence, 0)
+
+    def _predict_arrow(
+        self,
+        texts: Any,
+        threads: int | None,
+        probs: bool,
+        min_confidence: float | None,
+        first_row: int,
+    ) -> Any:
+        """:meth:`predict_arrow` of one ``pyarrow.Array`` that starts at row ``first_row`` of
+        the column (errors name rows by their place in the column)."""
+        import pyarrow as pa
+
         codes_raw, confidence_raw, probs_raw = self._native.predict_arrow(
-            texts, resolve_threads(threads), probs, min_confidence
+            _as_string_array(texts), resolve_threads(threads), probs, min_confidence, first_row
         )
         codes = np.frombuffer(codes_raw, dtype=np.uint8)
         skipped = codes == _stance.SKIPPED_ROW

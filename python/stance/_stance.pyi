@@ -50,6 +50,7 @@ class Model:
         threads: int,
         probs: bool = False,
         min_confidence: float | None = None,
+        first_row: int = 0,
     ) -> tuple[bytes, bytes, bytes]: ...
     def explain(
         self, text: str, label: str | None = None, top: int = 5

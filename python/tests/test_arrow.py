@@ -82,6 +82,10 @@ def test_other_types_and_bad_bytes_are_refused(model):
     broken = pa.Array.from_buffers(pa.string(), 2, [None, offsets, data])
     with pytest.raises(ValueError, match=r"texts\[1\]: not valid UTF-8"):
         model.predict_arrow(broken)
+    # In a chunked column the row is named by its place in the column, not in its chunk.
+    column = pa.chunked_array([pa.array(["a", "b", "c"]), broken])
+    with pytest.raises(ValueError, match=r"texts\[4\]: not valid UTF-8"):
+        model.predict_arrow(column)
     # Offsets going backwards pass pyarrow's own check of the layout, not ours. The imported
     # data buffer ends at the last offset (3), so the first row (0..5) is already outside it.
     backwards = pa.py_buffer(np.array([0, 5, 3], dtype=np.int32).tobytes())
