@@ -125,3 +125,43 @@ fn rows_skipped_before_a_write_error_are_still_counted() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_write_error_ends_predict_while_its_input_stays_open() {
+    let wd = ready();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let mut child = wd
+        .std_command(&["predict", "-m", "m.model"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::from(full))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start stance");
+    // One chunk of rows (4,096), whose output fails, and a few more; then the input stays open,
+    // as `tail -f FILE | stance predict` leaves it: the run must still end, on the write error.
+    let sentences = wd.read_string("sentences.txt");
+    let lines: String = sentences
+        .lines()
+        .cycle()
+        .take(4096 + 100)
+        .flat_map(|line| [line, "\n"])
+        .collect();
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let _ = std::io::Write::write_all(&mut stdin, lines.as_bytes());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll stance") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().expect("kill stance");
+            panic!("stance predict still ran 30 s after its output failed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    drop(stdin);
+    assert_eq!(status.code(), Some(1));
+}

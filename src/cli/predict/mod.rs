@@ -16,6 +16,7 @@ use rows::{Empty, Row};
 use serde_json::Map;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, OnceLock};
 
@@ -200,20 +201,27 @@ fn write_rows(
     // Reading and parsing run on their own thread, a chunk or two ahead of prediction, so
     // the only serial work left is writing bytes.
     let (sender, chunks) = std::sync::mpsc::sync_channel::<anyhow::Result<Vec<Row>>>(2);
-    let reading = std::thread::spawn(move || read_rows(reader, format, skip, quiet, sender));
+    let skipped = Arc::new(AtomicUsize::new(0));
+    let reading = std::thread::spawn({
+        let skipped = Arc::clone(&skipped);
+        move || read_rows(reader, format, skip, quiet, sender, &skipped)
+    });
     let written = chunks.into_iter().try_for_each(|chunk| {
         let chunk = chunk?;
         write_chunk(&chunk)?;
         bar.inc(chunk.len() as u64);
         anyhow::Ok(())
     });
-    // The receiver is gone by now, so a reader stopped early ends too; the rows it skipped are
-    // counted also when an error stopped the run.
     bar.finish_and_clear();
-    let skipped = reading
-        .join()
-        .map_err(|_| anyhow::anyhow!("the input reader thread panicked"))?;
-    report_skipped(&path, skipped, quiet);
+    // After an error the reader is left to the process's exit rather than joined: it may be
+    // waiting for input that never comes (`tail -f FILE | stance predict | head -1`). The rows
+    // it skipped up to then are reported all the same.
+    if written.is_ok() {
+        reading
+            .join()
+            .map_err(|_| anyhow::anyhow!("the input reader thread panicked"))?;
+    }
+    report_skipped(&path, skipped.load(Ordering::Relaxed), quiet);
     written
 }
 
@@ -248,15 +256,16 @@ impl Chunks {
 }
 
 /// Reads every row of `reader` into chunks for `sender`, skipping bad rows when `skip` is on;
-/// plain text gets a row for each line that holds no record (blank or skipped). Returns the
-/// count of skipped rows.
+/// plain text gets a row for each line that holds no record (blank or skipped). Keeps the
+/// count of skipped rows in `counted` as it goes.
 fn read_rows(
     mut reader: RecordReader,
     format: Format,
     skip: bool,
     quiet: bool,
     sender: SyncSender<anyhow::Result<Vec<Row>>>,
-) -> usize {
+    counted: &AtomicUsize,
+) {
     let plain = format == Format::Text;
     let mut chunks = Chunks {
         chunk: Vec::with_capacity(CHUNK),
@@ -285,8 +294,9 @@ fn read_rows(
                         chunks.send();
                     }
                     let _ = chunks.sender.send(Err(err));
-                    return skipped;
+                    return;
                 }
+                counted.store(skipped, Ordering::Relaxed);
                 line.is_none_or(|line| {
                     let blanks = chunks.blanks(done + 1, line - 1);
                     done = line;
@@ -299,11 +309,10 @@ fn read_rows(
             }
         };
         if !going {
-            return skipped;
+            return;
         }
     }
     if (!plain || chunks.blanks(done + 1, reader.lines_read())) && !chunks.chunk.is_empty() {
         chunks.send();
     }
-    skipped
 }
