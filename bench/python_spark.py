@@ -186,8 +186,10 @@ def bench_spark(tsv: Path, rows: int, cli: Path) -> list[dict]:
         .appName("stance-bench")
         .config("spark.ui.enabled", "false")
         .config("spark.driver.memory", "4g")
-        # TSV splits of size/PARTITIONS bytes (plus one, so there are not PARTITIONS + 1)
+        # TSV splits of size/PARTITIONS bytes (plus one, so there are not PARTITIONS + 1); an
+        # opening cost as large, so that no two Parquet files share a partition.
         .config("spark.sql.files.maxPartitionBytes", str(tsv.stat().st_size // PARTITIONS + 1))
+        .config("spark.sql.files.openCostInBytes", str(tsv.stat().st_size // PARTITIONS + 1))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
     )
@@ -312,9 +314,10 @@ def write_report(path: Path, results: list[dict], rows: int, command: str, info:
     for kind in ("TSV", "Parquet"):
         floor = by.get(f"Spark local[2], no model (constant label), mapInArrow, {kind} input")
         if floor:
-            # Two cores shared by prediction (the binding's CPU per row) and Spark's own work
-            # per row (the no-model stage's): the most rows/s any stage can reach.
-            predict_us = 1e6 / b2["rows_per_cpu_s"]
+            # Two cores shared by prediction (the CPU per row of the Arrow route on one thread,
+            # as each Spark task runs it) and Spark's own work per row (the no-model mapInArrow
+            # stage's, the lightest a stage can be): the most rows/s any stage can reach.
+            predict_us = 1e6 / by["binding in process, Arrow, 1 thread"]["rows_per_cpu_s"]
             spark_us = 1e6 / floor["rows_per_cpu_s"]
             cap = 2e6 / (predict_us + spark_us)
             lines.append(

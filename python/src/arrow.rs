@@ -37,9 +37,11 @@ fn rows_of_strings<O: OffsetSizeTrait>(
     // The C Data Interface gives no length for the data buffer: the import takes it from the
     // last offset, so a negative one would make the buffer look endless to the checks below.
     if offsets.last().is_some_and(|end| end.to_usize().is_none()) {
-        return Err(PyValueError::new_err(
-            "texts: the last offset is negative, so the data buffer has no valid length",
-        ));
+        let end = first_row + array.len();
+        return Err(PyValueError::new_err(format!(
+            "texts[{first_row}..{end}]: the last offset is negative, so the data buffer has no \
+             valid length"
+        )));
     }
     (0..array.len())
         .map(|i| {

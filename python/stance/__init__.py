@@ -226,7 +226,9 @@ class Model:
                 self._predict_arrow(chunk, threads, probs, min_confidence, int(start))
                 for chunk, start in zip(texts.chunks, starts)
             ]
-            return pa.concat_arrays(chunks) if chunks else self.predict_arrow([], threads, probs)
+            if not chunks:  # still refuses a column that is not text
+                return self._predict_arrow(pa.array([], texts.type), threads, probs, None, 0)
+            return pa.concat_arrays(chunks)
         if not isinstance(texts, pa.Array):
             texts = pa.array(texts, type=pa.string())
         return self._predict_arrow(texts, threads, probs, min_confidence, 0)

@@ -77,6 +77,8 @@ def test_min_confidence_marks_uncertain_rows(model, texts):
 def test_other_types_and_bad_bytes_are_refused(model):
     with pytest.raises(TypeError, match="string array"):
         model.predict_arrow(pa.array([1, 2, 3]))
+    with pytest.raises(TypeError, match="string array"):
+        model.predict_arrow(pa.chunked_array([], type=pa.int64()))
     offsets = pa.py_buffer(np.array([0, 3, 5], dtype=np.int32).tobytes())
     data = pa.py_buffer(b"abc\xff\xfe")
     broken = pa.Array.from_buffers(pa.string(), 2, [None, offsets, data])
