@@ -203,13 +203,34 @@ pub const SHIPPED_MODEL_KEPT: &str = "it is the shipped model; only `stance trai
      --force`; give another output path";
 
 /// The guard of a run's outputs: none may replace one of `inputs` (files the run reads) or the
-/// shipped model ([`super::DEFAULT_MODEL`] in the working folder).
+/// shipped model ([`protect_shipped_model`]).
 pub fn outputs_reading<'a>(inputs: impl IntoIterator<Item = &'a PathBuf>) -> Outputs {
     let mut outputs = Outputs::new();
+    outputs.inputs(inputs);
+    protect_shipped_model(&mut outputs, SHIPPED_MODEL_KEPT);
     outputs
-        .inputs(inputs)
-        .protect(Path::new(super::DEFAULT_MODEL), SHIPPED_MODEL_KEPT);
+}
+
+/// Refuses, with `reason`, any output over the shipped model: [`super::DEFAULT_MODEL`] in the
+/// working folder, and that of any stance project folder ([`is_a_projects_model`]), so that
+/// starting the run elsewhere does not get around the guard.
+pub fn protect_shipped_model(outputs: &mut Outputs, reason: &str) {
     outputs
+        .protect(Path::new(super::DEFAULT_MODEL), reason)
+        .protect_kind(is_a_projects_model, reason);
+}
+
+/// True when `path` is the `models/stance.model` of a stance project folder: one that holds
+/// `datasets/` beside `models/`.
+fn is_a_projects_model(path: &Path) -> bool {
+    let Ok(path) = std::fs::canonicalize(path) else {
+        return false;
+    };
+    path.ends_with(super::DEFAULT_MODEL)
+        && path
+            .parent()
+            .and_then(Path::parent)
+            .is_some_and(|project| project.join("datasets").is_dir())
 }
 
 /// The model path: `--model`, else `$STANCE_MODEL`, else `models/stance.model`.

@@ -40,12 +40,13 @@ pub struct TrainArgs {
     /// datasets/dev.tsv and datasets/real/dev.tsv when TRAIN is omitted, none otherwise].
     #[arg(long)]
     pub dev: Vec<PathBuf>,
-    /// Train without a dev file even when TRAIN is omitted.
+    /// Train without a dev file even when TRAIN is omitted (and so, unless --calibrate-on is
+    /// given, fit no calibration).
     #[arg(long, conflicts_with = "dev")]
     pub no_dev: bool,
     /// Labelled held-out file the probability calibration (temperature scaling) is fitted
-    /// on; repeat for several [default: datasets/real/dev.tsv when TRAIN is omitted, so that
-    /// confidences match real news; else every --dev file].
+    /// on; repeat for several [default: datasets/real/dev.tsv when TRAIN and --dev are omitted,
+    /// so that confidences match real news; else every --dev file, none with --no-dev].
     #[arg(long, conflicts_with = "no_calibration")]
     pub calibrate_on: Vec<PathBuf>,
     /// Keep the softmax's raw probabilities: fit no calibration.
@@ -114,7 +115,12 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         .inputs(&args.unlabelled)
         .inputs(&args.config.config)
         .input(&args.input.text_from_path());
-    if !(args.force || is_reproduce_command(args, &config)) {
+    let inputs = RunInputs {
+        train: &train_paths,
+        dev: &dev_paths,
+        calibration: &calibration_paths,
+    };
+    if !(args.force || is_reproduce_command(args, &inputs, &config)) {
         let hint = if args.out.is_none() {
             "it is the shipped model, and only `stance train` with the shipped data and default \
              settings (the reproduce command) replaces it; pass --out FILE to write elsewhere, \
@@ -122,7 +128,7 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         } else {
             super::io::SHIPPED_MODEL_KEPT
         };
-        outputs.protect(Path::new(DEFAULT_MODEL), hint);
+        super::io::protect_shipped_model(&mut outputs, hint);
     }
     outputs.check_all(std::iter::once(&out).chain(&args.save_config))?;
 
@@ -312,17 +318,53 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
     Ok(())
 }
 
-/// True for the command that reproduces the shipped model: no TRAIN files, the shipped dev and
-/// calibration files, no unlabelled data, and the default settings (from flags or a config
-/// file). Only it, or `--force`, may replace models/stance.model.
-fn is_reproduce_command(args: &TrainArgs, config: &TrainConfig) -> bool {
-    args.train.is_empty()
-        && args.dev.is_empty()
-        && !args.no_dev
-        && args.calibrate_on.is_empty()
-        && !args.no_calibration
+/// The labelled files one training run reads, in each role, after defaults are applied.
+struct RunInputs<'a> {
+    train: &'a [PathBuf],
+    dev: &'a [PathBuf],
+    calibration: &'a [PathBuf],
+}
+
+/// True for the command that reproduces the shipped model: the shipped training, dev and
+/// calibration files (however they are spelled: `stance train` alone, or with them written
+/// out), the shipped text ([`is_the_shipped_text`]), no unlabelled data, formats read from the
+/// extensions, no skipped rows and the default settings (from flags or a config file). Only it,
+/// or `--force`, may replace models/stance.model.
+fn is_reproduce_command(args: &TrainArgs, inputs: &RunInputs, config: &TrainConfig) -> bool {
+    let are_the_files = |given: &[PathBuf], shipped: &[&str]| {
+        given.len() == shipped.len()
+            && given
+                .iter()
+                .zip(shipped)
+                .all(|(g, s)| crate::io::same_file(g, Path::new(s)))
+    };
+    are_the_files(inputs.train, &DEFAULT_TRAIN)
+        && are_the_files(inputs.dev, &DEFAULT_DEV)
+        && are_the_files(inputs.calibration, &[DEFAULT_CALIBRATION])
         && args.unlabelled.is_none()
+        && args.input.format.is_none()
+        && !args.input.skip_bad_rows
         && *config == TrainConfig::default()
+        && is_the_shipped_text(&args.input)
+}
+
+/// True when id-only rows take their text from the text the shipped model was trained on: the
+/// default text file, or a file of the same bytes as the text the shipped model records (a
+/// pool rebuilt elsewhere and passed with --text-from), or any text when there is no shipped
+/// model to keep.
+fn is_the_shipped_text(input: &InputArgs) -> bool {
+    let given = input.text_from_path();
+    if crate::io::same_file(&given, Path::new(crate::data::DEFAULT_TEXT_FROM)) {
+        return true;
+    }
+    let Ok(shipped) = Bundle::load(Path::new(DEFAULT_MODEL)) else {
+        return true;
+    };
+    let recorded = shipped.provenance.data.iter().find(|d| d.role == "text");
+    match (recorded, DataFile::of_file("text", &given, 0, 0)) {
+        (Some(recorded), Ok(given)) => given.sha256 == recorded.sha256,
+        _ => false,
+    }
 }
 
 /// Reads the labelled files that play one `role` (dev, calibration) as one list of records,

@@ -11,4 +11,4 @@ pub mod atomic;
 pub mod target;
 
 pub use atomic::{abandon_saves, write_atomically};
-pub use target::{resolve, Outputs};
+pub use target::{resolve, same_file, Outputs};

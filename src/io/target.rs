@@ -102,6 +102,14 @@ fn file_id(path: &Path) -> Option<FileId> {
     }
 }
 
+/// True when `a` and `b` name one existing file (links, hard ones too, seen through).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    matches!((file_id(a), file_id(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// A test on the path an output resolves to: true for a kind of file no output may replace.
+pub type IsProtected = fn(&Path) -> bool;
+
 /// The files one run reads and must not replace, so that no output of the run lands on an
 /// input, on a protected file (the shipped model), or on an output it wrote earlier.
 #[derive(Debug, Default)]
@@ -110,6 +118,9 @@ pub struct Outputs {
     inputs: Vec<(FileId, PathBuf)>,
     /// Files no output may replace, with the reason shown when one tries.
     protected: Vec<(FileId, String)>,
+    /// Kinds of file no output may replace wherever they are (a test on the resolved path),
+    /// with the reason shown when one tries.
+    protected_kinds: Vec<(IsProtected, String)>,
     /// Outputs written so far.
     written: Vec<(FileId, PathBuf)>,
 }
@@ -147,6 +158,17 @@ impl Outputs {
         self
     }
 
+    /// Protects every existing file for which `is_protected` holds (given the path an output
+    /// resolves to): writing one is refused with `reason`.
+    pub fn protect_kind(
+        &mut self,
+        is_protected: IsProtected,
+        reason: impl Into<String>,
+    ) -> &mut Outputs {
+        self.protected_kinds.push((is_protected, reason.into()));
+        self
+    }
+
     /// Checks that `path` may be written, before the work that produces it starts; returns the
     /// file it will land in (see [`resolve`]).
     ///
@@ -173,6 +195,9 @@ impl Outputs {
             }));
         }
         if let Some((_, reason)) = self.protected.iter().find(|(i, _)| *i == id) {
+            return Err(refuse(reason.clone()));
+        }
+        if let Some((_, reason)) = self.protected_kinds.iter().find(|(is, _)| is(&target)) {
             return Err(refuse(reason.clone()));
         }
         if let Some((_, earlier)) = self.written.iter().find(|(i, _)| *i == id) {

@@ -195,6 +195,25 @@ fn only_the_reproduce_command_or_force_replaces_the_shipped_model() {
 }
 
 #[test]
+fn the_shipped_model_of_a_project_is_kept_from_any_working_folder() {
+    let wd = Workdir::new();
+    // A project folder (datasets/ beside models/) other than the working folder.
+    wd.write("proj/models/stance.model", b"the shipped model");
+    wd.write("proj/datasets/train.tsv", wd.read("train.tsv"));
+    let run = wd.fails(&train_args("proj/models/stance.model", &[]), 1);
+    run.assert_stderr_has("refusing to write proj/models/stance.model")
+        .assert_stderr_has("shipped model");
+    assert_eq!(wd.read("proj/models/stance.model"), b"the shipped model");
+
+    // A models/stance.model outside any project folder is an ordinary output.
+    wd.write("elsewhere/models/stance.model", b"an old model");
+    wd.train("elsewhere/models/stance.model", &[]);
+    assert!(wd
+        .read("elsewhere/models/stance.model")
+        .starts_with(b"STANCEM\0"));
+}
+
+#[test]
 fn a_killed_save_leaves_a_temporary_file_that_the_next_save_removes() {
     let wd = Workdir::new();
     let (status, left) = stop_during_save(&wd, "KILL");

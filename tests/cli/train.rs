@@ -109,6 +109,47 @@ fn without_arguments_trains_on_written_and_real_data_and_writes_the_default_mode
 }
 
 #[test]
+fn the_reproduce_command_may_be_spelled_out_and_needs_the_shipped_text() {
+    let wd = Workdir::new();
+    lay_out_default_data(&wd);
+    wd.ok(&["train", "-q", "--text-from", "pool.tsv"]);
+    let shipped = wd.read("models/stance.model");
+
+    // The defaults written out, with the same text, are the reproduce command too.
+    wd.ok(&[
+        "train",
+        "-q",
+        "datasets/train.tsv",
+        "./datasets/real/train.tsv",
+        "--dev",
+        "datasets/dev.tsv",
+        "--dev",
+        "datasets/real/dev.tsv",
+        "--calibrate-on",
+        "datasets/real/dev.tsv",
+        "--text-from",
+        "pool.tsv",
+        "--out",
+        "models/stance.model",
+    ]);
+
+    // Text of other bytes trains another model: it does not replace the shipped one.
+    let pool = wd.read_string("pool.tsv");
+    let edited = pool.replacen("\tfixture\t", "\tfixture\tقال مصدر إن ", 1);
+    assert_ne!(pool, edited);
+    wd.write("edited-pool.tsv", edited);
+    wd.write("models/stance.model", &shipped);
+    let run = wd.fails(&["train", "-q", "--text-from", "edited-pool.tsv"], 1);
+    run.assert_stderr_has("reproduce command");
+    assert_eq!(wd.read("models/stance.model"), shipped);
+
+    // A copy of the same text (a pool rebuilt elsewhere) still reproduces it.
+    wd.write("copied-pool.tsv", &pool);
+    wd.ok(&["train", "-q", "--text-from", "copied-pool.tsv"]);
+    assert!(wd.read("models/stance.model").starts_with(b"STANCEM\0"));
+}
+
+#[test]
 fn real_data_without_its_text_says_where_the_text_is_expected() {
     let wd = Workdir::new();
     lay_out_default_data(&wd);
