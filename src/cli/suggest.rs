@@ -26,7 +26,9 @@ pub struct SuggestArgs {
     /// [default: ../shared/realnews/pool.tsv].
     pub pool: Option<PathBuf>,
     /// Files whose ids are not suggested (labelled or chosen already; repeatable): TSV or CSV
-    /// with a header naming an `id` column, or JSONL with an `id` field.
+    /// with a header naming an `id` column, or JSONL with an `id` field [default: those of
+    /// datasets/real/train.tsv, dev.tsv and test.tsv that exist, the project's labelled real
+    /// sentences].
     #[arg(long, value_name = "FILE")]
     pub skip_ids: Vec<PathBuf>,
     /// How many sentences to suggest.
@@ -61,24 +63,33 @@ pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         .pool
         .clone()
         .unwrap_or_else(|| PathBuf::from(crate::data::DEFAULT_TEXT_FROM));
+    let skip_ids: Vec<PathBuf> = if args.skip_ids.is_empty() {
+        super::DEFAULT_LABELLED_REAL
+            .iter()
+            .map(PathBuf::from)
+            .filter(|p| p.is_file())
+            .collect()
+    } else {
+        args.skip_ids.clone()
+    };
     let mut outputs = outputs_reading([&model, &pool_path, &args.input.text_from_path()]);
-    outputs.inputs(&args.skip_ids);
+    outputs.inputs(&skip_ids);
     if let Some(path) = &args.out {
         outputs.check(path)?;
     }
     let bundle = load_model(&model)?;
     let mut done: HashSet<String> = HashSet::new();
-    for path in &args.skip_ids {
+    for path in &skip_ids {
         done.extend(
             read_ids(path).with_context(|| format!("reading ids from {}", path.display()))?,
         );
     }
-    let pool: Vec<Record> = read_unlabelled(&pool_path, &args.input, quiet)
+    let mut pool: Vec<Record> = read_unlabelled(&pool_path, &args.input, quiet)
         .with_context(|| format!("reading {}", pool_path.display()))?
-        .records
-        .into_iter()
-        .filter(|r| r.id.as_ref().is_none_or(|id| !done.contains(id)))
-        .collect();
+        .records;
+    let read = pool.len();
+    pool.retain(|r| r.id.as_ref().is_none_or(|id| !done.contains(id)));
+    let skipped = read - pool.len();
     if let Some(r) = pool.iter().find(|r| r.id.is_none()) {
         anyhow::bail!(
             "{}:{}: every pool row needs an id (an id column or JSON field)",
@@ -124,11 +135,22 @@ pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
             *per_group.entry(candidates[i].group.as_str()).or_default() += 1;
         }
         eprintln!(
-            "suggested {} of {} unlabelled sentences ({} already labelled were skipped): {uncertain} \
-             by uncertainty over {} groups, {} at random",
+            "suggested {} of {} unlabelled sentences ({skipped} already labelled were skipped{}): \
+             {uncertain} by uncertainty over {} groups, {} at random",
             chosen.len(),
             pool.len(),
-            done.len(),
+            if skip_ids.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", by the ids of {}",
+                    skip_ids
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
             per_group.len(),
             chosen.len() - uncertain
         );

@@ -139,6 +139,17 @@ fn suggest_skips_known_ids_and_writes_only_ids_and_sentences() {
     // The same seed gives the same batch.
     let again = wd.ok(&args);
     assert_eq!(wd.read_string("next.tsv"), next, "{again}");
+    run.assert_stderr_has("(2 already labelled were skipped, by the ids of known.tsv)");
+
+    // Without --skip-ids, the project's labelled real sentences are skipped.
+    wd.write(
+        "datasets/real/test.tsv",
+        "id\tlabel\nalpha-000003\tdenial\n",
+    );
+    let all = wd.ok(&["suggest", "pool.tsv", "--model", "m.model", "--n", "48"]);
+    all.assert_stderr_has("suggested 47 of 47 unlabelled sentences (1 already labelled")
+        .assert_stderr_has("by the ids of datasets/real/test.tsv)");
+    assert!(!all.stdout.contains("alpha-000003"), "{all}");
 
     wd.write("noid.tsv", "label\tsentence\ndenial\tنفت الوزارة الخبر\n");
     wd.fails(&["suggest", "noid.tsv", "--model", "m.model"], 1)
