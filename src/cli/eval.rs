@@ -124,7 +124,16 @@ struct ErrorCase<'a> {
     predicted: Stance,
     confidence: f32,
     text: &'a str,
-    because: Vec<String>,
+    because: Vec<Reason>,
+}
+
+/// A feature that decided an error, with the words it came from: what `predict --explain`
+/// gives for a sentence.
+#[derive(Debug, Serialize)]
+struct Reason {
+    feature: String,
+    weight: f32,
+    span: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -330,7 +339,11 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
             let because = pipeline
                 .explain(&r.text, p.label, args.explain_top)?
                 .into_iter()
-                .map(|c| format!("{} ({:+.3})", c.feature, c.weight))
+                .map(|c| Reason {
+                    span: r.text[c.start..c.end].to_string(),
+                    feature: c.feature,
+                    weight: c.weight,
+                })
                 .collect();
             Ok(ErrorCase {
                 line: r.origin.line,
@@ -383,7 +396,11 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
                 e.predicted,
                 e.confidence,
                 e.text,
-                e.because.join(", ")
+                e.because
+                    .iter()
+                    .map(|c| format!("{} «{}» {:+.3}", c.feature, c.span, c.weight))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )?;
         }
     }

@@ -182,6 +182,13 @@ fn errors_lists_at_most_n_with_their_text() {
             "{entry:?} vs {source:?}:{run}"
         );
         run.assert_stdout_has(&format!("\n  {}\n  because: ", fields[2]));
+        let because = listed
+            .split_once(&format!("\n  {}\n  because: ", fields[2]))
+            .map_or("", |(_, rest)| rest.lines().next().unwrap_or(""));
+        assert!(
+            because.contains(" «") && because.contains("» "),
+            "no deciding words in {because:?}:{run}"
+        );
     }
 
     let json = wd.ok(&[
@@ -204,6 +211,14 @@ fn errors_lists_at_most_n_with_their_text() {
         assert_ne!(e["gold"], e["predicted"], "{json}");
         let text = e["text"].as_str().expect("text");
         assert!(rotated.contains(text), "{text:?} is not in the file:{json}");
+        // The deciding features come with the words they were read from, as in predict.
+        let because = e["because"].as_array().expect("a because list");
+        assert!(!because.is_empty(), "{json}");
+        for reason in because {
+            let span = reason["span"].as_str().expect("a span");
+            assert!(!span.is_empty() && text.contains(span), "{reason}:{json}");
+            assert!(reason["feature"].is_string() && reason["weight"].is_number());
+        }
     }
     let confidence = |e: &Value| e["confidence"].as_f64().expect("confidence");
     assert!(
