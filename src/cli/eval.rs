@@ -477,9 +477,9 @@ fn confidence_lines(c: &Confidence) -> String {
         r.brier,
         r.log_loss
     );
-    out.push_str("precision by confidence band (rows)");
+    out.push_str(&format!("{:<36}", "precision by confidence band (rows)"));
     for band in crate::calibration::reliability::BANDS {
-        out.push_str(&format!("   {band:.2}+       "));
+        out.push_str(&format!("{:>17}", format!("{band:.2}+")));
     }
     out.push('\n');
     for label in Stance::ALL {
@@ -507,7 +507,7 @@ fn confidence_lines(c: &Confidence) -> String {
     out.push_str(&format!("accuracy at coverage: {curve}\n"));
     if let Some(a) = &c.abstention {
         out.push_str(&format!(
-            "abstaining below {:.3}: kept {} of {} rows (coverage {:.3}); on them accuracy {:.4}, macro-F1 {:.4}\n",
+            "abstaining below {}: kept {} of {} rows (coverage {:.3}); on them accuracy {:.4}, macro-F1 {:.4}\n",
             a.min_confidence,
             a.kept,
             (a.kept as f64 / a.coverage.max(f64::MIN_POSITIVE)).round() as usize,

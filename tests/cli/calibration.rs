@@ -75,6 +75,17 @@ fn eval_reports_calibration_error_brier_log_loss_and_a_risk_coverage_curve() {
         .assert_stdout_has("Brier ")
         .assert_stdout_has("precision by confidence band")
         .assert_stdout_has("accuracy at coverage: 100% ");
+    // The band table's header and its rows line up column for column.
+    let lines = run.lines();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("precision by confidence band"))
+        .expect("a band table");
+    let widths: Vec<usize> = lines[header..header + 4]
+        .iter()
+        .map(|l| l.chars().count())
+        .collect();
+    assert!(widths.iter().all(|&w| w == widths[0]), "{widths:?}:{run}");
     let json = wd
         .ok(&[
             "eval",
@@ -139,6 +150,16 @@ fn min_confidence_turns_unsure_labels_into_uncertain_everywhere() {
         .json();
     assert_eq!(kept_all["confidence"]["abstention"]["kept"], 18);
     assert_eq!(kept_all["confidence"]["abstention"]["coverage"], 1.0);
+    // The threshold is echoed as given, not rounded.
+    let run = wd.ok(&[
+        "eval",
+        "dev.tsv",
+        "-m",
+        "m.model",
+        "--min-confidence",
+        "0.7348",
+    ]);
+    run.assert_stdout_has("abstaining below 0.7348: kept ");
     wd.write("a.txt", "نفت الوزارة صحة الأنباء عن اعتقال صحفيين.\n");
     let article = wd.ok(&[
         "article",
