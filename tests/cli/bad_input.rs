@@ -105,6 +105,30 @@ fn a_malformed_json_line_names_its_line() {
 }
 
 #[test]
+fn a_repeated_id_names_both_lines_in_every_verb() {
+    let wd = Workdir::new();
+    // train.tsv with row t02 (line 3, a denial) appended again as an assertion, on line 50.
+    let train = wd.read_string("train.tsv");
+    let t02 = train.lines().nth(2).expect("line 3");
+    let flipped = t02.replacen("\tdenial\t", "\tassertion\t", 1);
+    assert_ne!(flipped, t02, "t02 is a denial");
+    wd.write("repeated_id.tsv", format!("{train}{flipped}\n"));
+    let problem = "id \"t02\" appears twice (first on line 3)";
+    training_fails(&wd, "repeated_id.tsv", 50, problem);
+    training_skips(&wd, "repeated_id.tsv", 50, 48);
+
+    let expected = format!("repeated_id.tsv:50: {problem}");
+    wd.train("m.model", &[]);
+    let run = wd.fails(&["eval", "repeated_id.tsv", "--model", "m.model"], 1);
+    run.assert_stderr_has(&expected);
+    assert!(!run.stdout.contains("accuracy"), "{run}");
+    wd.fails(&["cv", "repeated_id.tsv", "--epochs", "5"], 1)
+        .assert_stderr_has(&expected);
+    wd.fails(&["cv", "train.tsv", "--with", "repeated_id.tsv"], 1)
+        .assert_stderr_has(&expected);
+}
+
+#[test]
 fn a_bad_dev_file_fails_too() {
     let wd = Workdir::new();
     wd.write("out.model", PREVIOUS);

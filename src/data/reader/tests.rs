@@ -156,6 +156,45 @@ fn wrong_field_counts_are_row_errors() {
 }
 
 #[test]
+fn a_repeated_id_in_a_labelled_file_names_both_lines() {
+    let data = format!(
+        "id\tlabel\ttext\nn1\tassertion\t{ASSERTION}\nn2\tdenial\t{DENIAL}\n\n\
+         n1\tdenial\t{ASSERTION}\nn3\tallegation\t{ALLEGATION}\n n2 \tdenial\t{DENIAL}\n"
+    );
+    let items = read(&data, Format::Tsv, LabelPolicy::Required);
+    assert_eq!(items.len(), 5);
+    let err = items[2].as_ref().expect_err("n1 again");
+    assert_eq!(
+        err.to_string(),
+        "data/train.tsv:5: id \"n1\" appears twice (first on line 2)"
+    );
+    assert!(err.is_row_error(), "a repeat is skippable like any bad row");
+    assert!(matches!(&items[3], Ok(r) if r.id.as_deref() == Some("n3")));
+    assert!(
+        matches!(&items[4], Err(Error::Parse { line: 7, reason, .. })
+        if reason == "id \"n2\" appears twice (first on line 3)")
+    );
+
+    // JSONL and CSV ids too; rows without ids may repeat; unlabelled input is not checked.
+    let data = format!(
+        "{{\"id\": 7, \"text\": \"{DENIAL}\", \"label\": \"denial\"}}\n\
+         {{\"id\": \"7\", \"text\": \"{DENIAL}\", \"label\": \"assertion\"}}\n"
+    );
+    let items = read(&data, Format::Jsonl, LabelPolicy::Required);
+    assert!(matches!(&items[1], Err(Error::Parse { line: 2, .. })));
+    let data = format!("id,label,text\n1,denial,\"{DENIAL}\nأمس\"\n1,denial,{DENIAL}\n");
+    let items = read(&data, Format::Csv, LabelPolicy::Required);
+    assert!(
+        matches!(&items[1], Err(Error::Parse { line: 4, reason, .. })
+        if reason.ends_with("(first on line 2)"))
+    );
+    let data = format!("denial\t{DENIAL}\ndenial\t{DENIAL}\n");
+    assert_eq!(records(&data, Format::Tsv, LabelPolicy::Required).len(), 2);
+    let data = format!("id\ttext\n1\t{DENIAL}\n1\t{ASSERTION}\n");
+    assert_eq!(records(&data, Format::Tsv, LabelPolicy::Optional).len(), 2);
+}
+
+#[test]
 fn a_header_without_label_column_needs_optional_labels() {
     let data = format!("id\ttext\n1\t{DENIAL}\n");
     let items = read(&data, Format::Tsv, LabelPolicy::Required);
