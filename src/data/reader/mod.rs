@@ -18,7 +18,8 @@
 //! from there by id; without one, or for an id the source lacks, the row is an error.
 //!
 //! In a labelled file ([`LabelPolicy::Required`]) an id names one sentence: a row repeating the
-//! id of an earlier row is a row error naming both lines. Rows without ids are not checked.
+//! id of an earlier row is a row error naming both lines; other inputs may ask for the same
+//! check ([`RecordReader::refuse_repeated_ids`]). Rows without ids are not checked.
 //!
 //! Layers, one module each: `lines` and `csv_source` frame the input into rows (physical lines;
 //! CSV records with quoted fields), `header` decides whether the first row names the columns,
@@ -120,6 +121,13 @@ impl RecordReader {
             ids: (labels == LabelPolicy::Required).then(SeenIds::default),
             done: false,
         })
+    }
+
+    /// Refuses a row whose id an earlier row of the input had, as a labelled input always does:
+    /// the repeat is a row error naming its line, the id and the line the id first appeared on.
+    pub fn refuse_repeated_ids(mut self) -> RecordReader {
+        self.ids.get_or_insert_with(SeenIds::default);
+        self
     }
 
     /// Takes the text of id-only rows (a header with `id` and `label` but no text column) from
