@@ -129,6 +129,30 @@ fn a_repeated_id_names_both_lines_in_every_verb() {
 }
 
 #[test]
+fn a_csv_quote_left_open_at_the_end_names_its_line() {
+    let wd = Workdir::new();
+    // train.csv (7 lines) and a last row whose quote never closes: no newline, then the end.
+    let open = format!(
+        "{}7,denial,\"نفى المتحدث باسم البلدية قطع المياه عن الحي",
+        wd.read_string("train.csv")
+    );
+    wd.write("open_quote.csv", open);
+    let problem = "a quoted field opened on this line is never closed";
+    training_fails(&wd, "open_quote.csv", 8, problem);
+    training_skips(&wd, "open_quote.csv", 8, 6);
+    let predict = [
+        "predict",
+        "-m",
+        "skipped.model",
+        "--input",
+        "open_quote.csv",
+    ];
+    let run = wd.fails(&predict, 1);
+    run.assert_stderr_has(&format!("open_quote.csv:8: {problem}"));
+    assert_eq!(run.lines().len(), 6, "the rows before it are written:{run}");
+}
+
+#[test]
 fn a_bad_dev_file_fails_too() {
     let wd = Workdir::new();
     wd.write("out.model", PREVIOUS);

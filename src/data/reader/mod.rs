@@ -22,9 +22,11 @@
 //! check ([`RecordReader::refuse_repeated_ids`]). Rows without ids are not checked.
 //!
 //! Layers, one module each: `lines` and `csv_source` frame the input into rows (physical lines;
-//! CSV records with quoted fields), `header` decides whether the first row names the columns,
-//! `row` decodes one row of each format into a [`Record`].
+//! CSV records with quoted fields, `csv_quotes` telling whether the input ends inside one),
+//! `header` decides whether the first row names the columns, `row` decodes one row of each
+//! format into a [`Record`], `ids` notes ids to refuse a repeated one.
 
+mod csv_quotes;
 mod csv_source;
 mod header;
 mod ids;

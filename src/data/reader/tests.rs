@@ -266,6 +266,52 @@ fn an_unbalanced_csv_quote_is_an_error_not_a_merged_row() {
 }
 
 #[test]
+fn a_csv_quote_left_open_at_the_end_names_its_line() {
+    let head = format!("id,label,text\n1,assertion,{ASSERTION}\n");
+    let expected = "data/train.tsv:3: a quoted field opened on this line is never closed";
+    for tail in [
+        format!("2,denial,\"{DENIAL}"),
+        format!("2,denial,\"{DENIAL}\n"),
+        format!("2,denial,\"{DENIAL}\r\n\n"),
+        format!("2,denial,\"{DENIAL}\"\" وأضاف\nأمس"),
+        "\"".to_owned(),
+        "\"\n\n".to_owned(),
+    ] {
+        let data = format!("{head}{tail}");
+        for capacity in [1, 64 * 1024] {
+            let input = Box::new(BufReader::with_capacity(
+                capacity,
+                Cursor::new(data.clone().into_bytes()),
+            ));
+            let path = PathBuf::from("data/train.tsv");
+            let items: Vec<_> =
+                RecordReader::from_reader(input, path, Format::Csv, LabelPolicy::Required)
+                    .expect("csv takes labels")
+                    .collect();
+            assert_eq!(items.len(), 2, "{tail:?}");
+            assert!(matches!(&items[0], Ok(r) if r.origin.line == 2), "{tail:?}");
+            let err = items[1].as_ref().expect_err("quote left open").to_string();
+            assert!(err.starts_with(expected), "{tail:?}: {err}");
+            assert!(matches!(&items[1], Err(e) if e.is_row_error()));
+        }
+    }
+    // The quote opens on the record's second line, after a field closed there.
+    let data =
+        format!("id,note,label,text\n1,,assertion,{ASSERTION}\n2,\"تصريح\n\",denial,\"{DENIAL}");
+    let items = read(&data, Format::Csv, LabelPolicy::Required);
+    assert!(
+        matches!(&items[1], Err(Error::Parse { line: 4, reason, .. })
+        if reason.starts_with("a quoted field opened on this line is never closed"))
+    );
+
+    // A quote closed at the very end, or a quote inside an unquoted field, is fine.
+    let data = format!("{head}2,denial,\"{DENIAL}\nأمس\"");
+    assert_eq!(records(&data, Format::Csv, LabelPolicy::Required).len(), 2);
+    let data = format!("{head}2,denial,{DENIAL} \"أمس");
+    assert_eq!(records(&data, Format::Csv, LabelPolicy::Required).len(), 2);
+}
+
+#[test]
 fn csv_rows_are_checked_like_tsv_rows() {
     let data = format!(
         "denial,\"{DENIAL}\"\nassertion\n\"multi\nline\",x,{ASSERTION}\nrumour,{ALLEGATION}\n"
