@@ -81,10 +81,9 @@ pub struct Loaded {
 /// # Errors
 /// The first bad row (without `--skip-bad-rows`), or an I/O error, naming the file.
 pub fn read_labelled(path: &Path, input: &InputArgs, quiet: bool) -> anyhow::Result<Loaded> {
+    let format = input.format_for(path, Format::Tsv);
     read_all(
-        path,
-        input.format_for(path, Format::Tsv),
-        LabelPolicy::Required,
+        input.open(path, format, LabelPolicy::Required)?,
         input,
         quiet,
     )
@@ -96,35 +95,43 @@ pub fn read_labelled(path: &Path, input: &InputArgs, quiet: bool) -> anyhow::Res
 /// # Errors
 /// The first bad row (without `--skip-bad-rows`), or an I/O error, naming the file.
 pub fn read_unlabelled(path: &Path, input: &InputArgs, quiet: bool) -> anyhow::Result<Loaded> {
-    let mut loaded = read_all(
-        path,
-        input.format_for(path, Format::Text),
-        LabelPolicy::Optional,
-        input,
-        quiet,
-    )?;
+    let reader = open_unlabelled(path, input)?;
+    read_all(reader, input, quiet).map(without_labels)
+}
+
+/// Reads a pool of unlabelled sentences as [`read_unlabelled`] does, each id naming one
+/// sentence: a row repeating an earlier row's id is a bad row, as in a labelled file.
+///
+/// # Errors
+/// The first bad row (without `--skip-bad-rows`), or an I/O error, naming the file.
+pub fn read_pool(path: &Path, input: &InputArgs, quiet: bool) -> anyhow::Result<Loaded> {
+    let reader = open_unlabelled(path, input)?.refuse_repeated_ids();
+    read_all(reader, input, quiet).map(without_labels)
+}
+
+fn open_unlabelled(path: &Path, input: &InputArgs) -> crate::Result<RecordReader> {
+    let format = input.format_for(path, Format::Text);
+    input.open(path, format, LabelPolicy::Optional)
+}
+
+fn without_labels(mut loaded: Loaded) -> Loaded {
     for record in &mut loaded.records {
         record.label = None;
     }
-    Ok(loaded)
+    loaded
 }
 
-fn read_all(
-    path: &Path,
-    format: Format,
-    labels: LabelPolicy,
-    input: &InputArgs,
-    quiet: bool,
-) -> anyhow::Result<Loaded> {
+fn read_all(reader: RecordReader, input: &InputArgs, quiet: bool) -> anyhow::Result<Loaded> {
+    let path = reader.path().to_path_buf();
     let mut records = Vec::new();
     let mut skipped = 0;
-    for item in input.open(path, format, labels)? {
+    for item in reader {
         match item {
             Ok(record) => records.push(record),
             Err(err) => skip_or_fail(err, input.skip_bad_rows, quiet, &mut skipped)?,
         }
     }
-    report_skipped(path, skipped, quiet);
+    report_skipped(&path, skipped, quiet);
     Ok(Loaded { records, skipped })
 }
 

@@ -1,7 +1,7 @@
 //! `stance suggest`: pick the unlabelled sentences most worth labelling next, in the form
 //! annotators take (`id<TAB>sentence`, no model output, so their reading stays blind).
 
-use super::io::{load_model, outputs_reading, read_unlabelled, InputArgs};
+use super::io::{load_model, outputs_reading, read_pool, InputArgs};
 use super::settings::ModelArgs;
 use super::tsv::field;
 use crate::baseline::CueBaseline;
@@ -22,8 +22,8 @@ Examples:
   stance suggest --skip-ids datasets/real/train.tsv --skip-ids datasets/real/round1.tsv --n 400 --out batch.tsv
   stance suggest news.jsonl --n 1000 --random-share 0.5 --model my.model")]
 pub struct SuggestArgs {
-    /// Unlabelled sentences with ids (TSV/CSV with id and text/sentence columns, or JSONL)
-    /// [default: ../shared/realnews/pool.tsv].
+    /// Unlabelled sentences with ids, each id once (TSV/CSV with id and text/sentence columns,
+    /// or JSONL) [default: ../shared/realnews/pool.tsv].
     pub pool: Option<PathBuf>,
     /// Files whose ids are not suggested (labelled or chosen already; repeatable): TSV or CSV
     /// with a header naming an `id` column, or JSONL with an `id` field [default: those of
@@ -52,8 +52,8 @@ pub struct SuggestArgs {
 /// Runs `stance suggest`, writing the suggestions to `--out` or `stdout`.
 ///
 /// # Errors
-/// Unreadable inputs or model, a pool row without an id, an output that may not be written,
-/// or a failed write.
+/// Unreadable inputs or model, a pool row without an id or repeating an earlier row's id, an
+/// output that may not be written, or a failed write.
 pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.random_share) {
         anyhow::bail!("--random-share {} must lie in [0, 1]", args.random_share);
@@ -84,7 +84,7 @@ pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
             read_ids(path).with_context(|| format!("reading ids from {}", path.display()))?,
         );
     }
-    let mut pool: Vec<Record> = read_unlabelled(&pool_path, &args.input, quiet)
+    let mut pool: Vec<Record> = read_pool(&pool_path, &args.input, quiet)
         .with_context(|| format!("reading {}", pool_path.display()))?
         .records;
     let read = pool.len();

@@ -105,6 +105,54 @@ fn a_malformed_json_line_names_its_line() {
 }
 
 #[test]
+fn a_repeated_id_names_both_lines_in_every_verb() {
+    let wd = Workdir::new();
+    // train.tsv with row t02 (line 3, a denial) appended again as an assertion, on line 50.
+    let train = wd.read_string("train.tsv");
+    let t02 = train.lines().nth(2).expect("line 3");
+    let flipped = t02.replacen("\tdenial\t", "\tassertion\t", 1);
+    assert_ne!(flipped, t02, "t02 is a denial");
+    wd.write("repeated_id.tsv", format!("{train}{flipped}\n"));
+    let problem = "id \"t02\" appears twice (first on line 3)";
+    training_fails(&wd, "repeated_id.tsv", 50, problem);
+    training_skips(&wd, "repeated_id.tsv", 50, 48);
+
+    let expected = format!("repeated_id.tsv:50: {problem}");
+    wd.train("m.model", &[]);
+    let run = wd.fails(&["eval", "repeated_id.tsv", "--model", "m.model"], 1);
+    run.assert_stderr_has(&expected);
+    assert!(!run.stdout.contains("accuracy"), "{run}");
+    wd.fails(&["cv", "repeated_id.tsv", "--epochs", "5"], 1)
+        .assert_stderr_has(&expected);
+    wd.fails(&["cv", "train.tsv", "--with", "repeated_id.tsv"], 1)
+        .assert_stderr_has(&expected);
+}
+
+#[test]
+fn a_csv_quote_left_open_at_the_end_names_its_line() {
+    let wd = Workdir::new();
+    // train.csv (7 lines) and a last row whose quote never closes: no newline, then the end.
+    let open = format!(
+        "{}7,denial,\"نفى المتحدث باسم البلدية قطع المياه عن الحي",
+        wd.read_string("train.csv")
+    );
+    wd.write("open_quote.csv", open);
+    let problem = "a quoted field opened on this line is never closed";
+    training_fails(&wd, "open_quote.csv", 8, problem);
+    training_skips(&wd, "open_quote.csv", 8, 6);
+    let predict = [
+        "predict",
+        "-m",
+        "skipped.model",
+        "--input",
+        "open_quote.csv",
+    ];
+    let run = wd.fails(&predict, 1);
+    run.assert_stderr_has(&format!("open_quote.csv:8: {problem}"));
+    assert_eq!(run.lines().len(), 6, "the rows before it are written:{run}");
+}
+
+#[test]
 fn a_bad_dev_file_fails_too() {
     let wd = Workdir::new();
     wd.write("out.model", PREVIOUS);

@@ -155,3 +155,30 @@ fn suggest_skips_known_ids_and_writes_only_ids_and_sentences() {
     wd.fails(&["suggest", "noid.tsv", "--model", "m.model"], 1)
         .assert_stderr_has("noid.tsv:2: every pool row needs an id");
 }
+
+#[test]
+fn suggest_refuses_a_repeated_pool_id_like_a_labelled_file() {
+    let wd = Workdir::new();
+    wd.train("m.model", &[]);
+    wd.write(
+        "pool.tsv",
+        "id\tsentence\nalpha-1\tنفت الوزارة الخبر\nbeta-2\tافتتح الرئيس المعرض الدولي\n\
+         alpha-1\tزعمت مصادر أن الاجتماع أُلغي\n",
+    );
+    let pool = ["suggest", "pool.tsv", "--model", "m.model", "--n", "5"];
+    let run = wd.fails(&pool, 1);
+    run.assert_stderr_has("pool.tsv:4: id \"alpha-1\" appears twice (first on line 2)");
+    assert!(run.stdout.is_empty(), "{run}");
+
+    let run = wd.ok(&[&pool[..], &["--skip-bad-rows"]].concat());
+    run.assert_stderr_has("warning: skipped bad row: pool.tsv:4: ")
+        .assert_stderr_has("suggested 2 of 2 unlabelled sentences");
+    // the first row keeps the id
+    let mut rows = run.lines()[1..].to_vec();
+    rows.sort_unstable();
+    let kept = [
+        "alpha-1\tنفت الوزارة الخبر",
+        "beta-2\tافتتح الرئيس المعرض الدولي",
+    ];
+    assert_eq!(rows, kept, "{run}");
+}

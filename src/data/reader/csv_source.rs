@@ -1,6 +1,7 @@
 //! CSV framing: records parsed by the `csv` crate, so quoted fields may hold commas, quotes and
 //! newlines, with exact line numbers and a check for quotes left open.
 
+use super::csv_quotes::QuoteState;
 use super::header::{Header, Role};
 use super::row::RowParser;
 use super::{Step, BOM};
@@ -29,6 +30,7 @@ impl CsvSource {
                 bom_checked: false,
                 pending: Vec::new(),
                 at_eof: false,
+                quotes: QuoteState::default(),
             });
         CsvSource {
             input,
@@ -47,6 +49,7 @@ impl CsvSource {
                 }
             }
             let line = self.start_line();
+            let open_quote = self.quote_left_open();
             let record = match csv::StringRecord::from_byte_record(std::mem::take(&mut self.record))
             {
                 Ok(record) => record,
@@ -60,7 +63,7 @@ impl CsvSource {
                     return Step::Item(Err(rows.error(line, reason)));
                 }
             };
-            let step = Self::step(&record, rows, line);
+            let step = Self::step(&record, rows, line, open_quote);
             self.record = record.into_byte_record();
             if let Some(step) = step {
                 return step;
@@ -68,8 +71,15 @@ impl CsvSource {
         }
     }
 
-    /// Turns one CSV record into a step; `None` for a blank line or the header.
-    fn step(record: &csv::StringRecord, rows: &mut RowParser, line: usize) -> Option<Step> {
+    /// Turns one CSV record into a step; `None` for a blank line or the header. `open_quote` is
+    /// the line of the quote the input ended inside, if this last record holds one: the record
+    /// is then an error (a more precise one when its field runs on into a row of its own).
+    fn step(
+        record: &csv::StringRecord,
+        rows: &mut RowParser,
+        line: usize,
+        open_quote: Option<usize>,
+    ) -> Option<Step> {
         let last = record.len().saturating_sub(1);
         let fields = record.iter().enumerate().map(move |(i, field)| {
             if i == last {
@@ -78,12 +88,14 @@ impl CsvSource {
                 field
             }
         });
+        let left_open =
+            |rows: &RowParser| open_quote.map(|opened| Step::Item(Err(rows.never_closed(opened))));
         if record.len() == 1 && fields.clone().all(|field| field.trim().is_empty()) {
-            return None;
+            return left_open(rows);
         }
         if matches!(rows.header, Header::Undecided) {
             match rows.read_header(fields.clone(), line) {
-                Ok(true) => return None,
+                Ok(true) => return left_open(rows),
                 Ok(false) => {}
                 Err(e) => return Some(Step::Fatal(e)),
             }
@@ -91,12 +103,19 @@ impl CsvSource {
         if let Some(err) = rows.run_on_quote(record, line) {
             return Some(Step::Item(Err(err)));
         }
-        Some(Step::Item(rows.parse_fields(fields, line)))
+        left_open(rows).or_else(|| Some(Step::Item(rows.parse_fields(fields, line))))
     }
 
     /// The line the parser has reached.
     pub(super) fn line_reached(&self) -> usize {
         usize::try_from(self.input.position().line()).unwrap_or(0)
+    }
+
+    /// The line of the quote left open, when the record just read ended the input inside a
+    /// quoted field (`csv` ends such a field at the end of the input without a word).
+    fn quote_left_open(&self) -> Option<usize> {
+        let input = self.input.get_ref();
+        input.at_eof.then(|| input.quotes.open_since()).flatten()
     }
 
     /// The line the record just read starts on.
@@ -138,6 +157,8 @@ struct CsvInput {
     pending: Vec<u8>,
     /// Whether `inner` has reported the end of input.
     at_eof: bool,
+    /// Where the bytes handed to the parser leave its quoting.
+    quotes: QuoteState,
 }
 
 impl CsvInput {
@@ -175,12 +196,14 @@ impl Read for CsvInput {
             let n = self.pending.len().min(out.len());
             out[..n].copy_from_slice(&self.pending[..n]);
             self.pending.drain(..n);
+            self.quotes.feed(&out[..n]);
             return Ok(n);
         }
         let n = self.inner.read(out)?;
         if n == 0 && !out.is_empty() {
             self.at_eof = true;
         }
+        self.quotes.feed(&out[..n]);
         Ok(n)
     }
 }
@@ -218,5 +241,14 @@ impl RowParser {
             offset += field.matches('\n').count();
         }
         None
+    }
+
+    /// The error for an input that ends inside a quoted field whose quote opened on `opened`.
+    fn never_closed(&self, opened: usize) -> Error {
+        self.error(
+            opened,
+            "a quoted field opened on this line is never closed: the file ends inside it \
+             (close the quote; a quote inside a field is written twice, \"\")",
+        )
     }
 }

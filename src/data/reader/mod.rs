@@ -16,14 +16,20 @@
 //! A header with `id` and `label` columns but no text column marks a file of ids and labels
 //! only: with a [`TextSource`] attached ([`RecordReader::join_texts`]) each row takes its text
 //! from there by id; without one, or for an id the source lacks, the row is an error.
-
+//!
+//! In a labelled file ([`LabelPolicy::Required`]) an id names one sentence: a row repeating the
+//! id of an earlier row is a row error naming both lines; other inputs may ask for the same
+//! check ([`RecordReader::refuse_repeated_ids`]). Rows without ids are not checked.
 //!
 //! Layers, one module each: `lines` and `csv_source` frame the input into rows (physical lines;
-//! CSV records with quoted fields), `header` decides whether the first row names the columns,
-//! `row` decodes one row of each format into a [`Record`].
+//! CSV records with quoted fields, `csv_quotes` telling whether the input ends inside one),
+//! `header` decides whether the first row names the columns, `row` decodes one row of each
+//! format into a [`Record`], `ids` notes ids to refuse a repeated one.
 
+mod csv_quotes;
 mod csv_source;
 mod header;
+mod ids;
 mod lines;
 mod row;
 #[cfg(test)]
@@ -33,6 +39,7 @@ use super::{Format, LabelPolicy, Record, TextSource};
 use crate::error::{Error, Result};
 use csv_source::CsvSource;
 use header::Header;
+use ids::SeenIds;
 use lines::LineSource;
 use row::RowParser;
 use std::fs::File;
@@ -54,6 +61,8 @@ const BUFFER_SIZE: usize = 64 * 1024;
 pub struct RecordReader {
     rows: RowParser,
     source: Source,
+    /// The ids met so far, when repeated ids are refused.
+    ids: Option<SeenIds>,
     done: bool,
 }
 
@@ -111,8 +120,16 @@ impl RecordReader {
                 joined: None,
             },
             source,
+            ids: (labels == LabelPolicy::Required).then(SeenIds::default),
             done: false,
         })
+    }
+
+    /// Refuses a row whose id an earlier row of the input had, as a labelled input always does:
+    /// the repeat is a row error naming its line, the id and the line the id first appeared on.
+    pub fn refuse_repeated_ids(mut self) -> RecordReader {
+        self.ids.get_or_insert_with(SeenIds::default);
+        self
     }
 
     /// Takes the text of id-only rows (a header with `id` and `label` but no text column) from
@@ -135,6 +152,14 @@ impl RecordReader {
             Source::Csv(csv) => csv.line_reached(),
         }
     }
+
+    /// Passes `record` on, unless its id repeats an earlier row's and repeats are refused.
+    fn check_id(&mut self, record: Record) -> Result<Record> {
+        match &mut self.ids {
+            Some(ids) => ids.check(&record, &self.rows).map(|()| record),
+            None => Ok(record),
+        }
+    }
 }
 
 impl Iterator for RecordReader {
@@ -149,7 +174,8 @@ impl Iterator for RecordReader {
             Source::Csv(csv) => csv.next(&mut self.rows),
         };
         match step {
-            Step::Item(item) => Some(item),
+            Step::Item(Ok(record)) => Some(self.check_id(record)),
+            Step::Item(err) => Some(err),
             Step::Fatal(err) => {
                 self.done = true;
                 Some(Err(err))

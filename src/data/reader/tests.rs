@@ -156,6 +156,45 @@ fn wrong_field_counts_are_row_errors() {
 }
 
 #[test]
+fn a_repeated_id_in_a_labelled_file_names_both_lines() {
+    let data = format!(
+        "id\tlabel\ttext\nn1\tassertion\t{ASSERTION}\nn2\tdenial\t{DENIAL}\n\n\
+         n1\tdenial\t{ASSERTION}\nn3\tallegation\t{ALLEGATION}\n n2 \tdenial\t{DENIAL}\n"
+    );
+    let items = read(&data, Format::Tsv, LabelPolicy::Required);
+    assert_eq!(items.len(), 5);
+    let err = items[2].as_ref().expect_err("n1 again");
+    assert_eq!(
+        err.to_string(),
+        "data/train.tsv:5: id \"n1\" appears twice (first on line 2)"
+    );
+    assert!(err.is_row_error(), "a repeat is skippable like any bad row");
+    assert!(matches!(&items[3], Ok(r) if r.id.as_deref() == Some("n3")));
+    assert!(
+        matches!(&items[4], Err(Error::Parse { line: 7, reason, .. })
+        if reason == "id \"n2\" appears twice (first on line 3)")
+    );
+
+    // JSONL and CSV ids too; rows without ids may repeat; unlabelled input is not checked.
+    let data = format!(
+        "{{\"id\": 7, \"text\": \"{DENIAL}\", \"label\": \"denial\"}}\n\
+         {{\"id\": \"7\", \"text\": \"{DENIAL}\", \"label\": \"assertion\"}}\n"
+    );
+    let items = read(&data, Format::Jsonl, LabelPolicy::Required);
+    assert!(matches!(&items[1], Err(Error::Parse { line: 2, .. })));
+    let data = format!("id,label,text\n1,denial,\"{DENIAL}\nأمس\"\n1,denial,{DENIAL}\n");
+    let items = read(&data, Format::Csv, LabelPolicy::Required);
+    assert!(
+        matches!(&items[1], Err(Error::Parse { line: 4, reason, .. })
+        if reason.ends_with("(first on line 2)"))
+    );
+    let data = format!("denial\t{DENIAL}\ndenial\t{DENIAL}\n");
+    assert_eq!(records(&data, Format::Tsv, LabelPolicy::Required).len(), 2);
+    let data = format!("id\ttext\n1\t{DENIAL}\n1\t{ASSERTION}\n");
+    assert_eq!(records(&data, Format::Tsv, LabelPolicy::Optional).len(), 2);
+}
+
+#[test]
 fn a_header_without_label_column_needs_optional_labels() {
     let data = format!("id\ttext\n1\t{DENIAL}\n");
     let items = read(&data, Format::Tsv, LabelPolicy::Required);
@@ -224,6 +263,52 @@ fn an_unbalanced_csv_quote_is_an_error_not_a_merged_row() {
         err.starts_with("data/train.tsv:2: ") && err.contains("into line 3"),
         "{err}"
     );
+}
+
+#[test]
+fn a_csv_quote_left_open_at_the_end_names_its_line() {
+    let head = format!("id,label,text\n1,assertion,{ASSERTION}\n");
+    let expected = "data/train.tsv:3: a quoted field opened on this line is never closed";
+    for tail in [
+        format!("2,denial,\"{DENIAL}"),
+        format!("2,denial,\"{DENIAL}\n"),
+        format!("2,denial,\"{DENIAL}\r\n\n"),
+        format!("2,denial,\"{DENIAL}\"\" وأضاف\nأمس"),
+        "\"".to_owned(),
+        "\"\n\n".to_owned(),
+    ] {
+        let data = format!("{head}{tail}");
+        for capacity in [1, 64 * 1024] {
+            let input = Box::new(BufReader::with_capacity(
+                capacity,
+                Cursor::new(data.clone().into_bytes()),
+            ));
+            let path = PathBuf::from("data/train.tsv");
+            let items: Vec<_> =
+                RecordReader::from_reader(input, path, Format::Csv, LabelPolicy::Required)
+                    .expect("csv takes labels")
+                    .collect();
+            assert_eq!(items.len(), 2, "{tail:?}");
+            assert!(matches!(&items[0], Ok(r) if r.origin.line == 2), "{tail:?}");
+            let err = items[1].as_ref().expect_err("quote left open").to_string();
+            assert!(err.starts_with(expected), "{tail:?}: {err}");
+            assert!(matches!(&items[1], Err(e) if e.is_row_error()));
+        }
+    }
+    // The quote opens on the record's second line, after a field closed there.
+    let data =
+        format!("id,note,label,text\n1,,assertion,{ASSERTION}\n2,\"تصريح\n\",denial,\"{DENIAL}");
+    let items = read(&data, Format::Csv, LabelPolicy::Required);
+    assert!(
+        matches!(&items[1], Err(Error::Parse { line: 4, reason, .. })
+        if reason.starts_with("a quoted field opened on this line is never closed"))
+    );
+
+    // A quote closed at the very end, or a quote inside an unquoted field, is fine.
+    let data = format!("{head}2,denial,\"{DENIAL}\nأمس\"");
+    assert_eq!(records(&data, Format::Csv, LabelPolicy::Required).len(), 2);
+    let data = format!("{head}2,denial,{DENIAL} \"أمس");
+    assert_eq!(records(&data, Format::Csv, LabelPolicy::Required).len(), 2);
 }
 
 #[test]
