@@ -3,7 +3,7 @@
 use super::io::{load_model, outputs_reading, read_labelled, InputArgs, Loaded};
 use super::settings::ModelArgs;
 use crate::baseline::CueBaseline;
-use crate::bootstrap::{bootstrap, Intervals, DEFAULT_RESAMPLES, DEFAULT_SEED};
+use crate::bootstrap::{bootstrap, Intervals, DEFAULT_RESAMPLES, DEFAULT_SEED, MAX_RESAMPLES};
 use crate::calibration::coverage::{abstain, threshold_for_precision, Scored};
 use crate::calibration::reliability::DEFAULT_BINS;
 use crate::calibration::{Abstention, Reliability, RiskCoverage};
@@ -45,8 +45,8 @@ pub struct EvalArgs {
     /// How many deciding features to show per listed error.
     #[arg(long, default_value_t = 5)]
     pub explain_top: usize,
-    /// Bootstrap resamples for the 95% confidence intervals; 0 for none.
-    #[arg(long, default_value_t = DEFAULT_RESAMPLES)]
+    /// Bootstrap resamples for the 95% confidence intervals, 0 for none; at most 100000.
+    #[arg(long, default_value_t = DEFAULT_RESAMPLES, value_parser = resamples())]
     pub bootstrap: usize,
     /// Score the model's raw probabilities, without its calibration.
     #[arg(long, conflicts_with = "baseline")]
@@ -76,6 +76,11 @@ const HTML_ERRORS: usize = 20;
 const MIN_KEPT_FOR_THRESHOLD: usize = 20;
 /// Coverage steps of the risk-coverage curve (every 5%).
 const COVERAGE_STEPS: usize = 20;
+
+/// A count of bootstrap resamples, from 0 to [`MAX_RESAMPLES`].
+fn resamples() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(0..=MAX_RESAMPLES as u64)
+}
 
 /// A probability in [0, 1].
 pub fn parse_probability(s: &str) -> Result<f32, String> {

@@ -266,6 +266,21 @@ fn usage_errors_exit_with_2() {
 }
 
 #[test]
+fn bootstrap_resamples_have_a_bound() {
+    let wd = Workdir::new();
+    wd.train("m.model", &[]);
+    let eval = |resamples: &'static str| {
+        vec!["eval", "dev.tsv", "-m", "m.model", "--bootstrap", resamples]
+    };
+    // this count asked for 800 GB at once and aborted the process
+    let run = wd.fails(&eval("99999999999"), 2);
+    run.assert_stderr_has("--bootstrap")
+        .assert_stderr_has("0..=100000");
+    wd.ok(&eval("100000"))
+        .assert_stdout_has("(100000 resamples)");
+}
+
+#[test]
 fn a_missing_input_file_is_named() {
     let wd = Workdir::new();
     wd.train("m.model", &[]);
