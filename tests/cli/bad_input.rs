@@ -281,6 +281,27 @@ fn bootstrap_resamples_have_a_bound() {
 }
 
 #[test]
+fn prediction_threads_have_a_bound() {
+    let wd = Workdir::new();
+    wd.train("m.model", &[]);
+    let predict = |threads: &'static str| {
+        vec![
+            "predict",
+            "-m",
+            "m.model",
+            "--threads",
+            threads,
+            "نفت الوزارة الخبر",
+        ]
+    };
+    // each thread costs its start-up: ten thousand took a minute and a half for one sentence
+    let run = wd.fails(&predict("17"), 2);
+    run.assert_stderr_has("--threads")
+        .assert_stderr_has("0..=16");
+    wd.ok(&predict("16"));
+}
+
+#[test]
 fn a_missing_input_file_is_named() {
     let wd = Workdir::new();
     wd.train("m.model", &[]);
