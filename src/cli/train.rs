@@ -95,7 +95,7 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL));
-    let config = args.config.resolve()?;
+    let config = args.config.resolve("train")?;
     let params = config.model.check()?;
     let calibration_paths: Vec<PathBuf> = if args.no_calibration {
         Vec::new()

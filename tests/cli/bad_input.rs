@@ -244,7 +244,7 @@ fn an_invalid_setting_fails_before_writing() {
             "--hash-bits",
             "40",
         ],
-        1,
+        2,
     );
     run.assert_stderr_has("hash-bits");
     assert_untouched(&wd, &run);

@@ -82,3 +82,45 @@ fn a_switch_and_its_grid_key_give_the_same_configuration() {
     assert_eq!(wd.read_string("flag.json"), wd.read_string("grid.json"));
     assert!(wd.read_string("flag.json").contains("\"clauses\": false"));
 }
+
+#[test]
+fn a_value_out_of_range_on_the_command_line_is_a_usage_error() {
+    let wd = Workdir::new();
+    for (args, flag) in [
+        (&["train", "train.tsv", "--lr", "0"][..], "--lr"),
+        (&["train", "train.tsv", "--hash-bits", "40"], "--hash-bits"),
+        (&["cv", "train.tsv", "--folds", "0"], "--folds"),
+        (&["suggest", "--random-share", "1.5"], "--random-share"),
+        (
+            &["predict", "--min-confidence", "1.5", "x"],
+            "--min-confidence",
+        ),
+    ] {
+        let mut args = args.to_vec();
+        if args[0] == "train" {
+            args.extend(["--out", "x.model"]);
+        }
+        let run = wd.fails(&args, 2);
+        run.assert_stderr_has("invalid value")
+            .assert_stderr_has(flag);
+        // a setting error blames no data file
+        assert!(!run.stderr.contains("train.tsv"), "{run}");
+    }
+    // each value in range, out of range together
+    let run = wd.fails(
+        &[
+            "train",
+            "train.tsv",
+            "--lr",
+            "100",
+            "--l2",
+            "0.5",
+            "--out",
+            "x.model",
+        ],
+        2,
+    );
+    run.assert_stderr_has("lr x l2 must stay below 1")
+        .assert_stderr_has("Usage: stance train");
+    assert!(!wd.path("x.model").exists(), "{run}");
+}
