@@ -276,7 +276,7 @@ pub fn expand(base: &TrainConfig, axes: &[GridAxis]) -> Result<Vec<(String, Trai
                 name: setting,
                 value,
                 reason,
-            } => Error::InvalidParam {
+            } if !name.is_empty() => Error::InvalidParam {
                 name: setting,
                 value,
                 reason: format!("{reason} (grid point {name})"),
@@ -337,6 +337,17 @@ mod tests {
         let err = expand(&TrainConfig::default(), &axes(&["l2=1e-6", "l2=1e-5"])).unwrap_err();
         assert!(
             matches!(&err, Error::InvalidParam { name: "grid", value, .. } if value == "l2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_base_out_of_range_is_named_without_a_grid_point() {
+        let mut base = TrainConfig::default();
+        base.features.hash_bits = 40;
+        let err = expand(&base, &[]).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidParam { name: "hash-bits", reason, .. } if !reason.contains("grid point")),
             "{err}"
         );
     }

@@ -34,11 +34,13 @@ impl ConfigArgs {
     /// applied, every setting checked.
     ///
     /// # Errors
-    /// An unreadable or malformed configuration file, naming it; settings out of range
-    /// together (lr x l2), as a usage error of `verb` ([`super::usage_error`]).
+    /// An unreadable or malformed configuration file, or one with a setting out of range,
+    /// naming the file; setting flags out of range together (lr x l2), as a usage error of
+    /// `verb` ([`super::usage_error`]).
     pub fn resolve(&self, verb: &str) -> anyhow::Result<TrainConfig> {
         let mut config = match &self.config {
             Some(path) => TrainConfig::load(path)
+                .and_then(|config| config.check().map(|()| config))
                 .with_context(|| format!("reading config {}", path.display()))?,
             None => TrainConfig::default(),
         };

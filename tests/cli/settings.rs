@@ -124,3 +124,25 @@ fn a_value_out_of_range_on_the_command_line_is_a_usage_error() {
         .assert_stderr_has("Usage: stance train");
     assert!(!wd.path("x.model").exists(), "{run}");
 }
+
+#[test]
+fn a_value_out_of_range_in_a_config_file_names_the_file() {
+    let wd = Workdir::new();
+    wd.write("epochs.json", r#"{"model": {"epochs": 0}}"#);
+    let run = wd.fails(
+        &[
+            "train",
+            "train.tsv",
+            "--config",
+            "epochs.json",
+            "--out",
+            "x.model",
+        ],
+        1,
+    );
+    run.assert_stderr_has("config epochs.json: invalid setting epochs = 0");
+    wd.write("bits.json", r#"{"features": {"hash_bits": 40}}"#);
+    let run = wd.fails(&["cv", "train.tsv", "--config", "bits.json"], 1);
+    run.assert_stderr_has("config bits.json: invalid setting hash-bits = 40");
+    assert!(!run.stderr.contains("grid point"), "{run}");
+}
