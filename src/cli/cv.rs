@@ -103,6 +103,9 @@ pub fn run(args: &CvArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result
     let records = read_labelled(&file, &args.input, quiet)
         .with_context(|| format!("reading {}", file.display()))?
         .records;
+    if records.is_empty() {
+        anyhow::bail!("{}: no labelled rows to cross-validate", file.display());
+    }
     let mut extra: Vec<Record> = Vec::new();
     for path in &args.with {
         let loaded = read_labelled(path, &args.input, quiet)

@@ -146,3 +146,12 @@ fn a_value_out_of_range_in_a_config_file_names_the_file() {
     run.assert_stderr_has("config bits.json: invalid setting hash-bits = 40");
     assert!(!run.stderr.contains("grid point"), "{run}");
 }
+
+#[test]
+fn cv_on_a_file_without_rows_says_so() {
+    let wd = Workdir::new();
+    wd.write("header.tsv", "label\ttext\n");
+    let run = wd.fails(&["cv", "header.tsv"], 1);
+    run.assert_stderr_has("header.tsv: no labelled rows to cross-validate");
+    assert!(!run.stderr.contains("folds"), "{run}");
+}
