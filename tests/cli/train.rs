@@ -402,3 +402,26 @@ fn cue_version_3_is_saved_with_the_model_and_reads_the_forms_it_adds() {
         cue_words("v3.model")
     );
 }
+
+#[test]
+fn training_that_leaves_no_feature_fails() {
+    let wd = Workdir::new();
+    let run = wd.fails(
+        &[
+            "train",
+            "train.tsv",
+            "--epochs",
+            "5",
+            "--min-df",
+            "1000",
+            "--no-cues",
+            "--out",
+            "x.model",
+        ],
+        1,
+    );
+    run.assert_stderr_has("no feature is left to learn from")
+        .assert_stderr_has("fewer than min-df = 1000")
+        .assert_stderr_has("cue features are off");
+    assert!(!wd.path("x.model").exists(), "{run}");
+}
