@@ -7,7 +7,7 @@ use crate::cv::{cross_validate, expand, outlet_of, CvReport, FoldPlan, GridAxis}
 use crate::data::Record;
 use crate::label::Stance;
 use crate::settings::{Kind, SETTINGS};
-use crate::trainer::labels_of;
+use crate::trainer::{check_self_training, labels_of};
 use anyhow::Context;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -132,6 +132,16 @@ pub fn run(args: &CvArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result
         FoldPlan::stratified(&labels_of(&records)?, args.folds, args.fold_seed)?
     };
     let points = expand(&base, &args.grid).map_err(|err| super::usage_error("cv", err))?;
+    for (name, config) in &points {
+        check_self_training(&config.unlabelled, false).map_err(|e| {
+            let point = if name.is_empty() {
+                String::new()
+            } else {
+                format!(" (grid point {name})")
+            };
+            super::usage_error("cv", format!("{e}, as cv takes none; set it to 0{point}"))
+        })?;
+    }
     let bar = super::io::progress_bar(
         Some(points.len() as u64),
         quiet,
