@@ -73,7 +73,8 @@ pub struct PredictArgs {
     /// Include every label's probability.
     #[arg(long)]
     pub probs: bool,
-    /// Show the features that decided each label, with their weights.
+    /// Show the features that decided each label, with their weights (text and jsonl output;
+    /// TSV has a fixed set of columns, so --output tsv refuses it).
     #[arg(long)]
     pub explain: bool,
     /// Label a sentence `uncertain` when the model's confidence is below this (JSONL keeps the
@@ -101,6 +102,13 @@ fn thread_count() -> clap::builder::RangedU64ValueParser<usize> {
 /// # Errors
 /// Bad input rows (without `--skip-bad-rows`), an unreadable model, or a failed write.
 pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    if args.explain && args.output == Output::Tsv {
+        return Err(super::usage_error(
+            "predict",
+            "--explain cannot be used with --output tsv, whose columns are fixed; use --output \
+             text or --output jsonl for the deciding features",
+        ));
+    }
     if let Some(i) = args.text.iter().position(|t| t.trim().is_empty()) {
         anyhow::bail!("argument {}: empty text", i + 1);
     }
