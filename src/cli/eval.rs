@@ -1,6 +1,6 @@
 //! `stance eval`: score a model on a labelled file.
 
-use super::io::{load_model, outputs_reading, read_labelled, InputArgs, Loaded};
+use super::io::{outputs_reading, read_labelled, InputArgs, Loaded};
 use super::settings::ModelArgs;
 use crate::baseline::CueBaseline;
 use crate::bootstrap::{bootstrap, Intervals, DEFAULT_RESAMPLES, DEFAULT_SEED, MAX_RESAMPLES};
@@ -222,12 +222,12 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     if args.baseline {
         return run_baseline(args, quiet, stdout);
     }
-    let model_file = args.model.path();
-    let mut outputs = outputs_reading([&args.file, &model_file, &args.input.text_from_path()]);
+    let model_file = args.model.file();
+    let mut outputs = outputs_reading([&args.file, &model_file.path, &args.input.text_from_path()]);
     if let Some(path) = &args.html {
         outputs.check(path)?;
     }
-    let mut bundle = load_model(&model_file)?;
+    let mut bundle = model_file.load()?;
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
@@ -300,7 +300,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
                 })
             })
             .collect::<crate::Result<Vec<_>>>()?;
-        let model_name = model_file.display().to_string();
+        let model_name = model_file.path.display().to_string();
         let file_name = args.file.display().to_string();
         let page = EvalPage {
             model: &model_name,
@@ -352,7 +352,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     if args.json {
         let report = Report {
             file: args.file.display().to_string(),
-            model: model_file.display().to_string(),
+            model: model_file.path.display().to_string(),
             metrics: &metrics,
             intervals,
             confidence: Some(confidence),
@@ -365,7 +365,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     writeln!(
         stdout,
         "{} on {}",
-        model_file.display(),
+        model_file.path.display(),
         args.file.display()
     )?;
     write!(stdout, "{}", metrics.report())?;

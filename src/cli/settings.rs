@@ -9,7 +9,7 @@
 //! Built from the table, each flag has the setting's name, help, heading and parser, and
 //! applying a flag is applying the setting, exactly as a grid point does.
 
-use super::io::model_path;
+use super::io::ModelFile;
 use crate::config::TrainConfig;
 use crate::settings::{Kind, Setting, SETTINGS};
 use anyhow::Context;
@@ -166,8 +166,8 @@ pub struct ModelArgs {
 
 impl ModelArgs {
     /// The model file: `--model`, else `$STANCE_MODEL`, else the shipped model.
-    pub fn path(&self) -> PathBuf {
-        model_path(self.model.as_deref())
+    pub fn file(&self) -> ModelFile {
+        ModelFile::resolve(self.model.as_deref(), "pass --model FILE")
     }
 }
 

@@ -1,7 +1,7 @@
 //! `stance suggest`: pick the unlabelled sentences most worth labelling next, in the form
 //! annotators take (`id<TAB>sentence`, no model output, so their reading stays blind).
 
-use super::io::{load_model, outputs_reading, read_unlabelled, InputArgs};
+use super::io::{outputs_reading, read_unlabelled, InputArgs};
 use super::settings::ModelArgs;
 use super::tsv::field;
 use crate::baseline::CueBaseline;
@@ -61,17 +61,17 @@ fn parse_share(text: &str) -> Result<f64, String> {
 /// Unreadable inputs or model, a pool row without an id, an output that may not be written,
 /// or a failed write.
 pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
-    let model = args.model.path();
+    let model = args.model.file();
     let pool_path = args
         .pool
         .clone()
         .unwrap_or_else(|| PathBuf::from(crate::data::DEFAULT_TEXT_FROM));
-    let mut outputs = outputs_reading([&model, &pool_path, &args.input.text_from_path()]);
+    let mut outputs = outputs_reading([&model.path, &pool_path, &args.input.text_from_path()]);
     outputs.inputs(&args.skip_ids);
     if let Some(path) = &args.out {
         outputs.check(path)?;
     }
-    let bundle = load_model(&model)?;
+    let bundle = model.load()?;
     let mut done: HashSet<String> = HashSet::new();
     for path in &args.skip_ids {
         done.extend(

@@ -3,7 +3,7 @@
 
 mod rows;
 
-use super::io::{load_model, progress_bar, report_skipped, skip_or_fail, InputArgs};
+use super::io::{progress_bar, report_skipped, skip_or_fail, InputArgs};
 use super::settings::ModelArgs;
 use crate::cli::no_arabic::NoArabic;
 use crate::data::{Format, LabelPolicy, Origin, Record, RecordReader};
@@ -112,7 +112,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     if let Some(i) = args.text.iter().position(|t| t.trim().is_empty()) {
         anyhow::bail!("argument {}: empty text", i + 1);
     }
-    let mut bundle = load_model(&args.model.path())?;
+    let mut bundle = args.model.file().load()?;
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
