@@ -193,7 +193,11 @@ fn warn_skipped(err: &Error, nth: usize, quiet: bool) {
 /// Prints the count of skipped rows at the end of a file.
 pub fn report_skipped(path: &Path, skipped: usize, quiet: bool) {
     if skipped > 0 && !quiet {
-        eprintln!("warning: skipped {skipped} bad rows in {}", path.display());
+        let rows = if skipped == 1 { "row" } else { "rows" };
+        eprintln!(
+            "warning: skipped {skipped} bad {rows} in {}",
+            path.display()
+        );
     }
 }
 

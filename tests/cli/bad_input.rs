@@ -38,7 +38,7 @@ fn training_skips(wd: &Workdir, file: &str, line: usize, rows: usize) -> Run {
     args.extend_from_slice(FAST);
     let run = wd.ok(&args);
     run.assert_stderr_has(&format!("warning: skipped bad row: {file}:{line}: "))
-        .assert_stderr_has(&format!("skipped 1 bad rows in {file}"))
+        .assert_stderr_has(&format!("skipped 1 bad row in {file}"))
         .assert_stdout_has(&format!("trained on {file}: {rows} rows"));
     assert!(wd.read("skipped.model").starts_with(b"STANCEM\0"), "{run}");
     let inspect = wd.ok(&["inspect", "skipped.model", "--json"]);
@@ -144,7 +144,7 @@ fn eval_and_predict_stop_at_bad_rows_too() {
         "bad_json.jsonl",
         "--skip-bad-rows",
     ]);
-    run.assert_stderr_has("skipped 1 bad rows");
+    run.assert_stderr_has("skipped 1 bad row in");
     assert_eq!(run.lines().len(), 6, "{run}");
 
     let run = wd.ok(&[
@@ -154,7 +154,7 @@ fn eval_and_predict_stop_at_bad_rows_too() {
         "m.model",
         "--skip-bad-rows",
     ]);
-    run.assert_stderr_has("skipped 1 bad rows")
+    run.assert_stderr_has("skipped 1 bad row in")
         .assert_stdout_has("rows 6 ");
 }
 

@@ -122,10 +122,10 @@ pub fn run(args: &ArticleArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         anyhow::bail!(
             "{} of {total} article inputs failed (see the warnings above){}",
             failed.len(),
-            if reports.is_empty() {
-                String::new()
-            } else {
-                format!("; the other {} were labelled", reports.len())
+            match reports.len() {
+                0 => String::new(),
+                1 => "; the other one was labelled".to_string(),
+                n => format!("; the other {n} were labelled"),
             }
         );
     }
