@@ -104,7 +104,7 @@ pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     match p.config.model.check_ref() {
         Ok(m) => writeln!(
             stdout,
-            "classifier   softmax regression; epochs {} lr {} ({:?}) l2 {} class weight {:?} patience {} seed {} shards {}",
+            "classifier   softmax regression; epochs {} lr {} schedule {} l2 {} class weight {} patience {} seed {} shards {}",
             m.epochs(), m.learning_rate(), m.schedule(), m.l2(), m.class_weight(), m.patience(), m.seed(), m.shards()
         )?,
         Err(e) => writeln!(
