@@ -14,6 +14,10 @@ use serde::Serialize;
 pub const DEFAULT_RESAMPLES: usize = 1000;
 /// Seed of the default resampling.
 pub const DEFAULT_SEED: u64 = 13;
+/// Most resamples `stance eval --bootstrap` takes: a hundred times the default, far more than
+/// percentile intervals need, yet each resample is a pass over every row and keeps four
+/// numbers, so an unchecked count (99999999999) asked for 800 GB at once and aborted.
+pub const MAX_RESAMPLES: usize = 100_000;
 
 /// A two-sided interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -224,11 +224,10 @@ impl std::str::FromStr for GridAxis {
             return Err(format!("no values for {key}"));
         }
         let setting = settings::find(key.trim()).map_err(|e| e.to_string())?;
-        // validate every value now, so a typo fails before hours of training
+        // check every value now, so a typo or a value out of range fails before hours of
+        // training
         for v in &values {
-            setting
-                .set(&mut TrainConfig::default(), v)
-                .map_err(|e| e.to_string())?;
+            setting.check_value(v).map_err(|e| e.to_string())?;
         }
         Ok(GridAxis { setting, values })
     }
@@ -277,7 +276,7 @@ pub fn expand(base: &TrainConfig, axes: &[GridAxis]) -> Result<Vec<(String, Trai
                 name: setting,
                 value,
                 reason,
-            } => Error::InvalidParam {
+            } if !name.is_empty() => Error::InvalidParam {
                 name: setting,
                 value,
                 reason: format!("{reason} (grid point {name})"),
@@ -325,12 +324,9 @@ mod tests {
                 .map(|s| s.parse().expect("axis parses"))
                 .collect()
         };
-        // 40 parses as a u8 but is out of range: the whole grid fails, naming the point
-        let err = expand(&TrainConfig::default(), &axes(&["hash-bits=16,40"])).unwrap_err();
-        assert!(
-            matches!(&err, Error::InvalidParam { name: "hash-bits", reason, .. } if reason.contains("hash-bits=40")),
-            "{err}"
-        );
+        // 40 parses as a u8 but is out of range: the axis itself fails
+        let err = "hash-bits=16,40".parse::<GridAxis>().unwrap_err();
+        assert!(err.contains("hash-bits = 40: must lie in"), "{err}");
         // lr x l2 >= 1 only on one combination of two axes
         let err = expand(
             &TrainConfig::default(),
@@ -341,6 +337,17 @@ mod tests {
         let err = expand(&TrainConfig::default(), &axes(&["l2=1e-6", "l2=1e-5"])).unwrap_err();
         assert!(
             matches!(&err, Error::InvalidParam { name: "grid", value, .. } if value == "l2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_base_out_of_range_is_named_without_a_grid_point() {
+        let mut base = TrainConfig::default();
+        base.features.hash_bits = 40;
+        let err = expand(&base, &[]).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidParam { name: "hash-bits", reason, .. } if !reason.contains("grid point")),
             "{err}"
         );
     }

@@ -1,5 +1,6 @@
 //! The `stance` command line: parse, run, report. Exit codes are decided here once:
-//! 0 success (a closed stdout counts as success), 1 runtime error, 2 usage error (clap).
+//! 0 success (a closed stdout counts as success), 1 runtime error, 2 usage error (clap's, also
+//! those a verb finds after parsing: `stance::cli::usage_error`).
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -9,9 +10,12 @@ fn main() -> ExitCode {
     match stance::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if stance::cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::from(1)
-        }
+        Err(err) => match err.downcast::<clap::Error>() {
+            Ok(usage) => usage.exit(),
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                ExitCode::from(1)
+            }
+        },
     }
 }

@@ -7,7 +7,7 @@ use crate::data::Record;
 use crate::error::{Error, Result};
 use crate::features::extract::NewNames;
 use crate::features::tfidf::{IdfAccumulator, Weighting};
-use crate::features::{Featurizer, ReverseMap, Scratch, SparseRows};
+use crate::features::{FeatureConfig, Featurizer, ReverseMap, Scratch, SparseRows};
 use crate::label::Stance;
 use crate::model::fit::SparseDataset;
 use crate::model::fitted::argmax;
@@ -102,8 +102,9 @@ pub struct SelfTrainRound {
 /// sentences, fits IDF on them too and runs the configured self-training rounds.
 ///
 /// # Errors
-/// Invalid settings ([`Error::InvalidParam`]), unlabelled records ([`Error::Parse`]), empty
-/// training data ([`Error::Data`]) or text-pipeline failures.
+/// Invalid settings ([`Error::InvalidParam`], self-training rounds without unlabelled
+/// sentences among them), unlabelled records ([`Error::Parse`]), training data that is empty
+/// or leaves no feature ([`Error::Data`]) or text-pipeline failures.
 pub fn train(
     config: &TrainConfig,
     data: TrainData<'_>,
@@ -111,6 +112,7 @@ pub fn train(
 ) -> Result<Trained> {
     let params = config.model.check()?;
     config.unlabelled.check()?;
+    check_self_training(&config.unlabelled, data.unlabelled.is_some())?;
     let featurizer = Featurizer::new(config.features)?;
     let n_features = featurizer.n_features();
     let mut ingested = ingest(&featurizer, data.train)?;
@@ -131,6 +133,7 @@ pub fn train(
         fixed: featurizer.fixed_buckets(),
     };
     train_rows.for_each_row_mut(|indices, values| idf.transform_slices(indices, values, options));
+    check_features_left(&train_rows, &config.features)?;
     let labels = ingested.labels;
     let pipeline = Pipeline::new(
         featurizer,
@@ -179,6 +182,43 @@ pub fn train(
         label_counts: Stance::ALL.iter().copied().zip(label_counts).collect(),
         rows_per_input: ingested.rows_per_input,
     })
+}
+
+/// Fails when self-training rounds are asked for without unlabelled sentences to label: they
+/// would be skipped without a word.
+///
+/// # Errors
+/// [`Error::InvalidParam`] naming `self-train-rounds`.
+pub fn check_self_training(config: &UnlabelledConfig, has_unlabelled: bool) -> Result<()> {
+    if config.rounds == 0 || has_unlabelled {
+        return Ok(());
+    }
+    Err(Error::InvalidParam {
+        name: "self-train-rounds",
+        value: config.rounds.to_string(),
+        reason: "self-training needs unlabelled sentences to label, and none are given".into(),
+    })
+}
+
+/// Fails when no training row keeps a feature after IDF (every feature seen in fewer than
+/// `min_df` rows, and no cue): the model would learn its bias alone and give every sentence
+/// the same label.
+fn check_features_left(rows: &SparseRows, features: &FeatureConfig) -> Result<()> {
+    let any = (0..rows.n_rows()).any(|i| rows.row(i).1.iter().any(|v| *v != 0.0));
+    if any {
+        return Ok(());
+    }
+    let cues = if features.cues {
+        "no cue of the lexicon occurs in them"
+    } else {
+        "cue features are off"
+    };
+    Err(Error::Data(format!(
+        "no feature is left to learn from: every feature of the {} training rows is seen in \
+         fewer than min-df = {} of them, and {cues}; lower --min-df",
+        rows.n_rows(),
+        features.min_df
+    )))
 }
 
 /// Fewest training rows of each label a model is fitted on. With none, the model can never
@@ -377,4 +417,25 @@ fn top_features(pipeline: &Pipeline, names: &ReverseMap, per_label: usize) -> To
         })
         .collect();
     TopFeatures { per_label }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn self_training_rounds_without_unlabelled_sentences_fail_before_reading() {
+        let mut config = TrainConfig::default();
+        config.unlabelled.rounds = 2;
+        let data = TrainData {
+            train: Box::new(std::iter::empty()),
+            dev: None,
+            unlabelled: None,
+        };
+        let err = train(&config, data, &mut |_| {}).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidParam { name: "self-train-rounds", value, .. } if value == "2"),
+            "{err}"
+        );
+    }
 }

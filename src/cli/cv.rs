@@ -7,7 +7,7 @@ use crate::cv::{cross_validate, expand, outlet_of, CvReport, FoldPlan, GridAxis}
 use crate::data::Record;
 use crate::label::Stance;
 use crate::settings::{Kind, SETTINGS};
-use crate::trainer::labels_of;
+use crate::trainer::{check_self_training, labels_of};
 use anyhow::Context;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -33,8 +33,8 @@ pub struct CvArgs {
     /// folds, and report each outlet.
     #[arg(long)]
     pub by_outlet: bool,
-    /// Number of folds.
-    #[arg(long, default_value_t = 5)]
+    /// Number of folds: at least 2, and at most the rows of the rarest label.
+    #[arg(long, default_value_t = 5, value_parser = parse_folds)]
     pub folds: usize,
     /// Seed of the fold assignment.
     #[arg(long, default_value_t = 13)]
@@ -76,6 +76,16 @@ fn grid_help() -> String {
     )
 }
 
+/// A fold count: at least 2, since each fold is scored by a model trained on the others.
+fn parse_folds(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(k) if k >= 2 => Ok(k),
+        _ => Err(format!(
+            "expected a whole number of at least 2, found {text:?}"
+        )),
+    }
+}
+
 /// Runs `stance cv`, writing the results to `stdout`.
 ///
 /// # Errors
@@ -89,10 +99,13 @@ pub fn run(args: &CvArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result
     let mut outputs = outputs_reading([&file, &args.input.text_from_path()]);
     outputs.inputs(&args.with).inputs(&args.config.config);
     outputs.check_all(args.save_config.iter().chain(&args.predictions))?;
-    let base = args.config.resolve()?;
+    let base = args.config.resolve("cv")?;
     let records = read_labelled(&file, &args.input, quiet)
         .with_context(|| format!("reading {}", file.display()))?
         .records;
+    if records.is_empty() {
+        anyhow::bail!("{}: no labelled rows to cross-validate", file.display());
+    }
     let mut extra: Vec<Record> = Vec::new();
     for path in &args.with {
         let loaded = read_labelled(path, &args.input, quiet)
@@ -118,7 +131,17 @@ pub fn run(args: &CvArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result
     } else {
         FoldPlan::stratified(&labels_of(&records)?, args.folds, args.fold_seed)?
     };
-    let points = expand(&base, &args.grid)?;
+    let points = expand(&base, &args.grid).map_err(|err| super::usage_error("cv", err))?;
+    for (name, config) in &points {
+        check_self_training(&config.unlabelled, false).map_err(|e| {
+            let point = if name.is_empty() {
+                String::new()
+            } else {
+                format!(" (grid point {name})")
+            };
+            super::usage_error("cv", format!("{e}, as cv takes none; set it to 0{point}"))
+        })?;
+    }
     let bar = super::io::progress_bar(
         Some(points.len() as u64),
         quiet,

@@ -1,9 +1,9 @@
 //! `stance eval`: score a model on a labelled file.
 
-use super::io::{load_model, outputs_reading, read_labelled, InputArgs, Loaded};
+use super::io::{outputs_reading, read_labelled, InputArgs, Loaded};
 use super::settings::ModelArgs;
 use crate::baseline::CueBaseline;
-use crate::bootstrap::{bootstrap, Intervals, DEFAULT_RESAMPLES, DEFAULT_SEED};
+use crate::bootstrap::{bootstrap, Intervals, DEFAULT_RESAMPLES, DEFAULT_SEED, MAX_RESAMPLES};
 use crate::calibration::coverage::{abstain, threshold_for_precision, Scored};
 use crate::calibration::reliability::DEFAULT_BINS;
 use crate::calibration::{Abstention, Reliability, RiskCoverage};
@@ -45,8 +45,8 @@ pub struct EvalArgs {
     /// How many deciding features to show per listed error.
     #[arg(long, default_value_t = 5)]
     pub explain_top: usize,
-    /// Bootstrap resamples for the 95% confidence intervals; 0 for none.
-    #[arg(long, default_value_t = DEFAULT_RESAMPLES)]
+    /// Bootstrap resamples for the 95% confidence intervals, 0 for none; at most 100000.
+    #[arg(long, default_value_t = DEFAULT_RESAMPLES, value_parser = resamples())]
     pub bootstrap: usize,
     /// Score the model's raw probabilities, without its calibration.
     #[arg(long, conflicts_with = "baseline")]
@@ -76,6 +76,11 @@ const HTML_ERRORS: usize = 20;
 const MIN_KEPT_FOR_THRESHOLD: usize = 20;
 /// Coverage steps of the risk-coverage curve (every 5%).
 const COVERAGE_STEPS: usize = 20;
+
+/// A count of bootstrap resamples, from 0 to [`MAX_RESAMPLES`].
+fn resamples() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(0..=MAX_RESAMPLES as u64)
+}
 
 /// A probability in [0, 1].
 pub fn parse_probability(s: &str) -> Result<f32, String> {
@@ -226,12 +231,12 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     if args.baseline {
         return run_baseline(args, quiet, stdout);
     }
-    let model_file = args.model.path();
-    let mut outputs = outputs_reading([&args.file, &model_file, &args.input.text_from_path()]);
+    let model_file = args.model.file();
+    let mut outputs = outputs_reading([&args.file, &model_file.path, &args.input.text_from_path()]);
     if let Some(path) = &args.html {
         outputs.check(path)?;
     }
-    let mut bundle = load_model(&model_file)?;
+    let mut bundle = model_file.load()?;
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
@@ -304,7 +309,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
                 })
             })
             .collect::<crate::Result<Vec<_>>>()?;
-        let model_name = model_file.display().to_string();
+        let model_name = model_file.path.display().to_string();
         let file_name = args.file.display().to_string();
         let page = EvalPage {
             model: &model_name,
@@ -360,7 +365,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     if args.json {
         let report = Report {
             file: args.file.display().to_string(),
-            model: model_file.display().to_string(),
+            model: model_file.path.display().to_string(),
             metrics: &metrics,
             intervals,
             confidence: Some(confidence),
@@ -373,7 +378,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     writeln!(
         stdout,
         "{} on {}",
-        model_file.display(),
+        model_file.path.display(),
         args.file.display()
     )?;
     write!(stdout, "{}", metrics.report())?;

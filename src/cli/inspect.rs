@@ -1,6 +1,6 @@
 //! `stance inspect`: a model's metadata, settings and strongest features.
 
-use super::io::{load_model, model_path};
+use super::io::ModelFile;
 use crate::bundle::FORMAT_VERSION;
 use crate::info::{info_json, top_features};
 use linfa::ParamGuard;
@@ -33,8 +33,9 @@ pub struct InspectArgs {
 /// # Errors
 /// An unreadable model, or a failed write.
 pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
-    let path = model_path(args.model.as_deref());
-    let bundle = load_model(&path)?;
+    let model = ModelFile::resolve(args.model.as_deref(), "name one: `stance inspect FILE`");
+    let bundle = model.load()?;
+    let path = model.path;
     let p = &bundle.provenance;
     if args.config {
         writeln!(stdout, "{}", p.config.to_json())?;
@@ -103,7 +104,7 @@ pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     match p.config.model.check_ref() {
         Ok(m) => writeln!(
             stdout,
-            "classifier   softmax regression; epochs {} lr {} ({:?}) l2 {} class weight {:?} patience {} seed {} shards {}",
+            "classifier   softmax regression; epochs {} lr {} schedule {} l2 {} class weight {} patience {} seed {} shards {}",
             m.epochs(), m.learning_rate(), m.schedule(), m.l2(), m.class_weight(), m.patience(), m.seed(), m.shards()
         )?,
         Err(e) => writeln!(

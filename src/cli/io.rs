@@ -200,7 +200,11 @@ fn warn_skipped(err: &Error, nth: usize, quiet: bool) {
 /// Prints the count of skipped rows at the end of a file.
 pub fn report_skipped(path: &Path, skipped: usize, quiet: bool) {
     if skipped > 0 && !quiet {
-        eprintln!("warning: skipped {skipped} bad rows in {}", path.display());
+        let rows = if skipped == 1 { "row" } else { "rows" };
+        eprintln!(
+            "warning: skipped {skipped} bad {rows} in {}",
+            path.display()
+        );
     }
 }
 
@@ -240,26 +244,73 @@ fn is_a_projects_model(path: &Path) -> bool {
             .is_some_and(|project| project.join("datasets").is_dir())
 }
 
-/// The model path: `--model`, else `$STANCE_MODEL`, else `models/stance.model`.
-pub fn model_path(given: Option<&Path>) -> PathBuf {
-    given
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("STANCE_MODEL").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(super::DEFAULT_MODEL))
+/// The variable that names the model when a verb is given none.
+pub const MODEL_VARIABLE: &str = "STANCE_MODEL";
+
+/// Where a verb's model path came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ModelSource {
+    /// The command line.
+    Given,
+    /// [`MODEL_VARIABLE`].
+    Variable,
+    /// [`super::DEFAULT_MODEL`].
+    Default,
 }
 
-/// Loads the model at `path`, with a hint when the default model is missing.
-///
-/// # Errors
-/// Unreadable, foreign, corrupted or newer-version model files.
-pub fn load_model(path: &Path) -> anyhow::Result<Bundle> {
-    if !path.exists() {
-        anyhow::bail!(
-            "no model at {} (train one with `stance train`, or pass --model FILE)",
-            path.display()
-        );
+/// The model file a verb runs: its path, and where the path came from, so that a missing file
+/// is reported with the way to name another.
+#[derive(Debug, Clone)]
+pub struct ModelFile {
+    /// The path.
+    pub path: PathBuf,
+    source: ModelSource,
+    /// How the verb is given a model, for the hint (`pass --model FILE`).
+    naming: &'static str,
+}
+
+impl ModelFile {
+    /// The model of a verb: `given` on its command line, else `$STANCE_MODEL`, else
+    /// `models/stance.model`; `naming` says how the verb is given one, as in `pass --model
+    /// FILE`.
+    pub fn resolve(given: Option<&Path>, naming: &'static str) -> ModelFile {
+        let (path, source) = match (given, std::env::var_os(MODEL_VARIABLE)) {
+            (Some(path), _) => (path.to_path_buf(), ModelSource::Given),
+            (None, Some(path)) => (PathBuf::from(path), ModelSource::Variable),
+            (None, None) => (PathBuf::from(super::DEFAULT_MODEL), ModelSource::Default),
+        };
+        ModelFile {
+            path,
+            source,
+            naming,
+        }
     }
-    Bundle::load(path).with_context(|| format!("loading model {}", path.display()))
+
+    /// Loads the model, saying where a missing path came from and how to name another.
+    ///
+    /// # Errors
+    /// A missing, unreadable, foreign, corrupted or newer-version model file.
+    pub fn load(&self) -> anyhow::Result<Bundle> {
+        let path = self.path.display();
+        let from = match self.source {
+            ModelSource::Variable => format!(" (named by ${MODEL_VARIABLE})"),
+            ModelSource::Given | ModelSource::Default => String::new(),
+        };
+        if !self.path.exists() {
+            let hint = match self.source {
+                ModelSource::Given => String::new(),
+                ModelSource::Variable => format!(
+                    "; point {MODEL_VARIABLE} at a model file or unset it, or {}",
+                    self.naming
+                ),
+                ModelSource::Default => {
+                    format!("; train one with `stance train`, or {}", self.naming)
+                }
+            };
+            anyhow::bail!("no model at {path}{from}{hint}");
+        }
+        Bundle::load(&self.path).with_context(|| format!("loading model {path}{from}"))
+    }
 }
 
 /// A progress bar on stderr when it is a terminal and `--quiet` is off; hidden otherwise.

@@ -102,6 +102,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A usage error found after parsing, by a check that needs more than one value (flags out of
+/// range together, a flag that needs another): made by clap with `verb`'s usage line, so it
+/// reads as clap's own and exits with 2, as the README's exit codes say (see `main`).
+pub fn usage_error(verb: &str, message: impl std::fmt::Display) -> anyhow::Error {
+    let kind = clap::error::ErrorKind::ArgumentConflict;
+    let mut cli = <Cli as clap::CommandFactory>::command();
+    cli.build();
+    let error = match cli.find_subcommand_mut(verb) {
+        Some(command) => command.error(kind, message),
+        None => cli.error(kind, message),
+    };
+    error.into()
+}
+
 /// True when the error comes from writing to a closed pipe (`stance predict ... | head`).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     let broken = Some(std::io::ErrorKind::BrokenPipe);

@@ -9,7 +9,7 @@
 //! Built from the table, each flag has the setting's name, help, heading and parser, and
 //! applying a flag is applying the setting, exactly as a grid point does.
 
-use super::io::model_path;
+use super::io::ModelFile;
 use crate::config::TrainConfig;
 use crate::settings::{Kind, Setting, SETTINGS};
 use anyhow::Context;
@@ -30,17 +30,24 @@ pub struct ConfigArgs {
 }
 
 impl ConfigArgs {
-    /// The configuration: `--config`, else the defaults, with the setting flags applied.
+    /// The configuration of `verb`: `--config`, else the defaults, with the setting flags
+    /// applied, every setting checked.
     ///
     /// # Errors
-    /// An unreadable or malformed configuration file.
-    pub fn resolve(&self) -> anyhow::Result<TrainConfig> {
+    /// An unreadable or malformed configuration file, or one with a setting out of range,
+    /// naming the file; setting flags out of range together (lr x l2), as a usage error of
+    /// `verb` ([`super::usage_error`]).
+    pub fn resolve(&self, verb: &str) -> anyhow::Result<TrainConfig> {
         let mut config = match &self.config {
             Some(path) => TrainConfig::load(path)
+                .and_then(|config| config.check().map(|()| config))
                 .with_context(|| format!("reading config {}", path.display()))?,
             None => TrainConfig::default(),
         };
         self.settings.apply(&mut config)?;
+        config
+            .check()
+            .map_err(|err| super::usage_error(verb, err))?;
         Ok(config)
     }
 }
@@ -64,8 +71,8 @@ impl SettingFlags {
     }
 }
 
-/// The flag of one setting: `--NAME VALUE` (its text checked by the setting's own parser, or
-/// one of its choices), or a switch.
+/// The flag of one setting: `--NAME VALUE` (its text and range checked by the setting's own
+/// parser, or one of its choices), or a switch.
 fn flag(setting: &'static Setting) -> Arg {
     let arg = Arg::new(setting.flag())
         .long(setting.flag())
@@ -81,10 +88,14 @@ fn flag(setting: &'static Setting) -> Arg {
             if choices.is_empty() {
                 arg.value_parser(move |text: &str| {
                     setting
-                        .set(&mut TrainConfig::default(), text)
+                        .check_value(text)
                         .map(|()| text.to_string())
                         .map_err(|e| match e {
-                            crate::Error::InvalidParam { reason, .. } => reason,
+                            crate::Error::InvalidParam { name, reason, .. }
+                                if name == setting.name =>
+                            {
+                                reason
+                            }
                             other => other.to_string(),
                         })
                 })
@@ -155,8 +166,8 @@ pub struct ModelArgs {
 
 impl ModelArgs {
     /// The model file: `--model`, else `$STANCE_MODEL`, else the shipped model.
-    pub fn path(&self) -> PathBuf {
-        model_path(self.model.as_deref())
+    pub fn file(&self) -> ModelFile {
+        ModelFile::resolve(self.model.as_deref(), "pass --model FILE")
     }
 }
 
@@ -198,8 +209,8 @@ mod tests {
             let cli = Cli::try_parse_from(["stance", verb].iter().chain(args))
                 .unwrap_or_else(|e| panic!("{verb} {args:?}: {e}"));
             match cli.command {
-                Verb::Train(a) => a.config.resolve().unwrap(),
-                Verb::Cv(a) => a.config.resolve().unwrap(),
+                Verb::Train(a) => a.config.resolve(verb).unwrap(),
+                Verb::Cv(a) => a.config.resolve(verb).unwrap(),
                 _ => unreachable!(),
             }
         })
@@ -244,6 +255,9 @@ mod tests {
             ["--epochs", "x"],
             ["--char-ngrams", "3"],
             ["--schedule", "cosine"],
+            ["--lr", "0"],
+            ["--hash-bits", "40"],
+            ["--pseudo-weight", "1.5"],
         ] {
             let err = Cli::try_parse_from(["stance", "train", bad[0], bad[1]]).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");

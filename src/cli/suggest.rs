@@ -1,7 +1,7 @@
 //! `stance suggest`: pick the unlabelled sentences most worth labelling next, in the form
 //! annotators take (`id<TAB>sentence`, no model output, so their reading stays blind).
 
-use super::io::{load_model, outputs_reading, read_pool, InputArgs};
+use super::io::{outputs_reading, read_pool, InputArgs};
 use super::settings::ModelArgs;
 use super::tsv::field;
 use crate::baseline::CueBaseline;
@@ -34,8 +34,8 @@ pub struct SuggestArgs {
     /// How many sentences to suggest.
     #[arg(long, default_value_t = 400)]
     pub n: usize,
-    /// Share drawn at random instead of by uncertainty.
-    #[arg(long, default_value_t = 0.25)]
+    /// Share drawn at random instead of by uncertainty, from 0 to 1.
+    #[arg(long, default_value_t = 0.25, value_parser = parse_share)]
     pub random_share: f64,
     /// Seed of the random share.
     #[arg(long, default_value_t = 13)]
@@ -49,16 +49,21 @@ pub struct SuggestArgs {
     pub input: InputArgs,
 }
 
+/// A share of the suggestions, from 0 to 1.
+fn parse_share(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!("expected a share between 0 and 1, found {text:?}")),
+    }
+}
+
 /// Runs `stance suggest`, writing the suggestions to `--out` or `stdout`.
 ///
 /// # Errors
 /// Unreadable inputs or model, a pool row without an id or repeating an earlier row's id, an
 /// output that may not be written, or a failed write.
 pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
-    if !(0.0..=1.0).contains(&args.random_share) {
-        anyhow::bail!("--random-share {} must lie in [0, 1]", args.random_share);
-    }
-    let model = args.model.path();
+    let model = args.model.file();
     let pool_path = args
         .pool
         .clone()
@@ -72,12 +77,12 @@ pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     } else {
         args.skip_ids.clone()
     };
-    let mut outputs = outputs_reading([&model, &pool_path, &args.input.text_from_path()]);
+    let mut outputs = outputs_reading([&model.path, &pool_path, &args.input.text_from_path()]);
     outputs.inputs(&skip_ids);
     if let Some(path) = &args.out {
         outputs.check(path)?;
     }
-    let bundle = load_model(&model)?;
+    let bundle = model.load()?;
     let mut done: HashSet<String> = HashSet::new();
     for path in &skip_ids {
         done.extend(

@@ -96,7 +96,13 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL));
-    let config = args.config.resolve()?;
+    let config = args.config.resolve("train")?;
+    trainer::check_self_training(&config.unlabelled, args.unlabelled.is_some()).map_err(|e| {
+        super::usage_error(
+            "train",
+            format!("{e}; give them with --unlabelled FILE, or set --self-train-rounds 0"),
+        )
+    })?;
     let params = config.model.check()?;
     let calibration_paths: Vec<PathBuf> = if args.no_calibration {
         Vec::new()

@@ -31,6 +31,27 @@ pub enum LearningRate {
     Inverse,
 }
 
+/// Written as flags, grids and configuration files name it (`balanced`).
+impl std::fmt::Display for ClassWeight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ClassWeight::None => "none",
+            ClassWeight::Balanced => "balanced",
+        })
+    }
+}
+
+/// Written as flags, grids and configuration files name it (`linear`).
+impl std::fmt::Display for LearningRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LearningRate::Constant => "constant",
+            LearningRate::Linear => "linear",
+            LearningRate::Inverse => "inverse",
+        })
+    }
+}
+
 /// How many passes over the training data a fit makes at most.
 ///
 /// `auto` (the default) sizes the count to the data: about [`Epochs::AUTO_UPDATES`] row updates
@@ -360,6 +381,22 @@ mod tests {
         let err = LinearParams::new().l2(-1.0).check().unwrap_err();
         assert!(matches!(err, Error::InvalidParam { name: "l2", .. }));
         assert!(LinearParams::new().seed(7).check().is_ok());
+    }
+
+    #[test]
+    fn names_are_written_as_the_configuration_spells_them() {
+        for weight in [ClassWeight::None, ClassWeight::Balanced] {
+            let json = serde_json::to_string(&weight).unwrap();
+            assert_eq!(json, format!("\"{weight}\""));
+        }
+        for schedule in [
+            LearningRate::Constant,
+            LearningRate::Linear,
+            LearningRate::Inverse,
+        ] {
+            let json = serde_json::to_string(&schedule).unwrap();
+            assert_eq!(json, format!("\"{schedule}\""));
+        }
     }
 
     #[test]

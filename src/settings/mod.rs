@@ -155,6 +155,19 @@ impl Setting {
             reason,
         })
     }
+
+    /// Checks a value's text and its range, with every other setting at its default: what a
+    /// flag's or a grid's value must pass before anything runs. Ranges that depend on another
+    /// setting (lr x l2) are [`TrainConfig::check`]'s once every value is applied.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] when the text is not a value of the setting or lies out of its
+    /// range.
+    pub fn check_value(&self, value: &str) -> Result<()> {
+        let mut config = TrainConfig::default();
+        self.set(&mut config, value)?;
+        config.check()
+    }
 }
 
 /// The setting named `name` (its grid key).
@@ -283,6 +296,26 @@ mod tests {
             );
         }
         assert_eq!(config, TrainConfig::default());
+    }
+
+    #[test]
+    fn values_out_of_range_fail_as_bad_text_does() {
+        for (name, bad) in [
+            ("lr", "0"),
+            ("hash-bits", "40"),
+            ("epochs", "0"),
+            ("char-ngrams", "5-3"),
+            ("pseudo-weight", "0"),
+        ] {
+            let err = find(name).unwrap().check_value(bad).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidParam { name: n, value, .. } if *n == name && value == bad),
+                "{name}={bad}: {err}"
+            );
+        }
+        for (name, good) in [("lr", "100"), ("hash-bits", "26"), ("cues", "false")] {
+            find(name).unwrap().check_value(good).unwrap();
+        }
     }
 
     #[test]

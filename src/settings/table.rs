@@ -193,7 +193,8 @@ pub static SETTINGS: [Setting; 31] = [
         Group::Unlabelled,
         "self-train-rounds",
         "N",
-        "Self-training rounds over the --unlabelled sentences [default: 0]",
+        "Self-training rounds over the --unlabelled sentences, which they need (so cv, which takes \
+         none, refuses them) [default: 0]",
         |c, v| set(&mut c.unlabelled.rounds, whole(v)),
     ),
     Setting::value(

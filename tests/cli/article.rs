@@ -95,5 +95,6 @@ fn a_bad_record_of_a_jsonl_file_is_named_and_the_others_are_labelled() {
     run.assert_stdout_has("== a1")
         .assert_stderr_has("articles.jsonl:2")
         .assert_stderr_has("articles.jsonl:3")
-        .assert_stderr_has("2 of 3 article inputs failed");
+        .assert_stderr_has("2 of 3 article inputs failed")
+        .assert_stderr_has("; the other one was labelled");
 }

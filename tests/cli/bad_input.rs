@@ -38,7 +38,7 @@ fn training_skips(wd: &Workdir, file: &str, line: usize, rows: usize) -> Run {
     args.extend_from_slice(FAST);
     let run = wd.ok(&args);
     run.assert_stderr_has(&format!("warning: skipped bad row: {file}:{line}: "))
-        .assert_stderr_has(&format!("skipped 1 bad rows in {file}"))
+        .assert_stderr_has(&format!("skipped 1 bad row in {file}"))
         .assert_stdout_has(&format!("trained on {file}: {rows} rows"));
     assert!(wd.read("skipped.model").starts_with(b"STANCEM\0"), "{run}");
     let inspect = wd.ok(&["inspect", "skipped.model", "--json"]);
@@ -192,7 +192,7 @@ fn eval_and_predict_stop_at_bad_rows_too() {
         "bad_json.jsonl",
         "--skip-bad-rows",
     ]);
-    run.assert_stderr_has("skipped 1 bad rows");
+    run.assert_stderr_has("skipped 1 bad row in");
     assert_eq!(run.lines().len(), 6, "{run}");
 
     let run = wd.ok(&[
@@ -202,7 +202,7 @@ fn eval_and_predict_stop_at_bad_rows_too() {
         "m.model",
         "--skip-bad-rows",
     ]);
-    run.assert_stderr_has("skipped 1 bad rows")
+    run.assert_stderr_has("skipped 1 bad row in")
         .assert_stdout_has("rows 6 ");
 }
 
@@ -292,7 +292,7 @@ fn an_invalid_setting_fails_before_writing() {
             "--hash-bits",
             "40",
         ],
-        1,
+        2,
     );
     run.assert_stderr_has("hash-bits");
     assert_untouched(&wd, &run);
@@ -311,6 +311,42 @@ fn usage_errors_exit_with_2() {
     run.assert_stderr_has("xml");
     wd.fails(&["eval"], 2);
     assert!(!wd.path("models").exists());
+}
+
+#[test]
+fn bootstrap_resamples_have_a_bound() {
+    let wd = Workdir::new();
+    wd.train("m.model", &[]);
+    let eval = |resamples: &'static str| {
+        vec!["eval", "dev.tsv", "-m", "m.model", "--bootstrap", resamples]
+    };
+    // this count asked for 800 GB at once and aborted the process
+    let run = wd.fails(&eval("99999999999"), 2);
+    run.assert_stderr_has("--bootstrap")
+        .assert_stderr_has("0..=100000");
+    wd.ok(&eval("100000"))
+        .assert_stdout_has("(100000 resamples)");
+}
+
+#[test]
+fn prediction_threads_have_a_bound() {
+    let wd = Workdir::new();
+    wd.train("m.model", &[]);
+    let predict = |threads: &'static str| {
+        vec![
+            "predict",
+            "-m",
+            "m.model",
+            "--threads",
+            threads,
+            "نفت الوزارة الخبر",
+        ]
+    };
+    // each thread costs its start-up: ten thousand took a minute and a half for one sentence
+    let run = wd.fails(&predict("17"), 2);
+    run.assert_stderr_has("--threads")
+        .assert_stderr_has("0..=16");
+    wd.ok(&predict("16"));
 }
 
 #[test]

@@ -80,13 +80,27 @@ fn cv_needs_every_label_in_every_fold() {
 #[test]
 fn a_grid_is_checked_whole_before_any_point_trains() {
     let wd = Workdir::new();
-    let run = wd.fails(&["cv", "train.tsv", "--grid", "hash-bits=12,40"], 1);
-    run.assert_stderr_has("hash-bits")
-        .assert_stderr_has("grid point hash-bits=40");
+    // 40 is out of range on its own: the axis is refused as the command line is read
+    let run = wd.fails(&["cv", "train.tsv", "--grid", "hash-bits=12,40"], 2);
+    run.assert_stderr_has("--grid")
+        .assert_stderr_has("hash-bits = 40");
+    // lr x l2 >= 1 on one point only, found before the first point trains
+    let run = wd.fails(
+        &[
+            "cv",
+            "train.tsv",
+            "--grid",
+            "lr=0.5,50",
+            "--grid",
+            "l2=1e-5,0.1",
+        ],
+        2,
+    );
+    run.assert_stderr_has("grid point lr=50 l2=0.1");
     assert!(run.stdout.is_empty(), "no point may have been scored:{run}");
     let run = wd.fails(
         &["cv", "train.tsv", "--grid", "l2=1e-6", "--grid", "l2=1e-5"],
-        1,
+        2,
     );
     run.assert_stderr_has("given twice");
 }

@@ -55,7 +55,7 @@ fn shows_labels_settings_data_files_and_top_features() {
         ))
         .assert_stdout_has("created      2023-11-14\n")
         .assert_stdout_has("labels       assertion, denial, allegation\n")
-        .assert_stdout_has("epochs 5 lr 0.5")
+        .assert_stdout_has("epochs 5 lr 0.5 schedule linear l2 0.00001 class weight balanced ")
         .assert_stdout_has(&format!(
             "data         train train.tsv (48 rows, {} bytes, 0 skipped) sha256 {}\n",
             train.len(),

@@ -115,6 +115,29 @@ fn a_missing_default_model_says_to_train_one() {
     run.assert_stderr_has("no model at elsewhere.model");
 }
 
+#[test]
+fn a_missing_model_hint_fits_the_verb_and_where_the_path_came_from() {
+    let wd = Workdir::new();
+    // inspect takes its model as an argument, not as --model
+    for args in [&["inspect"][..], &["inspect", "elsewhere.model"]] {
+        let run = wd.fails(args, 1);
+        assert!(!run.stderr.contains("--model"), "{run}");
+    }
+    wd.fails(&["inspect"], 1)
+        .assert_stderr_has("or name one: `stance inspect FILE`");
+    wd.fails(&["predict", "نفت الوزارة الخبر"], 1)
+        .assert_stderr_has("or pass --model FILE");
+    // a path from $STANCE_MODEL is said to come from it
+    for args in [&["inspect"][..], &["predict", "نفت الوزارة الخبر"]] {
+        let mut cmd = wd.command(args);
+        cmd.env("STANCE_MODEL", "gone.model");
+        let run = wd.run_command(&mut cmd, format!("STANCE_MODEL=gone.model stance {args:?}"));
+        assert_eq!(run.code, Some(1), "{run}");
+        run.assert_stderr_has("no model at gone.model (named by $STANCE_MODEL)")
+            .assert_stderr_has("unset it");
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_saved_model_gets_the_usual_file_permissions() {

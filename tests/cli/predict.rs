@@ -474,3 +474,23 @@ fn tsv_rows_keep_their_column_count_when_a_text_holds_a_tab() {
     let header = lines[0].split('\t').count();
     assert_eq!(lines[1].split('\t').count(), header, "{run}");
 }
+
+#[test]
+fn explain_is_refused_with_tsv_output_not_ignored() {
+    let wd = Workdir::new();
+    wd.train("m.model", &[]);
+    let run = wd.fails(
+        &[
+            "predict",
+            "-m",
+            "m.model",
+            "--output",
+            "tsv",
+            "--explain",
+            "نفت الوزارة الخبر",
+        ],
+        2,
+    );
+    run.assert_stderr_has("--explain cannot be used with --output tsv");
+    assert!(run.stdout.is_empty(), "{run}");
+}

@@ -82,3 +82,76 @@ fn a_switch_and_its_grid_key_give_the_same_configuration() {
     assert_eq!(wd.read_string("flag.json"), wd.read_string("grid.json"));
     assert!(wd.read_string("flag.json").contains("\"clauses\": false"));
 }
+
+#[test]
+fn a_value_out_of_range_on_the_command_line_is_a_usage_error() {
+    let wd = Workdir::new();
+    for (args, flag) in [
+        (&["train", "train.tsv", "--lr", "0"][..], "--lr"),
+        (&["train", "train.tsv", "--hash-bits", "40"], "--hash-bits"),
+        (&["cv", "train.tsv", "--folds", "0"], "--folds"),
+        (&["suggest", "--random-share", "1.5"], "--random-share"),
+        (
+            &["predict", "--min-confidence", "1.5", "x"],
+            "--min-confidence",
+        ),
+    ] {
+        let mut args = args.to_vec();
+        if args[0] == "train" {
+            args.extend(["--out", "x.model"]);
+        }
+        let run = wd.fails(&args, 2);
+        run.assert_stderr_has("invalid value")
+            .assert_stderr_has(flag);
+        // a setting error blames no data file
+        assert!(!run.stderr.contains("train.tsv"), "{run}");
+    }
+    // each value in range, out of range together
+    let run = wd.fails(
+        &[
+            "train",
+            "train.tsv",
+            "--lr",
+            "100",
+            "--l2",
+            "0.5",
+            "--out",
+            "x.model",
+        ],
+        2,
+    );
+    run.assert_stderr_has("lr x l2 must stay below 1")
+        .assert_stderr_has("Usage: stance train");
+    assert!(!wd.path("x.model").exists(), "{run}");
+}
+
+#[test]
+fn a_value_out_of_range_in_a_config_file_names_the_file() {
+    let wd = Workdir::new();
+    wd.write("epochs.json", r#"{"model": {"epochs": 0}}"#);
+    let run = wd.fails(
+        &[
+            "train",
+            "train.tsv",
+            "--config",
+            "epochs.json",
+            "--out",
+            "x.model",
+        ],
+        1,
+    );
+    run.assert_stderr_has("config epochs.json: invalid setting epochs = 0");
+    wd.write("bits.json", r#"{"features": {"hash_bits": 40}}"#);
+    let run = wd.fails(&["cv", "train.tsv", "--config", "bits.json"], 1);
+    run.assert_stderr_has("config bits.json: invalid setting hash-bits = 40");
+    assert!(!run.stderr.contains("grid point"), "{run}");
+}
+
+#[test]
+fn cv_on_a_file_without_rows_says_so() {
+    let wd = Workdir::new();
+    wd.write("header.tsv", "label\ttext\n");
+    let run = wd.fails(&["cv", "header.tsv"], 1);
+    run.assert_stderr_has("header.tsv: no labelled rows to cross-validate");
+    assert!(!run.stderr.contains("folds"), "{run}");
+}

@@ -121,7 +121,7 @@ fn rows_skipped_before_a_write_error_are_still_counted() {
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("No space left on device"), "{stderr}");
     assert!(
-        stderr.contains("warning: skipped 1 bad rows in big.txt"),
+        stderr.contains("warning: skipped 1 bad row in big.txt"),
         "{stderr}"
     );
 }

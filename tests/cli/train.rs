@@ -443,3 +443,64 @@ fn cue_version_3_is_saved_with_the_model_and_reads_the_forms_it_adds() {
         cue_words("v3.model")
     );
 }
+
+#[test]
+fn self_training_without_unlabelled_sentences_is_refused() {
+    let wd = Workdir::new();
+    let run = wd.fails(
+        &[
+            "train",
+            "train.tsv",
+            "--self-train-rounds",
+            "3",
+            "--out",
+            "x.model",
+        ],
+        2,
+    );
+    run.assert_stderr_has("self-train-rounds = 3")
+        .assert_stderr_has("--unlabelled FILE");
+    assert!(!wd.path("x.model").exists(), "{run}");
+    let run = wd.fails(
+        &[
+            "cv",
+            "train.tsv",
+            "--folds",
+            "2",
+            "--grid",
+            "self-train-rounds=0,2",
+        ],
+        2,
+    );
+    run.assert_stderr_has("as cv takes none")
+        .assert_stderr_has("grid point self-train-rounds=2");
+    assert!(run.stdout.is_empty(), "no point may have been scored:{run}");
+    wd.train(
+        "x.model",
+        &["--self-train-rounds", "1", "--unlabelled", "sentences.txt"],
+    )
+    .assert_stdout_has("self-training round 1");
+}
+
+#[test]
+fn training_that_leaves_no_feature_fails() {
+    let wd = Workdir::new();
+    let run = wd.fails(
+        &[
+            "train",
+            "train.tsv",
+            "--epochs",
+            "5",
+            "--min-df",
+            "1000",
+            "--no-cues",
+            "--out",
+            "x.model",
+        ],
+        1,
+    );
+    run.assert_stderr_has("no feature is left to learn from")
+        .assert_stderr_has("fewer than min-df = 1000")
+        .assert_stderr_has("cue features are off");
+    assert!(!wd.path("x.model").exists(), "{run}");
+}

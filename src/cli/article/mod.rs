@@ -3,7 +3,7 @@
 
 mod inputs;
 
-use super::io::{load_model, outputs_reading};
+use super::io::outputs_reading;
 use super::no_arabic::NoArabic;
 use super::settings::ModelArgs;
 use crate::article::{html, ArticleReport};
@@ -67,13 +67,13 @@ pub struct ArticleArgs {
 /// # Errors
 /// Unreadable inputs or model, an output that may not be written, or a failed write.
 pub fn run(args: &ArticleArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
-    let model = args.model.path();
-    let mut outputs = outputs_reading([&model]);
+    let model = args.model.file();
+    let mut outputs = outputs_reading([&model.path]);
     outputs.inputs(&args.inputs);
     if let Some(path) = &args.html {
         outputs.check(path)?;
     }
-    let mut bundle = load_model(&model)?;
+    let mut bundle = model.load()?;
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
@@ -122,10 +122,10 @@ pub fn run(args: &ArticleArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         anyhow::bail!(
             "{} of {total} article inputs failed (see the warnings above){}",
             failed.len(),
-            if reports.is_empty() {
-                String::new()
-            } else {
-                format!("; the other {} were labelled", reports.len())
+            match reports.len() {
+                0 => String::new(),
+                1 => "; the other one was labelled".to_string(),
+                n => format!("; the other {n} were labelled"),
             }
         );
     }

@@ -3,7 +3,7 @@
 
 mod rows;
 
-use super::io::{load_model, progress_bar, report_skipped, skip_or_fail, InputArgs};
+use super::io::{progress_bar, report_skipped, skip_or_fail, InputArgs};
 use super::settings::ModelArgs;
 use crate::cli::no_arabic::NoArabic;
 use crate::data::{Format, LabelPolicy, Origin, Record, RecordReader};
@@ -26,6 +26,10 @@ const CHUNK: usize = 4096;
 const PIECE: usize = 256;
 /// Bytes a formatted line usually takes, to size the buffers.
 const LINE_BYTES: usize = 400;
+/// Most threads `--threads` takes: the pieces of one chunk, the most tasks prediction ever
+/// runs at once, so more threads would only wait. Each costs its start-up all the same (a
+/// thousand took a second for one sentence, ten thousand a minute and a half).
+pub const MAX_THREADS: usize = CHUNK / PIECE;
 
 /// Output layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -69,7 +73,8 @@ pub struct PredictArgs {
     /// Include every label's probability.
     #[arg(long)]
     pub probs: bool,
-    /// Show the features that decided each label, with their weights.
+    /// Show the features that decided each label, with their weights (text and jsonl output;
+    /// TSV has a fixed set of columns, so --output tsv refuses it).
     #[arg(long)]
     pub explain: bool,
     /// Label a sentence `uncertain` when the model's confidence is below this (JSONL keeps the
@@ -79,11 +84,17 @@ pub struct PredictArgs {
     /// Use the model's raw probabilities, without its calibration.
     #[arg(long)]
     pub no_calibration: bool,
-    /// Threads for prediction; 0 uses every core.
-    #[arg(long, default_value_t = 0)]
+    /// Threads for prediction; 0 uses every core [at most 16: prediction runs 16 tasks at a
+    /// time, so more threads would only wait].
+    #[arg(long, default_value_t = 0, value_parser = thread_count())]
     pub threads: usize,
     #[command(flatten)]
     pub input_args: InputArgs,
+}
+
+/// A thread count, from 0 (every core) to [`MAX_THREADS`].
+fn thread_count() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(0..=MAX_THREADS as u64)
 }
 
 /// Runs `stance predict`, writing one row per input to `stdout`.
@@ -91,10 +102,17 @@ pub struct PredictArgs {
 /// # Errors
 /// Bad input rows (without `--skip-bad-rows`), an unreadable model, or a failed write.
 pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    if args.explain && args.output == Output::Tsv {
+        return Err(super::usage_error(
+            "predict",
+            "--explain cannot be used with --output tsv, whose columns are fixed; use --output \
+             text or --output jsonl for the deciding features",
+        ));
+    }
     if let Some(i) = args.text.iter().position(|t| t.trim().is_empty()) {
         anyhow::bail!("argument {}: empty text", i + 1);
     }
-    let mut bundle = load_model(&args.model.path())?;
+    let mut bundle = args.model.file().load()?;
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
