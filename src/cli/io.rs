@@ -223,8 +223,9 @@ pub fn outputs_reading<'a>(inputs: impl IntoIterator<Item = &'a PathBuf>) -> Out
 }
 
 /// Refuses, with `reason`, any output over the shipped model: [`super::DEFAULT_MODEL`] in the
-/// working folder, and that of any stance project folder ([`is_a_projects_model`]), so that
-/// starting the run elsewhere does not get around the guard.
+/// working folder, and the `models/stance.model` of any stance project folder (one with
+/// `datasets/` beside `models/`), so that starting the run elsewhere does not get around the
+/// guard.
 pub fn protect_shipped_model(outputs: &mut Outputs, reason: &str) {
     outputs
         .protect(Path::new(super::DEFAULT_MODEL), reason)
