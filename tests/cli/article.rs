@@ -98,3 +98,13 @@ fn a_bad_record_of_a_jsonl_file_is_named_and_the_others_are_labelled() {
         .assert_stderr_has("2 of 3 article inputs failed")
         .assert_stderr_has("; the other one was labelled");
 }
+
+#[test]
+fn an_article_id_with_a_line_break_keeps_the_text_layout_one_line_per_row() {
+    let wd = with_model();
+    let record = serde_json::json!({"id": "a\n1\tb", "text": DENIAL}).to_string();
+    wd.write("articles.jsonl", format!("{record}\n"));
+    let run = wd.ok(&["article", "articles.jsonl", "-m", "m.model"]);
+    assert_eq!(run.lines()[0], "== a 1 b", "{run}");
+    assert!(run.lines()[1].starts_with("denial"), "{run}");
+}

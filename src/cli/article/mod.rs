@@ -6,6 +6,7 @@ mod inputs;
 use super::io::outputs_reading;
 use super::no_arabic::NoArabic;
 use super::settings::ModelArgs;
+use super::tsv::field;
 use crate::article::{html, ArticleReport};
 use crate::text::classes::has_arabic_letter;
 use anyhow::Context;
@@ -176,9 +177,9 @@ fn write_text(
     report: &ArticleReport,
     min_confidence: Option<f32>,
 ) -> anyhow::Result<()> {
-    writeln!(out, "== {}", report.name)?;
+    writeln!(out, "== {}", field(&report.name))?;
     for s in &report.sentences {
-        let sentence = report.slice(s.start, s.end).replace(['\n', '\t'], " ");
+        let sentence = field(report.slice(s.start, s.end));
         writeln!(
             out,
             "{:<10}\t{:.3}\t{sentence}",
