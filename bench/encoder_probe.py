@@ -15,8 +15,15 @@ trained on the pool's sentences minus the dev and test ids, embeddings, a bidire
 (or a CNN), max and mean pooling, a linear layer; AdamW, class-weighted cross-entropy,
 deterministic seed.
 
+With --pretrain-epochs N the encoder is first trained as a masked language model (15% of the
+subwords replaced by [MASK], each predicted from the encoder's state at its place) on the same
+unlabelled text the BPE vocabulary is learnt from (the pool minus the dev and test ids, plus the
+written training sentences), then fine-tuned on the labels: in-domain pretraining, the one
+source of text beyond the labelled sentences this machine has.
+
 usage (torch on CPU: `python3 -m venv V && V/bin/pip install torch tokenizers numpy`):
-    V/bin/python bench/encoder_probe.py [--arch gru|cnn] [--epochs 8] [--threads 2]
+    V/bin/python bench/encoder_probe.py [--arch gru|cnn] [--epochs 8] [--pretrain-epochs 0]
+        [--threads 2]
 """
 
 from __future__ import annotations
@@ -77,16 +84,25 @@ class Encoder(torch.nn.Module):
             width = 2 * 4 * hidden
         self.drop = torch.nn.Dropout(0.3)
         self.out = torch.nn.Linear(width, len(LABELS))
+        self.lm_head = torch.nn.Linear(width // 2, vocab)
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        mask = (ids != 0).unsqueeze(-1).float()
+    def states(self, ids: torch.Tensor) -> list[torch.Tensor]:
+        """The encoder's states at every subword: one tensor (GRU) or one per filter width (CNN)."""
         x = self.drop(self.embed(ids))
         if self.arch == "gru":
             h, _ = self.rnn(x)
-            feats = [h]
-        else:
-            xt = x.transpose(1, 2)
-            feats = [torch.relu(c(xt))[:, :, : ids.shape[1]].transpose(1, 2) for c in self.convs]
+            return [h]
+        xt = x.transpose(1, 2)
+        return [torch.relu(c(xt))[:, :, : ids.shape[1]].transpose(1, 2) for c in self.convs]
+
+    def masked_lm(self, ids: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
+        """Scores over the vocabulary at the CHOSEN places (a mask of IDS' shape), for
+        masked-language-model pretraining; only those places pay for the vocabulary layer."""
+        return self.lm_head(self.drop(torch.cat(self.states(ids), dim=-1)[chosen]))
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        mask = (ids != 0).unsqueeze(-1).float()
+        feats = self.states(ids)
         pooled = []
         for h in feats:
             mx = (h - (1 - mask) * 1e4).max(dim=1).values
@@ -95,12 +111,35 @@ class Encoder(torch.nn.Module):
         return self.out(self.drop(torch.cat(pooled, dim=-1)))
 
 
-def encode(tok: Tokenizer, texts: list[str], max_len: int) -> torch.Tensor:
+def encode(tok: Tokenizer, texts: list[str], max_len: int, normalised: bool = False) -> torch.Tensor:
     out = np.zeros((len(texts), max_len), dtype=np.int64)
-    for i, enc in enumerate(tok.encode_batch([normalise(t) for t in texts])):
+    texts = texts if normalised else [normalise(t) for t in texts]
+    for i, enc in enumerate(tok.encode_batch(texts)):
         ids = enc.ids[:max_len]
         out[i, : len(ids)] = ids
     return torch.from_numpy(out)
+
+
+def pretrain(model: Encoder, x: torch.Tensor, mask_id: int, epochs: int, started: float) -> None:
+    """Masked-language-model pretraining: 15% of the subwords of each sentence replaced by
+    [MASK] and predicted from the encoder's state at their place."""
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        order, total, batches = torch.randperm(len(x)), 0.0, 0
+        for i in range(0, len(order), 32):
+            ids = x[order[i : i + 32]]
+            chosen = (torch.rand(ids.shape) < 0.15) & (ids != 0)
+            opt.zero_grad()
+            scores = model.masked_lm(torch.where(chosen, torch.full_like(ids, mask_id), ids), chosen)
+            loss = loss_fn(scores, ids[chosen])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            total, batches = total + loss.item(), batches + 1
+        print(f"pretrain epoch {epoch}: masked-LM loss {total / batches:.3f} "
+              f"({time.time() - started:.0f} s)", flush=True)
 
 
 def probabilities(model: Encoder, x: torch.Tensor) -> np.ndarray:
@@ -130,6 +169,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", choices=["gru", "cnn"], default="gru")
     ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--pretrain-epochs", type=int, default=0)
     ap.add_argument("--vocab", type=int, default=16000)
     ap.add_argument("--max-len", type=int, default=96)
     ap.add_argument("--threads", type=int, default=2)
@@ -154,7 +194,7 @@ def main() -> None:
     corpus = [normalise(t) for i, t in pool.items() if i not in held_out]
     corpus += [normalise(t) for t, _ in train[len(real("train")):]]
     tok.train_from_iterator(corpus, trainers.BpeTrainer(
-        vocab_size=args.vocab, special_tokens=["[PAD]", "[UNK]"], min_frequency=2))
+        vocab_size=args.vocab, special_tokens=["[PAD]", "[UNK]", "[MASK]"], min_frequency=2))
     xtr, xdv, xte = (encode(tok, [t for t, _ in d], args.max_len) for d in (train, dev, test))
     ytr = torch.tensor([y for _, y in train])
     ydv, yte = [y for _, y in dev], [y for _, y in test]
@@ -162,6 +202,9 @@ def main() -> None:
     weights = counts.sum() / (len(LABELS) * counts)
 
     model = Encoder(tok.get_vocab_size(), args.arch)
+    if args.pretrain_epochs:
+        pretrain(model, encode(tok, corpus, args.max_len, normalised=True),
+                 tok.token_to_id("[MASK]"), args.pretrain_epochs, started)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
     best, best_state, best_epoch = -1.0, None, 0
@@ -190,7 +233,7 @@ def main() -> None:
     lin_dv, lin_te = linear_probabilities("dev"), linear_probabilities("test")
     pdv = probabilities(model, xdv)
     results = {
-        "arch": args.arch, "epochs_run": args.epochs, "best_epoch": best_epoch,
+        "arch": args.arch, "pretrain_epochs": args.pretrain_epochs, "epochs_run": args.epochs, "best_epoch": best_epoch,
         "train_seconds": round(train_s), "threads": args.threads,
         "predict_sentences_per_s": round(speed),
         "dev_split": {
