@@ -134,12 +134,13 @@ pub fn run(args: &CvArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result
     let points = expand(&base, &args.grid).map_err(|err| super::usage_error("cv", err))?;
     for (name, config) in &points {
         check_self_training(&config.unlabelled, false).map_err(|e| {
-            let point = if name.is_empty() {
-                String::new()
+            let message = format!("{e}, as cv takes none; set it to 0");
+            if name.is_empty() {
+                args.config
+                    .setting_error("cv", "self-train-rounds", message)
             } else {
-                format!(" (grid point {name})")
-            };
-            super::usage_error("cv", format!("{e}, as cv takes none; set it to 0{point}"))
+                super::usage_error("cv", format!("{message} (grid point {name})"))
+            }
         })?;
     }
     let bar = super::io::progress_bar(

@@ -232,12 +232,9 @@ pub fn protect_shipped_model(outputs: &mut Outputs, reason: &str) {
         .protect_kind(is_a_projects_model, reason);
 }
 
-/// True when `path` is the `models/stance.model` of a stance project folder: one that holds
-/// `datasets/` beside `models/`.
+/// True when the absolute `path` is the `models/stance.model` of a stance project folder: one
+/// that holds `datasets/` beside `models/`.
 fn is_a_projects_model(path: &Path) -> bool {
-    let Ok(path) = std::fs::canonicalize(path) else {
-        return false;
-    };
     path.ends_with(super::DEFAULT_MODEL)
         && path
             .parent()

@@ -50,6 +50,23 @@ impl ConfigArgs {
             .map_err(|err| super::usage_error(verb, err))?;
         Ok(config)
     }
+
+    /// `err`, about the setting `name` of the resolved configuration, reported where the value
+    /// came from: a usage error of `verb` when its flag is on the command line (or in a grid),
+    /// else an error naming the --config file that set it.
+    pub fn setting_error(
+        &self,
+        verb: &str,
+        name: &str,
+        err: impl std::fmt::Display,
+    ) -> anyhow::Error {
+        match &self.config {
+            Some(path) if !self.settings.gives(name) => {
+                anyhow::anyhow!("reading config {}: {err}", path.display())
+            }
+            _ => super::usage_error(verb, err),
+        }
+    }
 }
 
 /// The setting flags given on the command line, each with its value (`true` or `false` for a
@@ -60,6 +77,11 @@ pub struct SettingFlags {
 }
 
 impl SettingFlags {
+    /// True when the flag of the setting `name` was given.
+    pub fn gives(&self, name: &str) -> bool {
+        self.given.iter().any(|(setting, _)| setting.name == name)
+    }
+
     /// Applies the flags that were given to a configuration.
     ///
     /// # Errors

@@ -98,8 +98,9 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL));
     let config = args.config.resolve("train")?;
     trainer::check_self_training(&config.unlabelled, args.unlabelled.is_some()).map_err(|e| {
-        super::usage_error(
+        args.config.setting_error(
             "train",
+            "self-train-rounds",
             format!("{e}; give them with --unlabelled FILE, or set --self-train-rounds 0"),
         )
     })?;
@@ -126,15 +127,22 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
         dev: &dev_paths,
         calibration: &calibration_paths,
     };
-    if !(args.force || is_reproduce_command(args, &inputs, &config)) {
-        let hint = if args.out.is_none() {
-            "it is the shipped model, and only `stance train` with the shipped data and default \
-             settings (the reproduce command) replaces it; pass --out FILE to write elsewhere, \
-             or --force to replace it"
-        } else {
-            super::io::SHIPPED_MODEL_KEPT
-        };
-        super::io::protect_shipped_model(&mut outputs, hint);
+    let hint = if args.out.is_none() {
+        "it is the shipped model, and only `stance train` with the shipped data and default \
+         settings (the reproduce command) replaces it; pass --out FILE to write elsewhere, or \
+         --force to replace it"
+    } else {
+        super::io::SHIPPED_MODEL_KEPT
+    };
+    super::io::protect_shipped_model(&mut outputs, hint);
+    // The model, and only it, may replace a shipped model: with --force, or as the reproduce
+    // command writing the working folder's own.
+    let reproduces = || {
+        is_reproduce_command(args, &inputs, &config)
+            && (args.out.is_none() || crate::io::same_file(&out, Path::new(DEFAULT_MODEL)))
+    };
+    if args.force || reproduces() {
+        outputs.allow_over_protected(&out);
     }
     outputs.check_all(std::iter::once(&out).chain(&args.save_config))?;
 
@@ -355,22 +363,29 @@ fn is_reproduce_command(args: &TrainArgs, inputs: &RunInputs, config: &TrainConf
 }
 
 /// True when id-only rows take their text from the text the shipped model was trained on: the
-/// default text file, or a file of the same bytes as the text the shipped model records (a
-/// pool rebuilt elsewhere and passed with --text-from), or any text when there is no shipped
-/// model to keep.
+/// default text file, or a regular file of the same bytes as it or as the text the shipped
+/// model records (a pool rebuilt elsewhere and passed with --text-from), or any regular file
+/// when there is no shipped model to keep.
 fn is_the_shipped_text(input: &InputArgs) -> bool {
     let given = input.text_from_path();
-    if crate::io::same_file(&given, Path::new(crate::data::DEFAULT_TEXT_FROM)) {
+    let default = Path::new(crate::data::DEFAULT_TEXT_FROM);
+    if crate::io::same_file(&given, default) {
         return true;
+    }
+    // Hashing reads the file: a pipe would be emptied before training reads it.
+    if !given.is_file() {
+        return false;
     }
     let Ok(shipped) = Bundle::load(Path::new(DEFAULT_MODEL)) else {
         return true;
     };
+    let hash = |path: &Path| DataFile::of_file("text", path, 0, 0).map(|d| d.sha256).ok();
+    let Some(given) = hash(&given) else {
+        return false;
+    };
     let recorded = shipped.provenance.data.iter().find(|d| d.role == "text");
-    match (recorded, DataFile::of_file("text", &given, 0, 0)) {
-        (Some(recorded), Ok(given)) => given.sha256 == recorded.sha256,
-        _ => false,
-    }
+    recorded.is_some_and(|r| r.sha256 == given)
+        || (default.is_file() && hash(default).as_ref() == Some(&given))
 }
 
 /// Reads the labelled files that play one `role` (dev, calibration) as one list of records,

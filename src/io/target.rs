@@ -121,6 +121,8 @@ pub struct Outputs {
     /// Kinds of file no output may replace wherever they are (a test on the resolved path),
     /// with the reason shown when one tries.
     protected_kinds: Vec<(IsProtected, String)>,
+    /// Outputs allowed to replace a protected file.
+    allowed: Vec<FileId>,
     /// Outputs written so far.
     written: Vec<(FileId, PathBuf)>,
 }
@@ -158,14 +160,24 @@ impl Outputs {
         self
     }
 
-    /// Protects every existing file for which `is_protected` holds (given the path an output
-    /// resolves to): writing one is refused with `reason`.
+    /// Protects every existing file for which `is_protected` holds, given the absolute path of
+    /// an output as given or that of the file it lands in: writing one is refused with
+    /// `reason`.
     pub fn protect_kind(
         &mut self,
         is_protected: IsProtected,
         reason: impl Into<String>,
     ) -> &mut Outputs {
         self.protected_kinds.push((is_protected, reason.into()));
+        self
+    }
+
+    /// Lets the output `path` replace a protected file (such as the reproduce command's model
+    /// over the shipped one); inputs, devices and earlier outputs stay refused.
+    pub fn allow_over_protected(&mut self, path: &Path) -> &mut Outputs {
+        if let Some(id) = resolve(path).ok().as_deref().and_then(file_id) {
+            self.allowed.push(id);
+        }
         self
     }
 
@@ -194,11 +206,20 @@ impl Outputs {
                 )
             }));
         }
-        if let Some((_, reason)) = self.protected.iter().find(|(i, _)| *i == id) {
-            return Err(refuse(reason.clone()));
-        }
-        if let Some((_, reason)) = self.protected_kinds.iter().find(|(is, _)| is(&target)) {
-            return Err(refuse(reason.clone()));
+        if !self.allowed.contains(&id) {
+            if let Some((_, reason)) = self.protected.iter().find(|(i, _)| *i == id) {
+                return Err(refuse(reason.clone()));
+            }
+            // A kind is tested on the path as given (made absolute, links kept) and on the
+            // file it lands in, so that a link on the way hides neither.
+            let given = std::path::absolute(path).ok();
+            let landed = std::fs::canonicalize(&target).ok();
+            let is_kind = |is: &IsProtected| {
+                given.as_deref().is_some_and(is) || landed.as_deref().is_some_and(is)
+            };
+            if let Some((_, reason)) = self.protected_kinds.iter().find(|(is, _)| is_kind(is)) {
+                return Err(refuse(reason.clone()));
+            }
         }
         if let Some((_, earlier)) = self.written.iter().find(|(i, _)| *i == id) {
             return Err(refuse(format!(

@@ -205,6 +205,14 @@ fn the_shipped_model_of_a_project_is_kept_from_any_working_folder() {
         .assert_stderr_has("shipped model");
     assert_eq!(wd.read("proj/models/stance.model"), b"the shipped model");
 
+    // Nor does a link on the way hide it: proj2/models is a link to a folder elsewhere.
+    wd.write("store/models/stance.model", b"the shipped model");
+    wd.write("proj2/datasets/train.tsv", wd.read("train.tsv"));
+    std::os::unix::fs::symlink(wd.path("store/models"), wd.path("proj2/models")).unwrap();
+    wd.fails(&train_args("proj2/models/stance.model", &[]), 1)
+        .assert_stderr_has("shipped model");
+    assert_eq!(wd.read("store/models/stance.model"), b"the shipped model");
+
     // A models/stance.model outside any project folder is an ordinary output.
     wd.write("elsewhere/models/stance.model", b"an old model");
     wd.train("elsewhere/models/stance.model", &[]);

@@ -143,6 +143,34 @@ fn the_reproduce_command_may_be_spelled_out_and_needs_the_shipped_text() {
     run.assert_stderr_has("reproduce command");
     assert_eq!(wd.read("models/stance.model"), shipped);
 
+    // The reproduce command writes the working folder's model and nothing else over one: not
+    // its saved config, not another project's model.
+    wd.write("models/stance.model", &shipped);
+    let save_config = [
+        "train",
+        "--out",
+        "m.model",
+        "--save-config",
+        "models/stance.model",
+    ];
+    wd.fails(
+        &[&save_config[..], &["--text-from", "pool.tsv"]].concat(),
+        1,
+    )
+    .assert_stderr_has("shipped model");
+    wd.write("other/models/stance.model", &shipped);
+    wd.write("other/datasets/train.tsv", wd.read("train.tsv"));
+    let elsewhere = [
+        "train",
+        "--text-from",
+        "pool.tsv",
+        "--out",
+        "other/models/stance.model",
+    ];
+    wd.fails(&elsewhere, 1).assert_stderr_has("shipped model");
+    assert_eq!(wd.read("models/stance.model"), shipped);
+    assert_eq!(wd.read("other/models/stance.model"), shipped);
+
     // A copy of the same text (a pool rebuilt elsewhere) still reproduces it.
     wd.write("copied-pool.tsv", &pool);
     wd.ok(&["train", "-q", "--text-from", "copied-pool.tsv"]);
@@ -477,9 +505,25 @@ fn self_training_without_unlabelled_sentences_is_refused() {
     assert!(run.stdout.is_empty(), "no point may have been scored:{run}");
     wd.train(
         "x.model",
-        &["--self-train-rounds", "1", "--unlabelled", "sentences.txt"],
+        &[
+            "--self-train-rounds",
+            "1",
+            "--unlabelled",
+            "sentences.txt",
+            "--save-config",
+            "self-train.json",
+        ],
     )
     .assert_stdout_has("self-training round 1");
+    // Set by a config file, it is that file's error (exit 1), named, in train and cv alike.
+    let config = ["--config", "self-train.json"];
+    let train = [&["train", "train.tsv", "--out", "y.model"][..], &config].concat();
+    wd.fails(&train, 1)
+        .assert_stderr_has("reading config self-train.json: ")
+        .assert_stderr_has("self-train-rounds = 1");
+    let cv = [&["cv", "train.tsv", "--folds", "2"][..], &config].concat();
+    wd.fails(&cv, 1)
+        .assert_stderr_has("reading config self-train.json: ");
 }
 
 #[test]
