@@ -28,13 +28,9 @@ pub const DEFAULT_TRAIN: [&str; 2] = ["datasets/train.tsv", "datasets/real/train
 pub const DEFAULT_DEV: [&str; 2] = ["datasets/dev.tsv", "datasets/real/dev.tsv"];
 /// What the shipped model's probabilities are calibrated on: held-out real news.
 pub const DEFAULT_CALIBRATION: &str = "datasets/real/dev.tsv";
-/// The project's labelled real sentences (ids and labels), which `stance suggest` skips unless
-/// told otherwise.
-pub const DEFAULT_LABELLED_REAL: [&str; 3] = [
-    "datasets/real/train.tsv",
-    "datasets/real/dev.tsv",
-    "datasets/real/test.tsv",
-];
+/// The folder of the project's real sentences read so far, as files of ids (the labelled
+/// splits, each round's choice, the adjudications), which `stance suggest` skips.
+pub const DEFAULT_REAL_IDS: &str = "datasets/real";
 
 /// Train, evaluate and run stance classifiers for Arabic news sentences: each sentence is
 /// labelled assertion, denial or allegation.

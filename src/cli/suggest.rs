@@ -19,18 +19,22 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
-  stance suggest --skip-ids datasets/real/train.tsv --skip-ids datasets/real/round1.tsv --n 400 --out batch.tsv
+  stance suggest --n 400 --out batch.tsv             # skips every id of datasets/real/*.tsv
+  stance suggest --skip-ids batch1.tsv --n 400 --out batch2.tsv
   stance suggest news.jsonl --n 1000 --random-share 0.5 --model my.model")]
 pub struct SuggestArgs {
     /// Unlabelled sentences with ids, each id once (TSV/CSV with id and text/sentence columns,
     /// or JSONL) [default: ../shared/realnews/pool.tsv].
     pub pool: Option<PathBuf>,
     /// Files whose ids are not suggested (labelled or chosen already; repeatable): TSV or CSV
-    /// with a header naming an `id` column, or JSONL with an `id` field [default: those of
-    /// datasets/real/train.tsv, dev.tsv and test.tsv that exist, the project's labelled real
-    /// sentences].
+    /// with a header naming an `id` column, or JSONL with an `id` field; they add to the
+    /// project's own, every datasets/real/*.tsv (the labelled splits, each round's choice, the
+    /// adjudications).
     #[arg(long, value_name = "FILE")]
     pub skip_ids: Vec<PathBuf>,
+    /// Do not skip the ids of datasets/real/*.tsv, only those of --skip-ids.
+    #[arg(long)]
+    pub no_project_ids: bool,
     /// How many sentences to suggest.
     #[arg(long, default_value_t = 400)]
     pub n: usize,
@@ -68,15 +72,12 @@ pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         .pool
         .clone()
         .unwrap_or_else(|| PathBuf::from(crate::data::DEFAULT_TEXT_FROM));
-    let skip_ids: Vec<PathBuf> = if args.skip_ids.is_empty() {
-        super::DEFAULT_LABELLED_REAL
-            .iter()
-            .map(PathBuf::from)
-            .filter(|p| p.is_file())
-            .collect()
+    let mut skip_ids = if args.no_project_ids {
+        Vec::new()
     } else {
-        args.skip_ids.clone()
+        project_id_files()?
     };
+    skip_ids.extend(args.skip_ids.iter().cloned());
     let mut outputs = outputs_reading([&model.path, &pool_path, &args.input.text_from_path()]);
     outputs.inputs(&skip_ids);
     if let Some(path) = &args.out {
@@ -140,7 +141,7 @@ pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
             *per_group.entry(candidates[i].group.as_str()).or_default() += 1;
         }
         eprintln!(
-            "suggested {} of {} unlabelled sentences ({skipped} already labelled were skipped{}): \
+            "suggested {} of {} unlabelled sentences ({skipped} already labelled or chosen were skipped{}): \
              {uncertain} by uncertainty over {} groups, {} at random",
             chosen.len(),
             pool.len(),
@@ -161,6 +162,22 @@ pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         );
     }
     Ok(())
+}
+
+/// The project's files of real-sentence ids: every `.tsv` file of [`super::DEFAULT_REAL_IDS`],
+/// in name order (none when the folder is missing, as outside the project).
+fn project_id_files() -> anyhow::Result<Vec<PathBuf>> {
+    let folder = std::path::Path::new(super::DEFAULT_REAL_IDS);
+    if !folder.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .with_context(|| format!("listing {}", folder.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "tsv"))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// The ids of a file: the `id` column of a TSV or CSV file with a header, or the `id` field of

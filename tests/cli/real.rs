@@ -139,17 +139,30 @@ fn suggest_skips_known_ids_and_writes_only_ids_and_sentences() {
     // The same seed gives the same batch.
     let again = wd.ok(&args);
     assert_eq!(wd.read_string("next.tsv"), next, "{again}");
-    run.assert_stderr_has("(2 already labelled were skipped, by the ids of known.tsv)");
+    run.assert_stderr_has("(2 already labelled or chosen were skipped, by the ids of known.tsv)");
 
-    // Without --skip-ids, the project's labelled real sentences are skipped.
+    // The ids of the project's datasets/real/*.tsv are skipped too, whatever --skip-ids adds.
     wd.write(
         "datasets/real/test.tsv",
         "id\tlabel\nalpha-000003\tdenial\n",
     );
-    let all = wd.ok(&["suggest", "pool.tsv", "--model", "m.model", "--n", "48"]);
-    all.assert_stderr_has("suggested 47 of 47 unlabelled sentences (1 already labelled")
-        .assert_stderr_has("by the ids of datasets/real/test.tsv)");
-    assert!(!all.stdout.contains("alpha-000003"), "{all}");
+    wd.write(
+        "datasets/real/round9.tsv",
+        "id\tstratum\tset\nbeta-000004\tnone\tx\n",
+    );
+    let suggest = |extra: &[&str]| {
+        let mut args = vec!["suggest", "pool.tsv", "--model", "m.model", "--n", "48"];
+        args.extend_from_slice(extra);
+        wd.ok(&args)
+    };
+    let all = suggest(&[]);
+    all.assert_stderr_has("suggested 46 of 46 unlabelled sentences (2 already labelled")
+        .assert_stderr_has("by the ids of datasets/real/round9.tsv, datasets/real/test.tsv)");
+    assert!(!all.stdout.contains("alpha-000003") && !all.stdout.contains("beta-000004"));
+    let more = suggest(&["--skip-ids", "known.tsv"]);
+    more.assert_stderr_has("suggested 44 of 44 unlabelled sentences (4 already");
+    let own = suggest(&["--no-project-ids"]);
+    own.assert_stderr_has("suggested 48 of 48 unlabelled sentences (0 already");
 
     wd.write("noid.tsv", "label\tsentence\ndenial\tنفت الوزارة الخبر\n");
     wd.fails(&["suggest", "noid.tsv", "--model", "m.model"], 1)
