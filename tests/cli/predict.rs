@@ -494,3 +494,64 @@ fn explain_is_refused_with_tsv_output_not_ignored() {
     run.assert_stderr_has("--explain cannot be used with --output tsv");
     assert!(run.stdout.is_empty(), "{run}");
 }
+
+#[test]
+fn a_file_of_ids_alone_takes_its_text_from_text_from() {
+    let wd = trained();
+    let denial = "نفت وزارة الداخلية صحة الأنباء عن اعتقال صحفيين في العاصمة.";
+    let allegation = "اتهمت المعارضة الحكومة بتزوير نتائج الانتخابات المحلية.";
+    wd.write(
+        "pool.tsv",
+        format!("id\tsource\tsentence\np-1\tx\t{denial}\np-2\tx\t{allegation}\n"),
+    );
+    let direct = wd.ok(&[
+        "predict", "-m", "m.model", "--output", "tsv", denial, allegation,
+    ]);
+    let expected: Vec<String> = direct
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|row| row.split('\t').skip(2).collect::<Vec<_>>().join("\t"))
+        .collect();
+    // A header naming an id and no text column, with or without other columns: the rows are
+    // ids whose text is joined from --text-from (the header was read as a `label, text` row).
+    for (name, listing) in [
+        ("ids.tsv", "id\np-1\np-2\n"),
+        ("ids-source.tsv", "id\tsource\np-1\tx\np-2\tx\n"),
+    ] {
+        wd.write(name, listing);
+        let run = wd.ok(&[
+            "predict",
+            "-m",
+            "m.model",
+            "--input",
+            name,
+            "--text-from",
+            "pool.tsv",
+            "--output",
+            "tsv",
+        ]);
+        let rows: Vec<&str> = run.stdout.lines().skip(1).collect();
+        assert_eq!(rows.len(), 2, "{run}");
+        for ((row, id), want) in rows.iter().zip(["p-1", "p-2"]).zip(&expected) {
+            let fields: Vec<&str> = row.split('\t').collect();
+            assert_eq!(fields[0], id, "{run}");
+            assert_eq!(fields[2..].join("\t"), *want, "{run}");
+        }
+    }
+    // Without the text file the error names the listing and where the text is expected.
+    let run = wd.fails(
+        &[
+            "predict",
+            "-m",
+            "m.model",
+            "--input",
+            "ids.tsv",
+            "--text-from",
+            "none.tsv",
+        ],
+        1,
+    );
+    run.assert_stderr_has("ids.tsv:1")
+        .assert_stderr_has("none.tsv");
+}

@@ -194,7 +194,7 @@ fn real_data_without_its_text_says_where_the_text_is_expected() {
     cmd.current_dir(wd.path("proj"));
     let run = wd.run_command(&mut cmd, "(in proj/) stance train".into());
     assert_eq!(run.code, Some(1), "{run}");
-    run.assert_stderr_has("datasets/real/dev.tsv:1: this file holds ids and labels only")
+    run.assert_stderr_has("datasets/real/dev.tsv:1: this file holds ids and no text")
         .assert_stderr_has("../shared/realnews/pool.tsv");
 
     // An id the text file lacks is named with its line.

@@ -1,5 +1,5 @@
 //! Header detection for TSV and CSV: whether the first row names the columns, what each column
-//! holds, and where a file of ids and labels only takes its text.
+//! holds, and where a file of ids (and labels) only takes its text.
 
 use super::row::RowParser;
 use crate::data::LabelPolicy;
@@ -50,7 +50,11 @@ impl RowParser {
         let names: Vec<&str> = fields.map(str::trim).collect();
         let has = |role: Role| names.iter().any(|name| Role::of(name) == role);
         if !has(Role::Text) {
-            if !(has(Role::Id) && has(Role::Label)) {
+            // A first row naming an id column is a header even without a text column: the
+            // rows are ids (with labels, or none: a list of sentences to predict) whose text
+            // comes from the text source. Read as `label, text` rows it gave a wrong label
+            // error (`id, source`) or labels for the word "id" (`id` alone).
+            if !has(Role::Id) {
                 self.header = Header::Absent;
                 return Ok(false);
             }
@@ -83,20 +87,20 @@ impl RowParser {
         Ok(true)
     }
 
-    /// The texts for a file of ids and labels only, from the attached [`TextSource`].
+    /// The texts for a file of ids (and labels) only, from the attached [`TextSource`].
     fn texts_for_ids(&self, line: usize) -> Result<Arc<std::collections::HashMap<String, String>>> {
         let Some(source) = &self.texts else {
             return Err(self.error(
                 line,
-                "header has id and label columns but no text column: this file holds ids and \
-                 labels only; give the file with their text (--text-from FILE)",
+                "header has an id column but no text column: this file holds ids (and labels) \
+                 only; give the file with their text (--text-from FILE)",
             ));
         };
         source.texts().map_err(|reason| {
             self.error(
                 line,
                 format!(
-                    "this file holds ids and labels only; their text comes from {} \
+                    "this file holds ids and no text; their text comes from {} \
                      (--text-from), which cannot be read: {reason}",
                     source.path().display()
                 ),

@@ -13,8 +13,8 @@
 //! id, and every other column is kept in [`Record::extra`] as a string. Without a header a row
 //! is `label<TAB>text` (`label,text` for CSV), or just the text when labels are optional.
 //!
-//! A header with `id` and `label` columns but no text column marks a file of ids and labels
-//! only: with a [`TextSource`] attached ([`RecordReader::join_texts`]) each row takes its text
+//! A header with an `id` column but no text column marks a file of ids (with labels, or
+//! without: sentences to predict) and no text: with a [`TextSource`] attached ([`RecordReader::join_texts`]) each row takes its text
 //! from there by id; without one, or for an id the source lacks, the row is an error.
 //!
 //! In a labelled file ([`LabelPolicy::Required`]) an id names one sentence: a row repeating the
@@ -132,7 +132,7 @@ impl RecordReader {
         self
     }
 
-    /// Takes the text of id-only rows (a header with `id` and `label` but no text column) from
+    /// Takes the text of id-only rows (a header with an `id` but no text column) from
     /// `texts`; the source is read only if such a header is met.
     pub fn join_texts(mut self, texts: Arc<TextSource>) -> RecordReader {
         self.rows.texts = Some(texts);
