@@ -555,3 +555,23 @@ fn a_file_of_ids_alone_takes_its_text_from_text_from() {
     run.assert_stderr_has("ids.tsv:1")
         .assert_stderr_has("none.tsv");
 }
+
+#[test]
+fn an_empty_input_is_noted_not_silent() {
+    let wd = trained();
+    wd.write("empty.txt", "");
+    wd.write("header-only.tsv", "id\ttext\n");
+    for name in ["empty.txt", "header-only.tsv"] {
+        let run = wd.ok(&["predict", "-m", "m.model", "--input", name]);
+        assert_eq!(run.stdout, "", "{run}");
+        run.assert_stderr_has(&format!("note: {name} holds no sentences to label"));
+        let quiet = wd.ok(&["predict", "-q", "-m", "m.model", "--input", name]);
+        assert_eq!(quiet.stderr, "", "{quiet}");
+    }
+    let stdin = wd.ok_stdin(&["predict", "-m", "m.model"], b"");
+    stdin.assert_stderr_has("note: standard input holds no sentences to label");
+    // A file of blank lines has its rows (one unlabelled row per line): no note.
+    wd.write("blank.txt", "\n\n");
+    let blank = wd.ok(&["predict", "-m", "m.model", "--input", "blank.txt"]);
+    assert!(!blank.stderr.contains("no sentences"), "{blank}");
+}

@@ -224,9 +224,11 @@ fn write_rows(
         let skipped = Arc::clone(&skipped);
         move || read_rows(reader, format, skip, quiet, sender, &skipped)
     });
+    let mut rows = 0;
     let written = chunks.into_iter().try_for_each(|chunk| {
         let chunk = chunk?;
         write_chunk(&chunk)?;
+        rows += chunk.len();
         bar.inc(chunk.len() as u64);
         anyhow::Ok(())
     });
@@ -240,6 +242,16 @@ fn write_rows(
             .map_err(|_| anyhow::anyhow!("the input reader thread panicked"))?;
     }
     report_skipped(&path, skipped.load(Ordering::Relaxed), quiet);
+    if written.is_ok() && rows == 0 && !quiet {
+        // An empty input is not an error (a pipeline stage may have nothing to pass on), but
+        // an empty output with no word looks like a failure.
+        let input = if path.as_os_str() == "-" {
+            "standard input".to_owned()
+        } else {
+            path.display().to_string()
+        };
+        eprintln!("note: {input} holds no sentences to label");
+    }
     written
 }
 
