@@ -49,7 +49,8 @@ pub struct CvArgs {
     #[arg(long)]
     pub json: bool,
     /// Write each row's out-of-fold prediction (by the best point) to this TSV file: id, line,
-    /// gold, predicted, confidence; for finding labels worth a second reading.
+    /// gold, predicted, confidence, fold, then each label's probability (p_assertion, ...); for
+    /// finding labels worth a second reading, or combining with another model's predictions.
     #[arg(long, value_name = "FILE")]
     pub predictions: Option<PathBuf>,
     #[command(flatten)]
@@ -180,17 +181,33 @@ pub fn run(args: &CvArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result
             .with_context(|| format!("saving config {}", path.display()))?;
     }
     if let Some(path) = &args.predictions {
-        let mut out = String::from("id\tline\tgold\tpredicted\tconfidence\n");
-        for (r, p) in records.iter().zip(&results[best].1.predictions) {
+        let mut out = String::from("id\tline\tgold\tpredicted\tconfidence\tfold");
+        for label in Stance::ALL {
+            let _ = write!(out, "\tp_{label}");
+        }
+        out.push('\n');
+        let rows = records.iter().zip(&plan.fold_of);
+        for ((r, fold), p) in rows.zip(&results[best].1.predictions) {
             if let (Some(p), Some(gold)) = (p, r.label) {
-                let _ = writeln!(
+                let _ = write!(
                     out,
-                    "{}\t{}\t{gold}\t{}\t{:.4}",
+                    "{}\t{}\t{gold}\t{}\t{:.4}\t{}",
                     super::tsv::field(r.id.as_deref().unwrap_or_default()),
                     r.origin.line,
                     p.label,
-                    p.confidence()
+                    p.confidence(),
+                    super::tsv::field(&plan.names[*fold]),
                 );
+                // By label, not by position: the model's label order is its own.
+                for label in Stance::ALL {
+                    let (_, probability) = p
+                        .probabilities
+                        .iter()
+                        .find(|(l, _)| *l == label)
+                        .expect("a prediction has every label's probability");
+                    let _ = write!(out, "\t{probability:.4}");
+                }
+                out.push('\n');
             }
         }
         outputs

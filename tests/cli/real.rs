@@ -78,12 +78,33 @@ fn cv_by_outlet_holds_out_each_outlet_and_writes_out_of_fold_predictions() {
         .map(|l| l.split('\t').collect())
         .collect();
     assert_eq!(rows.len(), 48, "{oof}");
+    assert_eq!(
+        oof.lines().next(),
+        Some("id\tline\tgold\tpredicted\tconfidence\tfold\tp_assertion\tp_denial\tp_allegation")
+    );
     let outlets = wd.read_string("outlets.tsv");
     for (row, source) in rows.iter().zip(outlets.lines().skip(1)) {
         let source: Vec<&str> = source.split('\t').collect();
         assert_eq!((row[0], row[2]), (source[0], source[1]), "id and gold");
         let confidence: f64 = row[4].parse().unwrap();
         assert!((1.0 / 3.0..=1.0).contains(&confidence), "{confidence}");
+        // The fold is the outlet held out; the predicted label has the largest probability,
+        // which is the confidence, and the probabilities sum to one.
+        assert_eq!(row[5], source[0].split('-').next().unwrap(), "{oof}");
+        let probabilities: Vec<f64> = row[6..].iter().map(|p| p.parse().unwrap()).collect();
+        let column = ["assertion", "denial", "allegation"]
+            .iter()
+            .position(|l| *l == row[3])
+            .unwrap();
+        assert_eq!(format!("{:.4}", probabilities[column]), row[4], "{oof}");
+        assert!(
+            probabilities.iter().all(|p| *p <= probabilities[column]),
+            "{oof}"
+        );
+        assert!(
+            (probabilities.iter().sum::<f64>() - 1.0).abs() < 2e-4,
+            "{oof}"
+        );
     }
 
     // One outlet cannot be left out against nothing.
