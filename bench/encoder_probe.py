@@ -23,7 +23,7 @@ source of text beyond the labelled sentences this machine has.
 
 usage (torch on CPU: `python3 -m venv V && V/bin/pip install torch tokenizers numpy`):
     V/bin/python bench/encoder_probe.py [--arch gru|cnn] [--epochs 8] [--pretrain-epochs 0]
-        [--threads 2]
+        [--threads 2] [--dim 128] [--hidden 128] [--vocab 16000] [--pool-probs OUT]
 """
 
 from __future__ import annotations
@@ -149,13 +149,14 @@ def probabilities(model: Encoder, x: torch.Tensor) -> np.ndarray:
     return torch.cat(parts).numpy()
 
 
-def linear_probabilities(split: str) -> np.ndarray:
-    """The shipped linear model's probabilities on datasets/real/SPLIT.tsv, in row order."""
+def linear_probabilities(split: str | Path) -> np.ndarray:
+    """The shipped linear model's probabilities on datasets/real/SPLIT.tsv (or on the file
+    SPLIT, whose ids are joined with the pool's text), in row order."""
     cli = ROOT / "target" / "release" / "stance"
+    path = split if isinstance(split, Path) else ROOT / "datasets" / "real" / f"{split}.tsv"
     out = subprocess.run(
         [str(cli), "predict", "-q", "-m", str(ROOT / "models" / "stance.model"), "--input",
-         str(ROOT / "datasets" / "real" / f"{split}.tsv"), "--text-from", str(POOL),
-         "--output", "jsonl", "--probs"],
+         str(path), "--text-from", str(POOL), "--output", "jsonl", "--probs"],
         check=True, capture_output=True, text=True,
     ).stdout
     probs = []
@@ -165,16 +166,106 @@ def linear_probabilities(split: str) -> np.ndarray:
     return np.array(probs)
 
 
+def fine_tune(model: Encoder, xtr, ytr, xdv, ydv, weights, epochs: int, started: float):
+    """Fine-tunes on the labels; keeps (loads) the epoch with the best real dev split macro-F1."""
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    best, best_state, best_epoch = -1.0, None, 0
+    for epoch in range(1, epochs + 1):
+        model.train()
+        order = torch.randperm(len(xtr))
+        for i in range(0, len(order), 32):
+            idx = order[i : i + 32]
+            opt.zero_grad()
+            loss = loss_fn(model(xtr[idx]), ytr[idx])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+        f1, _ = macro_f1(ydv, probabilities(model, xdv).argmax(1).tolist())
+        print(f"epoch {epoch}: real dev split macro-F1 {f1:.4f} ({time.time() - started:.0f} s)",
+              flush=True)
+        if f1 > best:
+            best, best_epoch = f1, epoch
+            best_state = {k: v.clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(best_state)
+    return best, best_epoch
+
+
+def cross_validate(model: Encoder, tok: Tokenizer, pool, written, xdv, ydv, args, started) -> None:
+    """K-fold cross-validation on the real training set, on the folds `stance cv` deals (read
+    from its --predictions file, which also gives the linear model's out-of-fold
+    probabilities): the written sentences join every training fold; each fold's encoder starts
+    from the same (pretrained) weights. Writes the held-out rows' encoder and linear
+    probabilities to --cv-out/fold<N>.tsv; with --cv-report, scores every fold file there."""
+    oof = rows(args.cv_out / "linear.tsv")
+    folds = sorted({r["fold"] for r in oof}, key=int)
+    wanted = args.only_folds.split(",") if args.only_folds else folds
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    for fold in wanted:
+        kept = [r for r in oof if r["fold"] != fold]
+        held = [r for r in oof if r["fold"] == fold]
+        train = [(pool[r["id"]], LABELS.index(r["gold"])) for r in kept] + written
+        xtr = encode(tok, [t for t, _ in train], args.max_len)
+        ytr = torch.tensor([y for _, y in train])
+        counts = torch.bincount(ytr, minlength=len(LABELS)).float()
+        model.load_state_dict(start)
+        torch.manual_seed(args.seed)
+        print(f"fold {fold}: {len(train)} training rows, {len(held)} held out", flush=True)
+        fine_tune(model, xtr, ytr, xdv, ydv, counts.sum() / (len(LABELS) * counts), args.epochs,
+                  started)
+        enc = probabilities(model, encode(tok, [pool[r["id"]] for r in held], args.max_len))
+        with open(args.cv_out / f"fold{fold}.tsv", "w", encoding="utf-8") as f:
+            f.write("id\tgold\t" + "\t".join(f"enc_{l}" for l in LABELS) + "\t"
+                    + "\t".join(f"lin_{l}" for l in LABELS) + "\n")
+            for r, e in zip(held, enc):
+                f.write(f"{r['id']}\t{r['gold']}\t" + "\t".join(f"{x:.5f}" for x in e) + "\t"
+                        + "\t".join(r[f"p_{l}"] for l in LABELS) + "\n")
+
+
+def cv_report(directory: Path) -> None:
+    """Per-fold and mean macro-F1 of the encoder, the linear model and their average."""
+    scores: dict[str, list[float]] = {"linear": [], "encoder": [], "average": []}
+    for path in sorted(directory.glob("fold*.tsv")):
+        held = rows(path)
+        gold = [LABELS.index(r["gold"]) for r in held]
+        enc = np.array([[float(r[f"enc_{l}"]) for l in LABELS] for r in held])
+        lin = np.array([[float(r[f"lin_{l}"]) for l in LABELS] for r in held])
+        for name, p in (("linear", lin), ("encoder", enc), ("average", enc + lin)):
+            scores[name].append(macro_f1(gold, p.argmax(1).tolist())[0])
+    for name, values in scores.items():
+        print(f"{name:8} macro-F1 {np.mean(values):.4f} ± {np.std(values, ddof=1):.4f} "
+              f"(folds: {' '.join(f'{v:.4f}' for v in values)})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", choices=["gru", "cnn"], default="gru")
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--pretrain-epochs", type=int, default=0)
     ap.add_argument("--vocab", type=int, default=16000)
+    ap.add_argument("--dim", type=int, default=128, help="subword embedding size")
+    ap.add_argument("--hidden", type=int, default=128, help="GRU units per direction (CNN filters)")
     ap.add_argument("--max-len", type=int, default=96)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--pool-probs", type=Path, metavar="OUT",
+                    help="also write, for every pool sentence no datasets/real/*.tsv labels, its id "
+                         "and the averaged (encoder + linear) probabilities to OUT (a TSV outside "
+                         "the project: teacher labels for a distillation experiment)")
+    ap.add_argument("--folds", action="store_true",
+                    help="cross-validate on the folds of --cv-out/linear.tsv, written by `stance cv "
+                         "datasets/real/train.tsv --with datasets/train.tsv --predictions` "
+                         "(its fold column and the linear model's out-of-fold probabilities)")
+    ap.add_argument("--only-folds", help="with --folds: these folds only (comma-separated)")
+    ap.add_argument("--cv-out", type=Path, default=Path("/tmp/encoder-cv"))
+    ap.add_argument("--cv-report", action="store_true",
+                    help="score the fold files in --cv-out and stop")
+    ap.add_argument("--pretrained", type=Path,
+                    help="save the pretrained weights here, or read them if the file exists")
     args = ap.parse_args()
+    if args.cv_report:
+        cv_report(args.cv_out)
+        return
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
@@ -201,31 +292,20 @@ def main() -> None:
     counts = torch.bincount(ytr, minlength=len(LABELS)).float()
     weights = counts.sum() / (len(LABELS) * counts)
 
-    model = Encoder(tok.get_vocab_size(), args.arch)
-    if args.pretrain_epochs:
+    model = Encoder(tok.get_vocab_size(), args.arch, args.dim, args.hidden)
+    if args.pretrained and args.pretrained.exists():
+        model.load_state_dict(torch.load(args.pretrained))
+        print(f"pretrained weights read from {args.pretrained}", flush=True)
+    elif args.pretrain_epochs:
         pretrain(model, encode(tok, corpus, args.max_len, normalised=True),
                  tok.token_to_id("[MASK]"), args.pretrain_epochs, started)
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
-    best, best_state, best_epoch = -1.0, None, 0
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        order = torch.randperm(len(xtr))
-        for i in range(0, len(order), 32):
-            idx = order[i : i + 32]
-            opt.zero_grad()
-            loss = loss_fn(model(xtr[idx]), ytr[idx])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-        f1, _ = macro_f1(ydv, probabilities(model, xdv).argmax(1).tolist())
-        print(f"epoch {epoch}: real dev split macro-F1 {f1:.4f} ({time.time() - started:.0f} s)",
-              flush=True)
-        if f1 > best:
-            best, best_epoch = f1, epoch
-            best_state = {k: v.clone() for k, v in model.state_dict().items()}
+        if args.pretrained:
+            torch.save(model.state_dict(), args.pretrained)
+    if args.folds:
+        cross_validate(model, tok, pool, train[len(real("train")):], xdv, ydv, args, started)
+        return
+    best, best_epoch = fine_tune(model, xtr, ytr, xdv, ydv, weights, args.epochs, started)
     train_s = time.time() - started
-    model.load_state_dict(best_state)
 
     t0 = time.time()
     pte = probabilities(model, xte)
@@ -233,7 +313,8 @@ def main() -> None:
     lin_dv, lin_te = linear_probabilities("dev"), linear_probabilities("test")
     pdv = probabilities(model, xdv)
     results = {
-        "arch": args.arch, "pretrain_epochs": args.pretrain_epochs, "epochs_run": args.epochs, "best_epoch": best_epoch,
+        "arch": args.arch, "dim": args.dim, "hidden": args.hidden, "vocab": args.vocab,
+        "pretrain_epochs": args.pretrain_epochs, "epochs_run": args.epochs, "best_epoch": best_epoch,
         "train_seconds": round(train_s), "threads": args.threads,
         "predict_sentences_per_s": round(speed),
         "dev_split": {
@@ -249,6 +330,25 @@ def main() -> None:
                                        "f1": dict(zip(LABELS, (round(x, 4) for x in per)))}
     json.dump(results, sys.stdout, indent=1, ensure_ascii=False)
     print()
+    if args.pool_probs:
+        write_pool_probs(model, tok, pool, args)
+
+
+def write_pool_probs(model: Encoder, tok: Tokenizer, pool: dict[str, str], args) -> None:
+    """The averaged probabilities on every pool sentence no project file labels (id only)."""
+    labelled = {r["id"] for f in (ROOT / "datasets" / "real").glob("*.tsv") for r in rows(f)}
+    ids = [i for i in pool if i not in labelled]
+    listing = args.pool_probs.with_suffix(".ids.tsv")
+    listing.write_text("id\tnote\n" + "".join(f"{i}\tunlabelled\n" for i in ids), encoding="utf-8")
+    lin = linear_probabilities(listing)
+    enc = probabilities(model, encode(tok, [pool[i] for i in ids], args.max_len))
+    avg = (enc + lin) / 2
+    with open(args.pool_probs, "w", encoding="utf-8") as f:
+        f.write("id\t" + "\t".join(LABELS) + "\t" + "\t".join(f"linear_{l}" for l in LABELS) + "\n")
+        for i, a, l in zip(ids, avg, lin):
+            f.write(i + "\t" + "\t".join(f"{x:.4f}" for x in a) + "\t"
+                    + "\t".join(f"{x:.4f}" for x in l) + "\n")
+    print(f"wrote {len(ids)} pool sentences' probabilities to {args.pool_probs}", file=sys.stderr)
 
 
 if __name__ == "__main__":
