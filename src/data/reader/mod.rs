@@ -14,8 +14,9 @@
 //! is `label<TAB>text` (`label,text` for CSV), or just the text when labels are optional.
 //!
 //! A header with an `id` column but no text column marks a file of ids (with labels, or
-//! without: sentences to predict) and no text: with a [`TextSource`] attached ([`RecordReader::join_texts`]) each row takes its text
-//! from there by id; without one, or for an id the source lacks, the row is an error.
+//! without: sentences to predict) and no text: with a [`TextSource`] attached
+//! ([`RecordReader::join_texts`]) each row takes its text from there by id; without one, or
+//! for an id the source lacks, the row is an error.
 //!
 //! In a labelled file ([`LabelPolicy::Required`]) an id names one sentence: a row repeating the
 //! id of an earlier row is a row error naming both lines; other inputs may ask for the same
