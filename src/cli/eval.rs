@@ -175,35 +175,38 @@ fn group_of(record: &Record, column: &str) -> anyhow::Result<String> {
                 record.origin.line
             ),
         },
-        None => anyhow::bail!(
-            "{}:{}: no column `{column}` to group by",
-            record.origin.path.display(),
-            record.origin.line
-        ),
+        None => {
+            let mut has: Vec<&str> = record.id.iter().map(|_| "id").collect();
+            has.extend(record.extra.keys().map(String::as_str));
+            let has = if has.is_empty() {
+                "no named columns: a file without a header line".to_owned()
+            } else {
+                has.join(", ")
+            };
+            anyhow::bail!(
+                "{}:{}: no column `{column}` to group by (the row has {has}, besides label and \
+                 text)",
+                record.origin.path.display(),
+                record.origin.line
+            )
+        }
     }
 }
 
-/// Metrics per group, groups sorted by name.
-fn group_scores(
-    records: &[Record],
-    pairs: &[(Stance, Stance)],
-    column: &str,
-) -> anyhow::Result<Vec<GroupRow>> {
-    let mut by_group: std::collections::BTreeMap<String, Vec<(Stance, Stance)>> =
+/// Metrics per group, groups sorted by name; `groups` holds each pair's group.
+fn group_scores(groups: &[String], pairs: &[(Stance, Stance)]) -> Vec<GroupRow> {
+    let mut by_group: std::collections::BTreeMap<&str, Vec<(Stance, Stance)>> =
         std::collections::BTreeMap::new();
-    for (record, pair) in records.iter().zip(pairs) {
-        by_group
-            .entry(group_of(record, column)?)
-            .or_default()
-            .push(*pair);
+    for (group, pair) in groups.iter().zip(pairs) {
+        by_group.entry(group).or_default().push(*pair);
     }
-    Ok(by_group
+    by_group
         .into_iter()
         .map(|(group, pairs)| GroupRow {
-            group,
+            group: group.to_owned(),
             metrics: Metrics::from_pairs(pairs),
         })
-        .collect())
+        .collect()
 }
 
 /// The report's headline figures with their bootstrap intervals, as text.
@@ -241,6 +244,18 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
     let loaded = read_scored(args, quiet)?;
+    // Each row's group, before the (slow) predictions: a missing column fails at once.
+    let row_groups = args
+        .group_by
+        .as_deref()
+        .map(|column| {
+            loaded
+                .records
+                .iter()
+                .map(|r| group_of(r, column))
+                .collect::<anyhow::Result<Vec<_>>>()
+        })
+        .transpose()?;
     let pipeline = &bundle.pipeline;
     let predictions: Vec<Prediction> = loaded
         .records
@@ -265,11 +280,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
         &pairs,
         &predictions,
     );
-    let groups = args
-        .group_by
-        .as_deref()
-        .map(|column| group_scores(&loaded.records, &pairs, column))
-        .transpose()?;
+    let groups = row_groups.map(|groups| group_scores(&groups, &pairs));
     let mut errors: Vec<(&Record, &Prediction)> = loaded
         .records
         .iter()

@@ -315,5 +315,32 @@ fn group_by_a_missing_column_names_the_file_and_line() {
         &["eval", "dev.tsv", "-m", "m.model", "--group-by", "desk"],
         1,
     )
-    .assert_stderr_has("dev.tsv:2: no column `desk`");
+    .assert_stderr_has(
+        "dev.tsv:2: no column `desk` to group by (the row has id, besides label and text)",
+    );
+    // A file without a header line says so; a column the header has is named among the others.
+    let headerless: String = wd
+        .read_string("dev.tsv")
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let fields: Vec<&str> = l.split('\t').collect();
+            format!("{}\t{}\n", fields[1], fields[2])
+        })
+        .collect();
+    wd.write("plain.tsv", headerless);
+    wd.fails(&["eval", "plain.tsv", "-m", "m.model", "--group-by", "desk"], 1)
+        .assert_stderr_has("plain.tsv:1: no column `desk` to group by (the row has no named columns: a file without a header line");
+    let with_desk: String = wd
+        .read_string("dev.tsv")
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{l}\t{}\n", if i == 0 { "desk" } else { "d" }))
+        .collect();
+    wd.write("desk.tsv", with_desk);
+    wd.fails(
+        &["eval", "desk.tsv", "-m", "m.model", "--group-by", "room"],
+        1,
+    )
+    .assert_stderr_has("(the row has id, desk, besides label and text)");
 }
