@@ -181,11 +181,10 @@ fn group_of(record: &Record, column: &str) -> anyhow::Result<String> {
             let has = if has.is_empty() {
                 "no named columns: a file without a header line".to_owned()
             } else {
-                has.join(", ")
+                format!("{}, besides label and text", has.join(", "))
             };
             anyhow::bail!(
-                "{}:{}: no column `{column}` to group by (the row has {has}, besides label and \
-                 text)",
+                "{}:{}: no column `{column}` to group by (the row has {has})",
                 record.origin.path.display(),
                 record.origin.line
             )

@@ -330,7 +330,7 @@ fn group_by_a_missing_column_names_the_file_and_line() {
         .collect();
     wd.write("plain.tsv", headerless);
     wd.fails(&["eval", "plain.tsv", "-m", "m.model", "--group-by", "desk"], 1)
-        .assert_stderr_has("plain.tsv:1: no column `desk` to group by (the row has no named columns: a file without a header line");
+        .assert_stderr_has("plain.tsv:1: no column `desk` to group by (the row has no named columns: a file without a header line)");
     let with_desk: String = wd
         .read_string("dev.tsv")
         .lines()
