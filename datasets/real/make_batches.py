@@ -23,6 +23,7 @@ def main():
     ap.add_argument("--pool", default=os.path.join(HERE, "..", "..", "..", "shared", "realnews", "pool.tsv"))
     ap.add_argument("--size", type=int, default=400)
     ap.add_argument("--first", type=int, default=1, help="number of the first single-set batch")
+    ap.add_argument("--prefix", default="s", help="name of the single-set batches (c for second readings)")
     args = ap.parse_args()
     if os.path.abspath(args.out).startswith(os.path.abspath(os.path.join(HERE, "..", ".."))):
         raise SystemExit("batches hold real sentences: write them outside the project")
@@ -49,7 +50,7 @@ def main():
         rng.shuffle(second)
         write(f"d{k // args.size + 1}B", second)
     for k in range(0, len(single), args.size):
-        write(f"s{args.first + k // args.size:02d}", single[k:k + args.size])
+        write(f"{args.prefix}{args.first + k // args.size:02d}", single[k:k + args.size])
 
 
 if __name__ == "__main__":
