@@ -17,9 +17,17 @@
 //! frozen layers (no gradient), [`E5Encoder::upper`] the top layers with operations candle
 //! can differentiate, whose weights [`E5Encoder::trainable_upper`] turns into `Var`s.
 
+mod batch;
+mod encoder;
 mod file;
+mod layer;
 mod tokenizer;
 
+#[cfg(test)]
+mod tests;
+
+pub use batch::{batches_by_length, E5Batch};
+pub use encoder::{l2_normalize, mean_pool, E5Encoder};
 pub use file::{dequantize_q4_0, E5Config, E5File, E5Vocab, Q4_BLOCK_BYTES, Q4_BLOCK_WEIGHTS};
 pub use tokenizer::{E5Prefix, E5Tokenizer};
 
