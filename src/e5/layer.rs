@@ -4,10 +4,12 @@
 //! layer norm.
 //!
 //! Each layer runs with one of two sets of kernels: candle-nn's fused layer norm and softmax
-//! (faster, but candle records no gradient through them) for frozen layers and inference, or
-//! the same operations composed of differentiable tensor ops for layers being trained.
+//! and our vectorised erf-GELU (faster, but candle records no gradient through them) for
+//! frozen layers and inference, or the same operations composed of differentiable tensor ops
+//! for layers being trained.
 
 use super::file::E5File;
+use super::gelu::gelu_erf_fast;
 use crate::error::Result;
 use candle_core::{Device, Module, Tensor, Var, D};
 use candle_nn::Linear;
@@ -15,7 +17,7 @@ use candle_nn::Linear;
 /// Which kernels a layer runs with; both compute the same function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kernels {
-    /// Fused layer norm and softmax: faster, no gradient.
+    /// Fused layer norm and softmax, vectorised GELU: faster, no gradient.
     Fused,
     /// Layer norm and softmax composed of tensor ops candle can differentiate.
     Differentiable,
@@ -135,7 +137,11 @@ impl Layer {
         let x = self
             .aln
             .forward(&(x + self.ao.forward(&context)?)?, kernels)?;
-        let inner = self.fi.forward(&x)?.gelu_erf()?;
+        let inner = self.fi.forward(&x)?;
+        let inner = match kernels {
+            Kernels::Fused => gelu_erf_fast(&inner)?,
+            Kernels::Differentiable => inner.gelu_erf()?,
+        };
         self.oln.forward(&(&x + self.fo.forward(&inner)?)?, kernels)
     }
 

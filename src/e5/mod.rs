@@ -20,6 +20,7 @@
 mod batch;
 mod encoder;
 mod file;
+mod gelu;
 mod layer;
 mod tokenizer;
 
