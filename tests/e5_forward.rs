@@ -164,7 +164,7 @@ fn embeddings_point_the_same_way_as_the_pytorch_probes() {
                 .map(|(a, b)| (a - b).abs())
                 .fold(0.0, f32::max);
             println!(
-                "  {cosine:.7}   {gap:.1e}   {:4}   {}",
+                "  {cosine:.9}   {gap:.1e}   {:4}   {}",
                 case.ids.len(),
                 case.text
             );
@@ -176,7 +176,7 @@ fn embeddings_point_the_same_way_as_the_pytorch_probes() {
             );
         }
     }
-    println!("lowest cosine {lowest:.7}");
+    println!("lowest cosine {lowest:.9}");
 }
 
 /// The cosine of two vectors, summed in f64.
