@@ -18,15 +18,11 @@
 //! No crate reads this format, so it is parsed here by hand; every read is bounds-checked and
 //! a bad file is an [`Error::E5File`] naming the file and the problem, never a panic.
 
+use super::cursor::Cursor;
+use super::q4::{dequantize_q4_0, Q4_BLOCK_BYTES, Q4_BLOCK_WEIGHTS};
 use crate::error::{E5FileProblem, Error, Result};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-/// Weights per Q4_0 block.
-pub const Q4_BLOCK_WEIGHTS: usize = 32;
-
-/// Bytes per Q4_0 block: an f16 scale, then 16 bytes of two 4-bit weights each.
-pub const Q4_BLOCK_BYTES: usize = 2 + Q4_BLOCK_WEIGHTS / 2;
 
 /// The encoder's sizes, from the file's header.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -302,20 +298,6 @@ fn read_tensors(c: &mut Cursor) -> Result<HashMap<String, Vec<f32>>> {
     Ok(tensors)
 }
 
-/// Q4_0 blocks to weights. Each 18-byte block is an f16 scale `d`, then 16 bytes: byte `j`
-/// holds weight `j` in its low nibble and weight `j + 16` in its high nibble, each nibble `q`
-/// standing for `(q - 8) * d`. A trailing partial block is ignored.
-pub fn dequantize_q4_0(blocks: &[u8]) -> Vec<f32> {
-    let mut out = Vec::with_capacity(blocks.len() / Q4_BLOCK_BYTES * Q4_BLOCK_WEIGHTS);
-    for block in blocks.chunks_exact(Q4_BLOCK_BYTES) {
-        let d = half::f16::from_le_bytes([block[0], block[1]]).to_f32();
-        let qs = &block[2..];
-        out.extend(qs.iter().map(|&b| f32::from(b & 0x0F) - 8.0).map(|q| q * d));
-        out.extend(qs.iter().map(|&b| f32::from(b >> 4) - 8.0).map(|q| q * d));
-    }
-    out
-}
-
 /// Little-endian 4-byte words of `bytes` (whose length is a multiple of 4).
 fn le_words(bytes: &[u8]) -> impl Iterator<Item = [u8; 4]> + '_ {
     bytes
@@ -323,250 +305,10 @@ fn le_words(bytes: &[u8]) -> impl Iterator<Item = [u8; 4]> + '_ {
         .map(|w| w.try_into().expect("chunks of 4 bytes"))
 }
 
-/// A bounds-checked reader over the file's bytes.
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-    path: &'a Path,
-}
-
-impl<'a> Cursor<'a> {
-    fn error(&self, problem: E5FileProblem) -> Error {
-        Error::E5File {
-            path: self.path.to_path_buf(),
-            problem,
-        }
-    }
-
-    fn invalid(&self, reason: String) -> Error {
-        self.error(E5FileProblem::Invalid(reason))
-    }
-
-    /// `len` bytes at `start`, which must lie inside the file.
-    fn at(&self, start: usize, len: usize, what: &str) -> Result<&'a [u8]> {
-        let end = start.checked_add(len);
-        end.and_then(|end| self.bytes.get(start..end))
-            .ok_or_else(|| {
-                self.error(E5FileProblem::Truncated {
-                    what: what.to_string(),
-                    needed: (start as u64).saturating_add(len as u64),
-                    len: self.bytes.len() as u64,
-                })
-            })
-    }
-
-    /// The next `len` bytes.
-    fn take(&mut self, len: usize, what: &str) -> Result<&'a [u8]> {
-        let bytes = self.at(self.pos, len, what)?;
-        self.pos += len;
-        Ok(bytes)
-    }
-
-    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N]> {
-        Ok(self.take(N, what)?.try_into().expect("N bytes taken"))
-    }
-
-    fn u8(&mut self, what: &str) -> Result<u8> {
-        Ok(self.array::<1>(what)?[0])
-    }
-
-    fn u16(&mut self, what: &str) -> Result<u16> {
-        Ok(u16::from_le_bytes(self.array(what)?))
-    }
-
-    fn u32(&mut self, what: &str) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.array(what)?))
-    }
-
-    fn i32(&mut self, what: &str) -> Result<i32> {
-        Ok(i32::from_le_bytes(self.array(what)?))
-    }
-
-    fn u64(&mut self, what: &str) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.array(what)?))
-    }
-
-    fn f32(&mut self, what: &str) -> Result<f32> {
-        Ok(f32::from_le_bytes(self.array(what)?))
-    }
-
-    /// An `i32` that counts something, so must not be negative.
-    fn count(&mut self, what: &str) -> Result<usize> {
-        let value = self.i32(what)?;
-        usize::try_from(value).map_err(|_| self.invalid(format!("{what} is {value}")))
-    }
-
-    /// A `u64` byte length or offset, which must fit in memory.
-    fn len(&mut self, what: &str) -> Result<usize> {
-        let value = self.u64(what)?;
-        usize::try_from(value).map_err(|_| self.invalid(format!("{what} is {value}")))
-    }
-
-    /// A `u32` Unicode scalar value.
-    fn char(&mut self, what: &str) -> Result<char> {
-        let cp = self.u32(what)?;
-        char::from_u32(cp).ok_or_else(|| self.invalid(format!("{what} has codepoint {cp:#x}")))
-    }
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
+    use super::super::tiny_model::{model_bytes, tiny_config};
     use super::*;
-
-    /// The bytes of a small but complete model file: the sizes given, pieces `<s>`, `<pad>`,
-    /// `</s>`, `<unk>` then `extra_pieces` (scores -1, -2, ...), the normalisation rules
-    /// given, and every tensor the encoder reads filled with `value(name, index)`, the
-    /// weight matrices as Q4_0 (so `hidden` and `ffn` must be multiples of 32).
-    pub(crate) fn model_bytes(
-        config: &E5Config,
-        extra_pieces: &[&str],
-        rules: &[(char, &str)],
-        value: impl Fn(&str, usize) -> f32,
-    ) -> Vec<u8> {
-        let (h, ff) = (config.hidden, config.ffn);
-        let mut out = Vec::new();
-        let i32s = |out: &mut Vec<u8>, values: &[usize]| {
-            for &v in values {
-                out.extend((v as i32).to_le_bytes());
-            }
-        };
-        out.extend(b"E5S1");
-        out.extend(1u32.to_le_bytes());
-        i32s(
-            &mut out,
-            &[
-                h,
-                config.layers,
-                config.heads,
-                ff,
-                config.vocab,
-                config.max_positions,
-            ],
-        );
-        i32s(&mut out, &[config.token_types]);
-        out.extend(config.eps.to_le_bytes());
-        i32s(&mut out, &[32]);
-
-        let pieces: Vec<&str> = ["<s>", "<pad>", "</s>", "<unk>"]
-            .into_iter()
-            .chain(extra_pieces.iter().copied())
-            .collect();
-        let blob = pieces.concat();
-        i32s(&mut out, &[pieces.len(), 0, 2, 1, 3]);
-        out.extend((blob.len() as u64).to_le_bytes());
-        let mut offset = 0u32;
-        out.extend(offset.to_le_bytes());
-        for piece in &pieces {
-            offset += piece.len() as u32;
-            out.extend(offset.to_le_bytes());
-        }
-        for i in 0..pieces.len() {
-            out.extend((-(i as f32) - 1.0).to_le_bytes());
-        }
-        out.extend(blob.as_bytes());
-
-        let mut map = Vec::new();
-        for (from, to) in rules {
-            map.extend((*from as u32).to_le_bytes());
-            map.push(to.chars().count() as u8);
-            for c in to.chars() {
-                map.extend((c as u32).to_le_bytes());
-            }
-        }
-        i32s(&mut out, &[rules.len()]);
-        out.extend((map.len() as u32).to_le_bytes());
-        out.extend(map);
-
-        let mut tensors: Vec<(String, bool, usize)> = vec![
-            ("emb.word".into(), true, config.vocab * h),
-            ("emb.pos".into(), false, config.max_positions * h),
-            ("emb.type".into(), false, config.token_types * h),
-            ("emb.ln.w".into(), false, h),
-            ("emb.ln.b".into(), false, h),
-        ];
-        for l in 0..config.layers {
-            for (part, q4, n) in [
-                ("q.w", true, h * h),
-                ("q.b", false, h),
-                ("k.w", true, h * h),
-                ("k.b", false, h),
-                ("v.w", true, h * h),
-                ("v.b", false, h),
-                ("ao.w", true, h * h),
-                ("ao.b", false, h),
-                ("aln.w", false, h),
-                ("aln.b", false, h),
-                ("fi.w", true, ff * h),
-                ("fi.b", false, ff),
-                ("fo.w", true, h * ff),
-                ("fo.b", false, h),
-                ("oln.w", false, h),
-                ("oln.b", false, h),
-            ] {
-                tensors.push((format!("l{l}.{part}"), q4, n));
-            }
-        }
-        let mut data = Vec::new();
-        let mut directory = Vec::new();
-        i32s(&mut directory, &[tensors.len()]);
-        let directory_len: usize = 4 + tensors
-            .iter()
-            .map(|(n, ..)| 2 + n.len() + 21)
-            .sum::<usize>();
-        let data_start = out.len() + directory_len;
-        for (name, q4, n) in &tensors {
-            let values: Vec<f32> = (0..*n).map(|i| value(name, i)).collect();
-            let bytes = if *q4 {
-                quantize_q4_0(&values)
-            } else {
-                values.iter().flat_map(|v| v.to_le_bytes()).collect()
-            };
-            directory.extend((name.len() as u16).to_le_bytes());
-            directory.extend(name.as_bytes());
-            directory.push(u8::from(*q4));
-            directory.extend((*n as u32).to_le_bytes());
-            directory.extend(((data_start + data.len()) as u64).to_le_bytes());
-            directory.extend((bytes.len() as u64).to_le_bytes());
-            data.extend(bytes);
-        }
-        out.extend(directory);
-        out.extend(data);
-        out
-    }
-
-    /// Q4_0 blocks of `values` (a multiple of 32 of them), each block scaled by its largest
-    /// magnitude / 8, as ggml's reference quantiser.
-    pub(crate) fn quantize_q4_0(values: &[f32]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for block in values.chunks(Q4_BLOCK_WEIGHTS) {
-            let max = block
-                .iter()
-                .copied()
-                .fold(0.0f32, |m, v| if v.abs() > m.abs() { v } else { m });
-            let d = max / -8.0;
-            let inv = if d == 0.0 { 0.0 } else { 1.0 / d };
-            out.extend(half::f16::from_f32(d).to_le_bytes());
-            let q = |v: f32| ((v * inv + 8.5) as u8).min(15);
-            for j in 0..16 {
-                out.push(q(block[j]) | (q(block[j + 16]) << 4));
-            }
-        }
-        out
-    }
-
-    /// Sizes for a tiny file.
-    pub(crate) fn tiny_config() -> E5Config {
-        E5Config {
-            hidden: 32,
-            layers: 2,
-            heads: 4,
-            ffn: 64,
-            vocab: 12,
-            max_positions: 16,
-            token_types: 2,
-            eps: 1e-12,
-        }
-    }
 
     fn tiny_bytes() -> Vec<u8> {
         // Steps of 0.5 from -2 to 1: every Q4_0 block has scale 0.25 and holds them exactly.
@@ -576,33 +318,6 @@ pub(crate) mod tests {
             &[('é', "e"), ('\u{640}', "")],
             |_, i| ((i % 7) as f32 - 4.0) * 0.5,
         )
-    }
-
-    #[test]
-    fn dequantizes_low_nibbles_first_then_high_nibbles() {
-        // d = 0.5 (f16 0x3800); byte j = (j+16 weight's q) << 4 | (j weight's q).
-        let mut block = vec![0x00, 0x38];
-        for j in 0..16u8 {
-            block.push(j | ((15 - j) << 4));
-        }
-        let weights = dequantize_q4_0(&block);
-        assert_eq!(weights.len(), 32);
-        for j in 0..16 {
-            assert_eq!(weights[j], (j as f32 - 8.0) * 0.5, "weight {j}");
-            assert_eq!(weights[j + 16], (7.0 - j as f32) * 0.5, "weight {}", j + 16);
-        }
-    }
-
-    #[test]
-    fn dequantizes_each_block_with_its_own_scale() {
-        // Two blocks, scales 2.0 (0x4000) and -0.25 (0xB400), every nibble 9 (q - 8 = 1).
-        let mut bytes = vec![0x00, 0x40];
-        bytes.extend([0x99; 16]);
-        bytes.extend([0x00, 0xB4]);
-        bytes.extend([0x99; 16]);
-        let weights = dequantize_q4_0(&bytes);
-        assert_eq!(weights[..32], [2.0; 32]);
-        assert_eq!(weights[32..], [-0.25; 32]);
     }
 
     #[test]

@@ -18,18 +18,23 @@
 //! can differentiate, whose weights [`E5Encoder::trainable_upper`] turns into `Var`s.
 
 mod batch;
+mod cursor;
 mod encoder;
 mod file;
 mod gelu;
 mod layer;
+mod q4;
 mod tokenizer;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tiny_model;
 
 pub use batch::{batches_by_length, E5Batch};
 pub use encoder::{l2_normalize, mean_pool, E5Encoder};
-pub use file::{dequantize_q4_0, E5Config, E5File, E5Vocab, Q4_BLOCK_BYTES, Q4_BLOCK_WEIGHTS};
+pub use file::{E5Config, E5File, E5Vocab};
+pub use q4::{dequantize_q4_0, Q4_BLOCK_BYTES, Q4_BLOCK_WEIGHTS};
 pub use tokenizer::{E5Prefix, E5Tokenizer};
 
 /// A candle failure, with its message (without the backtrace candle attaches when

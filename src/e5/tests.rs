@@ -1,7 +1,7 @@
 //! The encoder on a tiny model file (no real weights needed): against a plain scalar forward
 //! pass, through padding, with both kernel sets, and with gradients through the upper layers.
 
-use super::file::tests::{model_bytes, tiny_config};
+use super::tiny_model::{model_bytes, tiny_config};
 use super::*;
 use crate::error::{E5FileProblem, Error};
 use candle_core::Tensor;

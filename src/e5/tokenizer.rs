@@ -187,7 +187,7 @@ fn char_class(chars: &BTreeSet<char>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::file::tests::{model_bytes, tiny_config};
+    use super::super::tiny_model::{model_bytes, tiny_config};
     use super::*;
 
     /// Pieces <s> 0, <pad> 1, </s> 2, <unk> 3, ▁a 4, b 5, ▁ 6, q 7, ue 8, ry 9; é → e, tatweel
