@@ -6,8 +6,9 @@
 //! Comes out: hidden states (`batch, tokens, hidden`) or sentence embeddings
 //! (`batch, hidden`). Everything runs in `f32` on the CPU, with candle.
 
+use super::dropout::Dropout;
 use super::file::{E5Config, E5File};
-use super::layer::{read_tensor, Kernels, Layer, Norm};
+use super::layer::{read_tensor, Kernels, Layer, Norm, LAYER_WEIGHTS};
 use crate::error::{Error, Result};
 use candle_core::{DType, Tensor, Var, D};
 
@@ -108,29 +109,50 @@ impl E5Encoder {
             .broadcast_add(&self.token_type)?;
         let mut x = self.norm.forward(&x, Kernels::Fused)?;
         for layer in &self.layers[..self.split] {
-            x = layer.forward(&x, &bias, Kernels::Fused)?;
+            x = layer.forward(&x, &bias, Kernels::Fused, None)?;
         }
         Ok(x)
     }
 
     /// The upper layers applied to `states` (`batch, tokens, hidden`, from
     /// [`E5Encoder::lower`]) under `mask`. Runs with kernels candle can differentiate, so
-    /// gradients reach the `Var`s of [`E5Encoder::trainable_upper`].
+    /// gradients reach the `Var`s of [`E5Encoder::trainable_upper`]; with `dropout`, as in
+    /// training (see [`Dropout`]), without it as in evaluation.
     ///
     /// # Errors
     /// [`Error::E5`] if the shapes disagree.
-    pub fn upper(&self, states: &Tensor, mask: &Tensor) -> Result<Tensor> {
-        self.run_upper(states, mask, Kernels::Differentiable)
+    pub fn upper(
+        &self,
+        states: &Tensor,
+        mask: &Tensor,
+        dropout: Option<&mut Dropout<'_>>,
+    ) -> Result<Tensor> {
+        self.run_upper(states, mask, Kernels::Differentiable, dropout)
     }
 
-    fn run_upper(&self, states: &Tensor, mask: &Tensor, kernels: Kernels) -> Result<Tensor> {
+    fn run_upper(
+        &self,
+        states: &Tensor,
+        mask: &Tensor,
+        kernels: Kernels,
+        mut dropout: Option<&mut Dropout<'_>>,
+    ) -> Result<Tensor> {
         let (b, l, _) = states.dims3()?;
         let bias = self.mask_bias(mask, b, l)?;
         let mut x = states.clone();
         for layer in &self.layers[self.split..] {
-            x = layer.forward(&x, &bias, kernels)?;
+            x = layer.forward(&x, &bias, kernels, dropout.as_deref_mut())?;
         }
         Ok(x)
+    }
+
+    /// The final hidden states (`batch, tokens, hidden`) of `ids` under `mask`: every layer,
+    /// with fused kernels, no gradient.
+    ///
+    /// # Errors
+    /// As [`E5Encoder::lower`].
+    pub fn states(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
+        self.run_upper(&self.lower(ids, mask)?, mask, Kernels::Fused, None)
     }
 
     /// e5's sentence embeddings (`batch, hidden`): every layer (with fused kernels, no
@@ -139,8 +161,75 @@ impl E5Encoder {
     /// # Errors
     /// As [`E5Encoder::lower`].
     pub fn embed(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
-        let states = self.run_upper(&self.lower(ids, mask)?, mask, Kernels::Fused)?;
-        l2_normalize(&mean_pool(&states, mask)?)
+        l2_normalize(&mean_pool(&self.states(ids, mask)?, mask)?)
+    }
+
+    /// A copy of this encoder (sharing its tensors) whose top `upper_layers` layers are the
+    /// upper ones.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] if `upper_layers` exceeds the encoder's layers.
+    pub fn resplit(&self, upper_layers: usize) -> Result<E5Encoder> {
+        let layers = self.layers.len();
+        if upper_layers > layers {
+            return Err(Error::InvalidParam {
+                name: "upper-layers",
+                value: upper_layers.to_string(),
+                reason: format!("0 to {layers} (the model's layers)"),
+            });
+        }
+        Ok(E5Encoder {
+            split: layers - upper_layers,
+            ..self.clone()
+        })
+    }
+
+    /// The upper layers' weights, named as in the model file (`l10.q.w`, ...), bottom layer
+    /// first, each layer's in the order of [`E5Encoder::trainable_upper`].
+    pub fn upper_weights(&self) -> Vec<(String, Tensor)> {
+        let mut out = Vec::new();
+        for (i, layer) in self.layers.iter().enumerate().skip(self.split) {
+            for (part, weight) in LAYER_WEIGHTS.iter().zip(layer.weights()) {
+                out.push((format!("l{i}.{part}"), weight));
+            }
+        }
+        out
+    }
+
+    /// A copy of this encoder with `weights` in place of its upper layers' own: the names and
+    /// shapes [`E5Encoder::upper_weights`] gives, in its order.
+    ///
+    /// # Errors
+    /// [`Error::E5`] naming the first weight whose name or shape differs, or if there are
+    /// more or fewer weights than the upper layers hold.
+    pub fn with_upper_weights(&self, weights: &[(String, Tensor)]) -> Result<E5Encoder> {
+        let own = self.upper_weights();
+        if own.len() != weights.len() {
+            return Err(Error::E5(format!(
+                "{} weights for {} upper layers, which hold {}",
+                weights.len(),
+                self.upper_layers(),
+                own.len()
+            )));
+        }
+        for ((name, tensor), (own_name, own_tensor)) in weights.iter().zip(&own) {
+            if name != own_name || tensor.dims() != own_tensor.dims() {
+                return Err(Error::E5(format!(
+                    "weight {name} of shape {:?} where the encoder has {own_name} of shape {:?}",
+                    tensor.dims(),
+                    own_tensor.dims()
+                )));
+            }
+        }
+        let tensors: Vec<Tensor> = weights.iter().map(|(_, t)| t.clone()).collect();
+        let mut encoder = self.clone();
+        for (layer, chunk) in encoder.layers[self.split..]
+            .iter_mut()
+            .zip(tensors.chunks(LAYER_WEIGHTS.len()))
+        {
+            *layer = layer.with_weights(chunk);
+        }
+        Ok(encoder)
     }
 
     /// Turns every weight of the upper layers into a candle `Var` (a copy of it), which the

@@ -8,6 +8,7 @@
 //! frozen layers and inference, or the same operations composed of differentiable tensor ops
 //! for layers being trained.
 
+use super::dropout::Dropout;
 use super::file::E5File;
 use super::gelu::gelu_erf_fast;
 use crate::error::Result;
@@ -53,6 +54,15 @@ impl Norm {
         }
     }
 
+    /// The norm of `weight` and `bias`, with this norm's epsilon.
+    fn with(&self, weight: Tensor, bias: Tensor) -> Norm {
+        Norm {
+            weight,
+            bias,
+            eps: self.eps,
+        }
+    }
+
     /// The norm's weight and bias as `Var`s, the norm then reading them.
     fn trainable(&mut self) -> candle_core::Result<Vec<Var>> {
         let vars = vec![
@@ -64,6 +74,13 @@ impl Norm {
         Ok(vars)
     }
 }
+
+/// The names of a layer's 16 weights (after `l{index}.`), in the order of
+/// [`Layer::trainable`], [`Layer::weights`] and [`Layer::with_weights`].
+pub(crate) const LAYER_WEIGHTS: [&str; 16] = [
+    "q.w", "q.b", "k.w", "k.b", "v.w", "v.b", "ao.w", "ao.b", "aln.w", "aln.b", "fi.w", "fi.b",
+    "fo.w", "fo.b", "oln.w", "oln.b",
+];
 
 /// One BERT layer's weights. Linear weights are `[out, in]`, as PyTorch's.
 #[derive(Debug, Clone)]
@@ -110,13 +127,20 @@ impl Layer {
 
     /// The layer applied to `x` (`batch, tokens, hidden`). `mask_bias` (`batch, 1, 1, tokens`)
     /// is added to the attention scores: 0 at real tokens, a large negative number at padding,
-    /// so no token attends to padding.
+    /// so no token attends to padding. With `dropout` (training), as the probe's `Layer` in
+    /// training mode: dropout on the attention weights, on the attention output and on the
+    /// feed-forward output, masks drawn in that order.
     pub(crate) fn forward(
         &self,
         x: &Tensor,
         mask_bias: &Tensor,
         kernels: Kernels,
+        mut dropout: Option<&mut Dropout<'_>>,
     ) -> candle_core::Result<Tensor> {
+        let mut drop = |t: Tensor| match dropout.as_deref_mut() {
+            Some(dropout) => dropout.apply(&t),
+            None => Ok(t),
+        };
         let (b, l, h) = x.dims3()?;
         let head_dim = h / self.heads;
         let split = |t: Tensor| {
@@ -133,16 +157,55 @@ impl Layer {
             Kernels::Fused => candle_nn::ops::softmax_last_dim(&scores)?,
             Kernels::Differentiable => candle_nn::ops::softmax(&scores, D::Minus1)?,
         };
-        let context = weights.matmul(&v)?.transpose(1, 2)?.reshape((b, l, h))?;
-        let x = self
-            .aln
-            .forward(&(x + self.ao.forward(&context)?)?, kernels)?;
+        let context = drop(weights)?
+            .matmul(&v)?
+            .transpose(1, 2)?
+            .reshape((b, l, h))?;
+        let attended = drop(self.ao.forward(&context)?)?;
+        let x = self.aln.forward(&(x + attended)?, kernels)?;
         let inner = self.fi.forward(&x)?;
         let inner = match kernels {
             Kernels::Fused => gelu_erf_fast(&inner)?,
             Kernels::Differentiable => inner.gelu_erf()?,
         };
-        self.oln.forward(&(&x + self.fo.forward(&inner)?)?, kernels)
+        let out = drop(self.fo.forward(&inner)?)?;
+        self.oln.forward(&(&x + out)?, kernels)
+    }
+
+    /// The layer's weights, in [`LAYER_WEIGHTS`] order.
+    pub(crate) fn weights(&self) -> Vec<Tensor> {
+        let mut out = Vec::with_capacity(16);
+        let linear = |l: &Linear, out: &mut Vec<Tensor>| {
+            out.push(l.weight().clone());
+            out.extend(l.bias().cloned());
+        };
+        for l in [&self.q, &self.k, &self.v, &self.ao] {
+            linear(l, &mut out);
+        }
+        out.extend([self.aln.weight.clone(), self.aln.bias.clone()]);
+        for l in [&self.fi, &self.fo] {
+            linear(l, &mut out);
+        }
+        out.extend([self.oln.weight.clone(), self.oln.bias.clone()]);
+        out
+    }
+
+    /// This layer with `weights` (16, in [`LAYER_WEIGHTS`] order, of the shapes of
+    /// [`Layer::weights`]; the caller checks) in place of its own.
+    pub(crate) fn with_weights(&self, weights: &[Tensor]) -> Layer {
+        let w = |i: usize| weights[i].clone();
+        let linear = |i: usize| Linear::new(w(i), Some(w(i + 1)));
+        Layer {
+            q: linear(0),
+            k: linear(2),
+            v: linear(4),
+            ao: linear(6),
+            aln: self.aln.with(w(8), w(9)),
+            fi: linear(10),
+            fo: linear(12),
+            oln: self.oln.with(w(14), w(15)),
+            heads: self.heads,
+        }
     }
 
     /// Every weight of the layer as a `Var` (a copy of the weight), the layer then reading

@@ -19,6 +19,7 @@
 
 mod batch;
 mod cursor;
+mod dropout;
 mod encoder;
 mod file;
 mod gelu;
@@ -32,6 +33,7 @@ mod tests;
 mod tiny_model;
 
 pub use batch::{batches_by_length, E5Batch};
+pub use dropout::Dropout;
 pub use encoder::{l2_normalize, mean_pool, E5Encoder};
 pub use file::{E5Config, E5File, E5Vocab};
 pub use q4::{dequantize_q4_0, Q4_BLOCK_BYTES, Q4_BLOCK_WEIGHTS};

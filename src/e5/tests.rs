@@ -1,30 +1,10 @@
 //! The encoder on a tiny model file (no real weights needed): against a plain scalar forward
 //! pass, through padding, with both kernel sets, and with gradients through the upper layers.
 
-use super::tiny_model::{model_bytes, tiny_config};
+use super::tiny_model::{model_bytes, tiny_config, value};
 use super::*;
 use crate::error::{E5FileProblem, Error};
 use candle_core::Tensor;
-
-/// A deterministic spread of values in [-1, 1) for weight `i` of tensor `name`.
-fn spread(name: &str, i: usize) -> f32 {
-    let seed = name
-        .bytes()
-        .fold(17u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-    let x = seed
-        .wrapping_add(i as u64)
-        .wrapping_mul(6_364_136_223_846_793_005);
-    ((x >> 40) % 2000) as f32 / 1000.0 - 1.0
-}
-
-/// Layer-norm weights near 1, everything else small.
-fn value(name: &str, i: usize) -> f32 {
-    if name.ends_with("ln.w") {
-        1.0 + 0.2 * spread(name, i)
-    } else {
-        0.3 * spread(name, i)
-    }
-}
 
 fn tiny_file() -> E5File {
     let bytes = model_bytes(&tiny_config(), &["▁a"], &[], value);
@@ -173,7 +153,7 @@ fn lower_then_upper_is_the_whole_encoder_and_gradients_reach_the_upper_vars() {
     let vars = split.trainable_upper().unwrap();
     assert_eq!(vars.len(), 16);
     let states = split.lower(&batch.ids, &batch.mask).unwrap();
-    let out = split.upper(&states, &batch.mask).unwrap();
+    let out = split.upper(&states, &batch.mask, None).unwrap();
     let pooled = mean_pool(&out, &batch.mask).unwrap();
     let got = rows(&l2_normalize(&pooled).unwrap());
     for (g, e) in got.iter().flatten().zip(expected.iter().flatten()) {

@@ -138,3 +138,23 @@ pub(crate) fn tiny_config() -> E5Config {
         eps: 1e-12,
     }
 }
+
+/// A deterministic spread of values in [-1, 1) for weight `i` of tensor `name`.
+fn spread(name: &str, i: usize) -> f32 {
+    let seed = name
+        .bytes()
+        .fold(17u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    let x = seed
+        .wrapping_add(i as u64)
+        .wrapping_mul(6_364_136_223_846_793_005);
+    ((x >> 40) % 2000) as f32 / 1000.0 - 1.0
+}
+
+/// Layer-norm weights near 1, everything else small.
+pub(crate) fn value(name: &str, i: usize) -> f32 {
+    if name.ends_with("ln.w") {
+        1.0 + 0.2 * spread(name, i)
+    } else {
+        0.3 * spread(name, i)
+    }
+}

@@ -51,6 +51,7 @@ pub struct E5Tokenizer {
     prefix: E5Prefix,
     norm_map: HashMap<char, String>,
     eos: u32,
+    pad: u32,
 }
 
 fn tokenizer_error(e: impl std::fmt::Display) -> Error {
@@ -109,7 +110,13 @@ impl E5Tokenizer {
             prefix,
             norm_map: file.norm_map.clone(),
             eos: vocab.eos,
+            pad: vocab.pad,
         })
+    }
+
+    /// The vocabulary's `<pad>` id, to pad batches with.
+    pub fn pad(&self) -> u32 {
+        self.pad
     }
 
     /// The prefix put before every sentence.
