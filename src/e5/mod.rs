@@ -16,12 +16,15 @@
 //! The encoder is split for fine-tuning: [`E5Encoder::lower`] runs the embeddings and the
 //! frozen layers (no gradient), [`E5Encoder::upper`] the top layers with operations candle
 //! can differentiate, whose weights [`E5Encoder::trainable_upper`] turns into `Var`s.
+//! [`fine_tune`] trains them and a linear head on labelled sentences (finetune/, as the
+//! probe's `train`); the [`FineTunedE5`] it gives predicts stance probabilities from raw text.
 
 mod batch;
 mod cursor;
 mod dropout;
 mod encoder;
 mod file;
+mod finetune;
 mod gelu;
 mod layer;
 mod q4;
@@ -36,6 +39,7 @@ pub use batch::{batches_by_length, E5Batch};
 pub use dropout::Dropout;
 pub use encoder::{l2_normalize, mean_pool, E5Encoder};
 pub use file::{E5Config, E5File, E5Vocab};
+pub use finetune::{fine_tune, E5Epoch, FineTuneSettings, FineTunedE5};
 pub use q4::{dequantize_q4_0, Q4_BLOCK_BYTES, Q4_BLOCK_WEIGHTS};
 pub use tokenizer::{E5Prefix, E5Tokenizer};
 
