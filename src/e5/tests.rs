@@ -221,3 +221,45 @@ fn refuses_what_does_not_fit_the_model() {
         Err(Error::E5(_))
     ));
 }
+
+#[test]
+fn upper_weights_carry_layers_from_one_encoder_into_another() {
+    // Two files alike but for the top layer's weights.
+    let other = |name: &str, i: usize| {
+        if name.starts_with("l1.") {
+            value(name, i + 7) * 0.9
+        } else {
+            value(name, i)
+        }
+    };
+    let trained = E5Encoder::new(
+        E5File::parse(
+            "other.bin",
+            &model_bytes(&tiny_config(), &["▁a"], &[], other),
+        )
+        .unwrap(),
+        1,
+    )
+    .unwrap();
+    let pretrained = E5Encoder::new(tiny_file(), 0).unwrap();
+    let batch = E5Batch::new(&[vec![0u32, 4, 7, 11, 2], vec![0, 9, 2]], 1).unwrap();
+    let carried = pretrained
+        .resplit(1)
+        .unwrap()
+        .with_upper_weights(&trained.upper_weights())
+        .unwrap();
+    let expected = rows(&trained.embed(&batch.ids, &batch.mask).unwrap());
+    assert_eq!(
+        rows(&carried.embed(&batch.ids, &batch.mask).unwrap()),
+        expected
+    );
+    assert_ne!(
+        rows(&pretrained.embed(&batch.ids, &batch.mask).unwrap()),
+        expected
+    );
+    // Another split's weights do not fit.
+    assert!(matches!(
+        pretrained.with_upper_weights(&trained.upper_weights()),
+        Err(Error::E5(_))
+    ));
+}
