@@ -13,8 +13,8 @@
 //! ```
 //!
 //! Behind the optional feature `e5`, the `e5` module runs the pretrained multilingual-e5-small
-//! encoder (its tokenizer and forward pass, with candle): the first part of a slower second
-//! model.
+//! encoder (its tokenizer and forward pass, with candle) and fine-tunes its top layers and a
+//! linear head for stance: a slower second model.
 
 pub mod article;
 pub mod baseline;
