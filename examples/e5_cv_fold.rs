@@ -13,7 +13,8 @@
 //! Options: `--pool PATH` (the real sentences' text by id, column `sentence`; default
 //! `../shared/realnews/pool.tsv`), `--train PATH` (written rows, columns `text` and `label`;
 //! default `datasets/train.tsv`), `--limit N` (train on N random training rows only, seed
-//! 13, for a quick end-to-end check). Progress goes to stderr, one line per epoch. The
+//! 13, for a quick end-to-end check), `--seed N` (the fine-tuning seed; default the settings'
+//! 13). Progress goes to stderr, one line per epoch. The
 //! output holds, per held-out row: id, gold, the linear `p_*` columns and e5's `e5_*`.
 
 use rand::seq::SliceRandom;
@@ -43,13 +44,15 @@ struct Args {
     pool: PathBuf,
     train: PathBuf,
     limit: Option<usize>,
+    seed: Option<u64>,
 }
 
 fn parse_args() -> Result<Args, Box<dyn Error>> {
     let mut positional = Vec::new();
-    let (mut pool, mut train, mut limit) = (
+    let (mut pool, mut train, mut limit, mut seed) = (
         PathBuf::from("../shared/realnews/pool.tsv"),
         PathBuf::from("datasets/train.tsv"),
+        None,
         None,
     );
     let mut args = std::env::args().skip(1);
@@ -59,12 +62,13 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
             "--pool" => pool = value()?.into(),
             "--train" => train = value()?.into(),
             "--limit" => limit = Some(value()?.parse()?),
+            "--seed" => seed = Some(value()?.parse()?),
             _ => positional.push(arg),
         }
     }
     let [weights, predictions, fold, out] = <[String; 4]>::try_from(positional).map_err(|_| {
         "usage: e5_cv_fold WEIGHTS PREDICTIONS.tsv FOLD OUT.tsv [--pool PATH] [--train PATH] \
-         [--limit N]"
+         [--limit N] [--seed N]"
     })?;
     Ok(Args {
         weights: weights.into(),
@@ -74,6 +78,7 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
         pool,
         train,
         limit,
+        seed,
     })
 }
 
@@ -181,7 +186,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let file = E5File::read(&args.weights)?;
     let tokenizer = E5Tokenizer::new(&file, E5Prefix::Query)?;
     let encoder = E5Encoder::new(file, 0)?;
-    let settings = FineTuneSettings::default();
+    let mut settings = FineTuneSettings::default();
+    if let Some(seed) = args.seed {
+        settings.seed = seed;
+    }
     let started = Instant::now();
     let model = fine_tune(
         &encoder,
