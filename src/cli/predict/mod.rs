@@ -115,14 +115,6 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     if let Some(i) = args.text.iter().position(|t| t.trim().is_empty()) {
         anyhow::bail!("argument {}: empty text", i + 1);
     }
-    #[cfg(feature = "e5")]
-    if args.explain && args.e5.e5.is_some() {
-        return Err(super::usage_error(
-            "predict",
-            "--explain shows the linear model's features, which alone do not decide a label \
-             averaged with e5's; drop --e5 to see them",
-        ));
-    }
     let mut bundle = args.model.file().load()?;
     #[cfg(feature = "e5")]
     let e5 = args.e5.load()?;
