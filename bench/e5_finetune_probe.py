@@ -629,35 +629,39 @@ def cv_report(directory: Path, epoch: int, weights: list[float]) -> None:
     subsets = {"all rows": lambda i: True,
                "cue-stratum rows": lambda i: stratum[i] != "suggested",
                "suggested (hard) rows": lambda i: stratum[i] == "suggested"}
+    folds = [fold_arrays(rows(path)) for path in paths]
+
+    def score(w: float, fold: tuple, keep=lambda i: True) -> tuple[float, list[float]]:
+        ids, gold, lin, e5 = fold
+        kept = [k for k, i in enumerate(ids) if keep(i)]
+        probs = (1 - w) * lin[kept] + w * e5[kept]
+        return macro_f1([gold[k] for k in kept], probs.argmax(1).tolist())
+
     print(f"epoch {epoch}, {len(paths)} folds; average = (1 - w) linear + w e5\n")
     print("| model | " + " | ".join(subsets) + " | folds (all rows) |")
     print("|---|" + "---|" * (len(subsets) + 1))
     for name, w in models.items():
-        cells, per_fold = [], []
-        for subset, keep in subsets.items():
-            values = []
-            for path in paths:
-                held = [r for r in rows(path) if keep(r["id"])]
-                e5 = np.array([[float(r[f"e5_{l}"]) for l in LABELS] for r in held])
-                lin = np.array([[float(r[f"lin_{l}"]) for l in LABELS] for r in held])
-                probs = (1 - w) * lin + w * e5
-                values.append(macro_f1([LABELS.index(r["gold"]) for r in held],
-                                       probs.argmax(1).tolist())[0])
+        cells = []
+        for keep in subsets.values():
+            values = [score(w, fold, keep)[0] for fold in folds]
             cells.append(f"{np.mean(values):.4f} ± {np.std(values, ddof=1):.4f}"
                          if len(values) > 1 else f"{values[0]:.4f}")
-            if subset == "all rows":
-                per_fold = values
+        per_fold = [score(w, fold)[0] for fold in folds]
         print(f"| {name} | " + " | ".join(cells) + " | "
               + " ".join(f"{v:.3f}" for v in per_fold) + " |")
     print("\n| model | pooled over the folds: macro-F1 | F1 assertion / denial / allegation |")
     print("|---|---|---|")
-    held = [r for path in paths for r in rows(path)]
-    gold = [LABELS.index(r["gold"]) for r in held]
-    e5 = np.array([[float(r[f"e5_{l}"]) for l in LABELS] for r in held])
-    lin = np.array([[float(r[f"lin_{l}"]) for l in LABELS] for r in held])
+    pooled = ([i for f in folds for i in f[0]], [g for f in folds for g in f[1]],
+              np.concatenate([f[2] for f in folds]), np.concatenate([f[3] for f in folds]))
     for name, w in models.items():
-        f1, per = macro_f1(gold, ((1 - w) * lin + w * e5).argmax(1).tolist())
+        f1, per = score(w, pooled)
         print(f"| {name} | {f1:.4f} | {' / '.join(f'{v:.3f}' for v in per)} |")
+
+
+def fold_arrays(held: list[dict[str, str]]) -> tuple[list[str], list[int], np.ndarray, np.ndarray]:
+    """(ids, gold label indices, linear probabilities, e5 probabilities) of a fold file."""
+    probs = lambda prefix: np.array([[float(r[f"{prefix}_{l}"]) for l in LABELS] for r in held])
+    return [r["id"] for r in held], [LABELS.index(r["gold"]) for r in held], probs("lin"), probs("e5")
 
 
 def main() -> None:
