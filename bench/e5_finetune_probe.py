@@ -45,7 +45,6 @@ import os
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # timings: torch's threads only
 
 import argparse
-import csv
 import json
 import random
 import struct
@@ -60,7 +59,7 @@ import torch
 import torch.nn.functional as F
 from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, processors
 
-from encoder_probe import macro_f1  # the same score as the other probes
+from encoder_probe import macro_f1, rows  # the same score and TSV reader as the other probes
 
 ROOT = Path(__file__).resolve().parents[1]
 POOL = ROOT.parent / "shared" / "realnews" / "pool.tsv"
@@ -371,11 +370,6 @@ def check(e5: E5File, venv: Path, threads: int) -> None:
 # ----------------------------------------------------------------------------- data
 
 
-def rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
 def load_written() -> list[tuple[str, int]]:
     return [(r["text"], LABELS.index(r["label"])) for r in rows(ROOT / "datasets" / "train.tsv")]
 
@@ -383,11 +377,17 @@ def load_written() -> list[tuple[str, int]]:
 _POOL: dict[str, str] = {}
 
 
-def load_real(split: str) -> list[tuple[str, str, int]]:
-    """(id, text, label) of datasets/real/SPLIT.tsv, the text joined from the pool."""
+def pool_text() -> dict[str, str]:
+    """The pool's sentences by id (read once)."""
     if not _POOL:
         _POOL.update((r["id"], r["sentence"]) for r in rows(POOL))
-    return [(r["id"], _POOL[r["id"]], LABELS.index(r["label"]))
+    return _POOL
+
+
+
+def load_real(split: str) -> list[tuple[str, str, int]]:
+    """(id, text, label) of datasets/real/SPLIT.tsv, the text joined from the pool."""
+    return [(r["id"], pool_text()[r["id"]], LABELS.index(r["label"]))
             for r in rows(ROOT / "datasets" / "real" / f"{split}.tsv")]
 
 
@@ -582,8 +582,7 @@ def cross_validate(e5: E5File, args) -> None:
     oof = rows(args.cv_out / "linear.tsv")
     folds = sorted({r["fold"] for r in oof}, key=int)
     wanted = args.only_folds.split(",") if args.only_folds else folds
-    load_real("train")  # reads the pool
-    real = [(r["id"], _POOL[r["id"]], LABELS.index(r["gold"])) for r in oof]
+    real = [(r["id"], pool_text()[r["id"]], LABELS.index(r["gold"])) for r in oof]
     written = load_written()
     tok = E5Tokenizer(e5, PREFIXES[args.prefix])
     model = StanceE5(e5, args.train_layers)
@@ -641,12 +640,10 @@ def cv_report(directory: Path, epoch: int, weights: list[float]) -> None:
     print("| model | " + " | ".join(subsets) + " | folds (all rows) |")
     print("|---|" + "---|" * (len(subsets) + 1))
     for name, w in models.items():
-        cells = []
-        for keep in subsets.values():
-            values = [score(w, fold, keep)[0] for fold in folds]
-            cells.append(f"{np.mean(values):.4f} ± {np.std(values, ddof=1):.4f}"
-                         if len(values) > 1 else f"{values[0]:.4f}")
-        per_fold = [score(w, fold)[0] for fold in folds]
+        per_subset = [[score(w, fold, keep)[0] for fold in folds] for keep in subsets.values()]
+        cells = [f"{np.mean(v):.4f} ± {np.std(v, ddof=1):.4f}" if len(v) > 1 else f"{v[0]:.4f}"
+                 for v in per_subset]
+        per_fold = per_subset[0]  # all rows
         print(f"| {name} | " + " | ".join(cells) + " | "
               + " ".join(f"{v:.3f}" for v in per_fold) + " |")
     print("\n| model | pooled over the folds: macro-F1 | F1 assertion / denial / allegation |")
