@@ -24,7 +24,7 @@ use std::time::Instant;
 
 /// Gradients are scaled down to this global L2 norm at most (the probe's
 /// `clip_grad_norm_(params, 1.0)`).
-const MAX_GRAD_NORM: f64 = 1.0;
+pub(super) const MAX_GRAD_NORM: f64 = 1.0;
 
 /// Sentences per batch when caching the lower layers' states (the probe's `CACHE_BATCH`).
 const CACHE_BATCH: usize = 64;
