@@ -16,6 +16,8 @@ mod train;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod torch_check;
 
 pub use fitted::FineTunedE5;
 pub use settings::{E5Epoch, FineTuneSettings};

@@ -24,7 +24,7 @@ use std::time::Instant;
 
 /// Gradients are scaled down to this global L2 norm at most (the probe's
 /// `clip_grad_norm_(params, 1.0)`).
-const MAX_GRAD_NORM: f64 = 1.0;
+pub(super) const MAX_GRAD_NORM: f64 = 1.0;
 
 /// Sentences per batch when caching the lower layers' states (the probe's `CACHE_BATCH`).
 const CACHE_BATCH: usize = 64;
@@ -89,11 +89,17 @@ pub fn fine_tune<S: AsRef<str>>(
             optimizer.set_learning_rate(
                 settings.learning_rate * lr_factor(step, total_steps, settings.warmup_share),
             );
-            let (x, mask) = pad_states(&states, &lengths, chosen)?;
+            let batch = pad_states(&states, &lengths, chosen)?;
             let mut dropout = Dropout::new(&mut rng, settings.dropout);
-            let pooled = mean_pool(&encoder.upper(&x, &mask, Some(&mut dropout))?, &mask)?;
-            let scores = head.forward(&dropout.apply(&pooled)?)?;
-            let loss = weighted_cross_entropy(&scores, chosen, &labels, &weights)?;
+            let loss = batch_loss(
+                &encoder,
+                &head,
+                &batch,
+                chosen,
+                &labels,
+                &weights,
+                Some(&mut dropout),
+            )?;
             loss_sum += f64::from(optimizer_step(&mut optimizer, &loss, &vars)?);
             step += 1;
         }
@@ -115,7 +121,7 @@ pub fn fine_tune<S: AsRef<str>>(
 
 /// The lower layers' states of every sentence of `ids` (`tokens, hidden` each), run in
 /// batches of similar length.
-fn cache_states(encoder: &E5Encoder, ids: &[Vec<u32>], pad: u32) -> Result<Vec<Tensor>> {
+pub(super) fn cache_states(encoder: &E5Encoder, ids: &[Vec<u32>], pad: u32) -> Result<Vec<Tensor>> {
     let mut states = vec![None; ids.len()];
     for chosen in batches_by_length(ids, CACHE_BATCH) {
         let sentences: Vec<&[u32]> = chosen.iter().map(|&i| ids[i].as_slice()).collect();
@@ -133,7 +139,11 @@ fn cache_states(encoder: &E5Encoder, ids: &[Vec<u32>], pad: u32) -> Result<Vec<T
 
 /// The cached states of the `chosen` sentences, right-padded with zeros to the longest
 /// (`batch, tokens, hidden`), and their mask (`batch, tokens`).
-fn pad_states(states: &[Tensor], lengths: &[usize], chosen: &[usize]) -> Result<(Tensor, Tensor)> {
+pub(super) fn pad_states(
+    states: &[Tensor],
+    lengths: &[usize],
+    chosen: &[usize],
+) -> Result<(Tensor, Tensor)> {
     let longest = chosen.iter().map(|&i| lengths[i]).max().unwrap_or(0);
     let padded = chosen
         .iter()
@@ -147,6 +157,27 @@ fn pad_states(states: &[Tensor], lengths: &[usize], chosen: &[usize]) -> Result<
         Tensor::stack(&padded, 0)?,
         Tensor::from_vec(mask, (chosen.len(), longest), &Device::Cpu)?,
     ))
+}
+
+/// The class-weighted cross-entropy of the `chosen` rows, whose cached states and mask are
+/// `batch` (from [`pad_states`]): the upper layers, mean pooling, the head. With `dropout`, as
+/// in training: inside the upper layers, then on the pooled states before the head (the
+/// probe's `head(drop(mean_pool(...)))`), masks drawn in that order.
+pub(super) fn batch_loss(
+    encoder: &E5Encoder,
+    head: &Linear,
+    (x, mask): &(Tensor, Tensor),
+    chosen: &[usize],
+    labels: &[Stance],
+    weights: &[f32; 3],
+    mut dropout: Option<&mut Dropout<'_>>,
+) -> Result<Tensor> {
+    let pooled = mean_pool(&encoder.upper(x, mask, dropout.as_deref_mut())?, mask)?;
+    let pooled = match dropout {
+        Some(dropout) => dropout.apply(&pooled)?,
+        None => pooled,
+    };
+    weighted_cross_entropy(&head.forward(&pooled)?, chosen, labels, weights)
 }
 
 /// A `Var` of `shape` uniform in `±1 / sqrt(fan_in)` (as PyTorch initialises a `Linear`'s
@@ -181,7 +212,7 @@ fn weighted_cross_entropy(
 
 /// One optimiser step on `loss` over `vars`, gradients clipped to [`MAX_GRAD_NORM`]; gives
 /// the loss.
-fn optimizer_step(optimizer: &mut AdamW, loss: &Tensor, vars: &[Var]) -> Result<f32> {
+pub(super) fn optimizer_step(optimizer: &mut AdamW, loss: &Tensor, vars: &[Var]) -> Result<f32> {
     let mut grads = loss.backward()?;
     clip_grad_norm(&mut grads, vars, MAX_GRAD_NORM)?;
     optimizer.step(&grads)?;
