@@ -20,7 +20,9 @@
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use stance::e5::{fine_tune, E5Encoder, E5Epoch, E5File, E5Prefix, E5Tokenizer, FineTuneSettings};
+use stance::e5::{
+    fine_tune, E5Encoder, E5File, E5Prefix, E5Progress, E5Tokenizer, FineTuneSettings,
+};
 use stance::label::Stance;
 use stance::metrics::Metrics;
 use stance::model::fitted::argmax;
@@ -191,12 +193,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         settings.seed = seed;
     }
     let started = Instant::now();
-    let model = fine_tune(
-        &encoder,
-        &tokenizer,
-        &train,
-        &settings,
-        &mut |e: &E5Epoch| {
+    let model = fine_tune(&encoder, &tokenizer, &train, &settings, &mut |progress| {
+        if let E5Progress::Epoch(e) = progress {
             eprintln!(
                 "epoch {}/{}: loss {:.4}, {:.1} sentences/s, {:.0} s",
                 e.epoch,
@@ -205,8 +203,8 @@ fn main() -> Result<(), Box<dyn Error>> {
                 e.sentences as f64 / e.seconds,
                 e.seconds
             );
-        },
-    )?;
+        }
+    })?;
     eprintln!(
         "trained in {:.0} s (caching the frozen layers included)",
         started.elapsed().as_secs_f64()

@@ -7,7 +7,7 @@ use super::io::{outputs_reading, progress_bar};
 use super::train::read_role;
 use super::DEFAULT_TRAIN;
 use crate::bundle::DataFile;
-use crate::e5::{fine_tune, E5Epoch, E5File, E5Model, E5Prefix, E5Provenance, E5Tokenizer};
+use crate::e5::{fine_tune, E5File, E5Model, E5Prefix, E5Progress, E5Provenance, E5Tokenizer};
 use crate::e5::{E5Encoder, FineTuneSettings};
 use crate::label::Stance;
 use anyhow::Context;
@@ -129,33 +129,42 @@ pub fn run(args: &TrainE5Args, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     let encoder = E5Encoder::new(file, 0)?;
 
     let bar = progress_bar(
-        Some(settings.stop_after as u64),
+        Some(rows.len() as u64),
         quiet,
-        "{spinner} e5 fine-tuning: epoch {pos}/{len} [{bar:30}] {elapsed}",
+        "{spinner} e5 {msg} [{bar:30}] {human_pos}/{human_len} ({elapsed}, {eta} left)",
     );
-    bar.enable_steady_tick(std::time::Duration::from_millis(250));
+    bar.set_message("caching the frozen layers: sentences");
     let names = train_paths
         .iter()
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(" + ");
-    let fine_tuned = fine_tune(
-        &encoder,
-        &tokenizer,
-        &rows,
-        &settings,
-        &mut |e: &E5Epoch| {
-            bar.set_position(e.epoch as u64);
-            bar.println(format!(
-                "epoch {}/{}  train loss {:.4}  {:.1} sentences/s",
-                e.epoch,
-                e.epochs,
-                e.loss,
-                e.sentences as f64 / e.seconds.max(1e-9)
-            ));
-        },
-    )
-    .with_context(|| format!("fine-tuning e5 on {names}"))?;
+    let fine_tuned =
+        fine_tune(
+            &encoder,
+            &tokenizer,
+            &rows,
+            &settings,
+            &mut |progress| match progress {
+                E5Progress::Caching { done, .. } => bar.set_position(done as u64),
+                E5Progress::Step { step, steps } => {
+                    if step == 1 {
+                        bar.reset();
+                        bar.set_length(steps as u64);
+                        bar.set_message("fine-tuning: steps");
+                    }
+                    bar.set_position(step as u64);
+                }
+                E5Progress::Epoch(e) => bar.println(format!(
+                    "epoch {}/{}  train loss {:.4}  {:.1} sentences/s",
+                    e.epoch,
+                    e.epochs,
+                    e.loss,
+                    e.sentences as f64 / e.seconds.max(1e-9)
+                )),
+            },
+        )
+        .with_context(|| format!("fine-tuning e5 on {names}"))?;
     bar.finish_and_clear();
 
     let model = E5Model {

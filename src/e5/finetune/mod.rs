@@ -20,5 +20,5 @@ mod tests;
 mod torch_check;
 
 pub use fitted::FineTunedE5;
-pub use settings::{E5Epoch, FineTuneSettings};
+pub use settings::{E5Epoch, E5Progress, FineTuneSettings};
 pub use train::fine_tune;

@@ -119,6 +119,27 @@ pub struct E5Epoch {
     pub seconds: f64,
 }
 
+/// How far [`fine_tune`](super::fine_tune) is, as it goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum E5Progress<'a> {
+    /// `done` of the `total` sentences have run through the frozen layers.
+    Caching {
+        /// Sentences done.
+        done: usize,
+        /// Sentences in all.
+        total: usize,
+    },
+    /// An optimiser step is done: `step` of the `steps` that will be trained, from 1.
+    Step {
+        /// Steps done.
+        step: usize,
+        /// Steps in all.
+        steps: usize,
+    },
+    /// An epoch is done.
+    Epoch(&'a E5Epoch),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,9 +71,11 @@ fn learns_a_task_the_model_can_learn() {
         &tokenizer,
         &rows(),
         &quick(40, 1),
-        &mut |epoch: &E5Epoch| {
-            assert_eq!((epoch.epochs, epoch.sentences), (40, 12));
-            losses.push(epoch.loss);
+        &mut |progress| {
+            if let E5Progress::Epoch(epoch) = progress {
+                assert_eq!((epoch.epochs, epoch.sentences), (40, 12));
+                losses.push(epoch.loss);
+            }
         },
     )
     .unwrap();
@@ -92,16 +94,21 @@ fn learns_a_task_the_model_can_learn() {
 #[test]
 fn stops_after_the_given_epoch_of_the_schedule() {
     let (encoder, tokenizer) = tiny();
-    let mut seen = Vec::new();
+    let (mut epochs, mut steps, mut cached) = (Vec::new(), Vec::new(), Vec::new());
     let settings = FineTuneSettings {
         stop_after: 2,
         ..quick(4, 1)
     };
-    fine_tune(&encoder, &tokenizer, &rows(), &settings, &mut |e| {
-        seen.push((e.epoch, e.epochs))
+    fine_tune(&encoder, &tokenizer, &rows(), &settings, &mut |p| match p {
+        E5Progress::Caching { done, total } => cached.push((done, total)),
+        E5Progress::Step { step, steps: all } => steps.push((step, all)),
+        E5Progress::Epoch(e) => epochs.push((e.epoch, e.epochs)),
     })
     .unwrap();
-    assert_eq!(seen, [(1, 2), (2, 2)]);
+    assert_eq!(epochs, [(1, 2), (2, 2)]);
+    // 12 rows in batches of 4: 3 steps an epoch, 6 trained of the schedule's 12
+    assert_eq!(steps, (1..=6).map(|s| (s, 6)).collect::<Vec<_>>());
+    assert_eq!(cached.last(), Some(&(12, 12)));
 }
 
 #[test]

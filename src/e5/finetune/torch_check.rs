@@ -150,7 +150,7 @@ fn two_steps_agree_with_pytorch() {
     let texts: Vec<&str> = rows.iter().map(|(t, _)| t.as_str()).collect();
     let labels: Vec<Stance> = rows.iter().map(|&(_, l)| l).collect();
     let tokens = tokenizer.encode(&texts, Some(settings.max_len)).unwrap();
-    let states = cache_states(&encoder, &tokens, tokenizer.pad()).unwrap();
+    let states = cache_states(&encoder, &tokens, tokenizer.pad(), &mut |_| {}).unwrap();
     let lengths: Vec<usize> = tokens.iter().map(Vec::len).collect();
     let chosen: Vec<usize> = (0..rows.len()).collect();
 

@@ -11,7 +11,7 @@
 
 use super::fitted::FineTunedE5;
 use super::schedule::{class_weights, lr_factor, shuffled_batches};
-use super::settings::{E5Epoch, FineTuneSettings};
+use super::settings::{E5Epoch, E5Progress, FineTuneSettings};
 use crate::e5::{batches_by_length, mean_pool, Dropout, E5Batch, E5Encoder, E5Tokenizer};
 use crate::error::{Error, Result};
 use crate::label::Stance;
@@ -31,7 +31,8 @@ const CACHE_BATCH: usize = 64;
 
 /// Fine-tunes the top `settings.upper_layers` layers of `encoder` (the pretrained model;
 /// it is not changed) and a linear head on `rows` (sentence, label), the sentences tokenized
-/// by `tokenizer` and cut to `settings.max_len` tokens. Calls `on_epoch` after every epoch.
+/// by `tokenizer` and cut to `settings.max_len` tokens. Tells `on_progress` how far it is:
+/// as the frozen layers' states are cached, after every optimiser step and every epoch.
 ///
 /// # Errors
 /// [`Error::InvalidParam`] if a setting is out of its range or there are more upper layers
@@ -42,7 +43,7 @@ pub fn fine_tune<S: AsRef<str>>(
     tokenizer: &E5Tokenizer,
     rows: &[(S, Stance)],
     settings: &FineTuneSettings,
-    on_epoch: &mut dyn FnMut(&E5Epoch),
+    on_progress: &mut dyn FnMut(E5Progress<'_>),
 ) -> Result<FineTunedE5> {
     settings.check()?;
     if rows.is_empty() {
@@ -52,7 +53,10 @@ pub fn fine_tune<S: AsRef<str>>(
     let texts: Vec<&str> = rows.iter().map(|(text, _)| text.as_ref()).collect();
     let labels: Vec<Stance> = rows.iter().map(|&(_, label)| label).collect();
     let ids = tokenizer.encode(&texts, Some(settings.max_len))?;
-    let states = cache_states(&encoder, &ids, tokenizer.pad())?;
+    let total = ids.len();
+    let states = cache_states(&encoder, &ids, tokenizer.pad(), &mut |done| {
+        on_progress(E5Progress::Caching { done, total })
+    })?;
 
     let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
     let hidden = encoder.config().hidden;
@@ -71,6 +75,7 @@ pub fn fine_tune<S: AsRef<str>>(
         .map(|_| shuffled_batches(&lengths, settings.batch_size, &mut rng))
         .collect();
     let total_steps: usize = epochs.iter().map(Vec::len).sum();
+    let trained_steps: usize = epochs.iter().take(settings.stop_after).map(Vec::len).sum();
     let weights = class_weights(&labels);
     let mut optimizer = AdamW::new(
         vars.clone(),
@@ -102,14 +107,18 @@ pub fn fine_tune<S: AsRef<str>>(
             )?;
             loss_sum += f64::from(optimizer_step(&mut optimizer, &loss, &vars)?);
             step += 1;
+            on_progress(E5Progress::Step {
+                step,
+                steps: trained_steps,
+            });
         }
-        on_epoch(&E5Epoch {
+        on_progress(E5Progress::Epoch(&E5Epoch {
             epoch: epoch + 1,
             epochs: settings.stop_after,
             loss: loss_sum / batches.len() as f64,
             sentences: batches.iter().map(Vec::len).sum(),
             seconds: started.elapsed().as_secs_f64(),
-        });
+        }));
     }
     FineTunedE5::new(
         &encoder,
@@ -120,9 +129,15 @@ pub fn fine_tune<S: AsRef<str>>(
 }
 
 /// The lower layers' states of every sentence of `ids` (`tokens, hidden` each), run in
-/// batches of similar length.
-pub(super) fn cache_states(encoder: &E5Encoder, ids: &[Vec<u32>], pad: u32) -> Result<Vec<Tensor>> {
+/// batches of similar length; `on_cached` is told how many sentences are done after each.
+pub(super) fn cache_states(
+    encoder: &E5Encoder,
+    ids: &[Vec<u32>],
+    pad: u32,
+    on_cached: &mut dyn FnMut(usize),
+) -> Result<Vec<Tensor>> {
     let mut states = vec![None; ids.len()];
+    let mut done = 0;
     for chosen in batches_by_length(ids, CACHE_BATCH) {
         let sentences: Vec<&[u32]> = chosen.iter().map(|&i| ids[i].as_slice()).collect();
         let batch = E5Batch::new(&sentences, pad)?;
@@ -130,6 +145,8 @@ pub(super) fn cache_states(encoder: &E5Encoder, ids: &[Vec<u32>], pad: u32) -> R
         for (row, &i) in chosen.iter().enumerate() {
             states[i] = Some(lower.get(row)?.narrow(0, 0, ids[i].len())?);
         }
+        done += chosen.len();
+        on_cached(done);
     }
     Ok(states
         .into_iter()
