@@ -47,8 +47,9 @@ seconds() { # seconds of one run of the command given
   echo
   echo "Written by \`bench/e5_option.sh $e5_model\` on $(date -u '+%Y-%m-%d %H:%M UTC'),"
   echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
-  echo "The linear model is models/stance.model; \"+ e5\" averages it with $e5_model"
-  echo "(\`--e5\`)."
+  echo "The linear model is models/stance.model; \"averaged with e5\" is \`--e5 $e5_model\`"
+  echo "(SHA-256 $(sha256sum "$e5_model" | cut -c1-16)..., $(du -h "$e5_model" | cut -f1)), whose"
+  echo "probabilities get the weight w that \`stance train-e5\` gave it."
   echo
   for set in "datasets/real/test.tsv" "$shared/real-dev.tsv" "datasets/test.tsv"; do
     echo "## $set"
