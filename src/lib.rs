@@ -11,6 +11,10 @@
 //!   -> metrics  (confusion matrix, per-label P/R/F1, macro-F1)
 //!   -> bundle   (one checksummed model file holding all of the above)
 //! ```
+//!
+//! Behind the optional feature `e5`, the `e5` module runs the pretrained multilingual-e5-small
+//! encoder (its tokenizer and forward pass, with candle) and fine-tunes its top layers and a
+//! linear head for stance: a slower second model.
 
 pub mod article;
 pub mod baseline;
@@ -22,6 +26,8 @@ pub mod cli;
 pub mod config;
 pub mod cv;
 pub mod data;
+#[cfg(feature = "e5")]
+pub mod e5;
 pub mod error;
 pub mod features;
 pub mod info;

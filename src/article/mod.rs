@@ -77,25 +77,46 @@ impl ArticleReport {
         text: String,
         explain_top: usize,
     ) -> Result<ArticleReport> {
+        ArticleReport::analyze_by(pipeline, name, text, explain_top, |sentences| {
+            sentences.iter().map(|s| pipeline.predict(s)).collect()
+        })
+    }
+
+    /// [`ArticleReport::analyze`] with the sentences' predictions made by `predict` (all the
+    /// article's sentences at once, in order; another model than `pipeline`, or one beside
+    /// it); the deciding features are `pipeline`'s for the label `predict` gives.
+    ///
+    /// # Errors
+    /// [`crate::Error::Tokenizer`] if the text pipeline fails; any error of `predict`.
+    pub fn analyze_by(
+        pipeline: &Pipeline,
+        name: String,
+        text: String,
+        explain_top: usize,
+        predict: impl FnOnce(&[&str]) -> Result<Vec<Prediction>>,
+    ) -> Result<ArticleReport> {
         let from_html = markup::looks_like_html(&text);
         let text = if from_html {
             markup::visible_text(&text)
         } else {
             text
         };
-        let mut sentences = Vec::new();
+        let mut pieces = Vec::new();
         let mut skipped = Vec::new();
         for piece in segment(&text) {
-            if let Some(reason) = piece.skip {
-                skipped.push(Skipped {
+            match piece.skip {
+                Some(reason) => skipped.push(Skipped {
                     start: piece.start,
                     end: piece.end,
                     reason,
-                });
-                continue;
+                }),
+                None => pieces.push(piece),
             }
-            let sentence = piece.text(&text);
-            let prediction = pipeline.predict(sentence)?;
+        }
+        let texts: Vec<&str> = pieces.iter().map(|piece| piece.text(&text)).collect();
+        let predictions = predict(&texts)?;
+        let mut sentences = Vec::with_capacity(pieces.len());
+        for ((piece, sentence), prediction) in pieces.iter().zip(&texts).zip(predictions) {
             let reasons = pipeline
                 .explain(sentence, prediction.label, explain_top)?
                 .into_iter()

@@ -67,6 +67,9 @@ pub struct EvalArgs {
     pub group_by: Option<String>,
     #[command(flatten)]
     pub input: InputArgs,
+    #[cfg(feature = "e5")]
+    #[command(flatten)]
+    pub e5: super::e5_args::E5Args,
 }
 
 /// Errors listed in the HTML page when --errors is 0.
@@ -230,6 +233,13 @@ fn interval_lines(intervals: &Option<Intervals>) -> String {
 /// # Errors
 /// Bad data, an unreadable model, or an output that may not be written.
 pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    #[cfg(feature = "e5")]
+    if args.baseline && args.e5.e5.is_some() {
+        return Err(super::usage_error(
+            "eval",
+            "--baseline scores the cue-word baseline alone; drop --e5 or --baseline",
+        ));
+    }
     if args.baseline {
         return run_baseline(args, quiet, stdout);
     }
@@ -241,6 +251,18 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     let mut bundle = model_file.load()?;
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
+    }
+    #[allow(unused_mut)] // changed only with feature e5
+    let mut model_name = model_file.path.display().to_string();
+    #[cfg(feature = "e5")]
+    let e5 = args.e5.load()?;
+    #[cfg(feature = "e5")]
+    if let (Some(e5), Some(path)) = (&e5, &args.e5.e5) {
+        model_name = format!(
+            "{model_name} averaged with e5 {} (w = {})",
+            path.display(),
+            e5.model.mix_weight
+        );
     }
     let loaded = read_scored(args, quiet)?;
     // Each row's group, before the (slow) predictions: a missing column fails at once.
@@ -261,6 +283,14 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
         .par_iter()
         .map(|r| pipeline.predict(&r.text))
         .collect::<crate::Result<_>>()?;
+    #[cfg(feature = "e5")]
+    let predictions = match &e5 {
+        Some(e5) => {
+            let texts: Vec<&str> = loaded.records.iter().map(|r| r.text.as_str()).collect();
+            e5.mix_all(&predictions, &texts, quiet)?
+        }
+        None => predictions,
+    };
     let gold = |r: &Record| {
         r.label
             .expect("read_labelled only returns labelled records")
@@ -319,7 +349,6 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
                 })
             })
             .collect::<crate::Result<Vec<_>>>()?;
-        let model_name = model_file.path.display().to_string();
         let file_name = args.file.display().to_string();
         let page = EvalPage {
             model: &model_name,
@@ -375,7 +404,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     if args.json {
         let report = Report {
             file: args.file.display().to_string(),
-            model: model_file.path.display().to_string(),
+            model: model_name.clone(),
             metrics: &metrics,
             intervals,
             confidence: Some(confidence),
@@ -385,12 +414,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
         writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
     }
-    writeln!(
-        stdout,
-        "{} on {}",
-        model_file.path.display(),
-        args.file.display()
-    )?;
+    writeln!(stdout, "{model_name} on {}", args.file.display())?;
     write!(stdout, "{}", metrics.report())?;
     write!(stdout, "{}", interval_lines(&intervals))?;
     write!(stdout, "{}", confidence_lines(&confidence))?;

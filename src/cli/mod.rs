@@ -5,6 +5,8 @@
 pub mod article;
 pub mod cv;
 pub mod decimal;
+#[cfg(feature = "e5")]
+pub mod e5_args;
 pub mod eval;
 pub mod inspect;
 pub mod io;
@@ -15,6 +17,8 @@ pub mod signals;
 pub mod stdout;
 pub mod suggest;
 pub mod train;
+#[cfg(feature = "e5")]
+pub mod train_e5;
 pub mod tsv;
 
 use clap::{Parser, Subcommand};
@@ -71,6 +75,10 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Pick the unlabelled sentences most worth labelling next (active learning).
     Suggest(suggest::SuggestArgs),
+    /// Fine-tune the pretrained multilingual-e5-small and save the slower second model that
+    /// `predict --e5` and `eval --e5` average with the linear one.
+    #[cfg(feature = "e5")]
+    TrainE5(train_e5::TrainE5Args),
 }
 
 /// Runs a parsed command line: every verb writes its results to one buffered standard output,
@@ -93,6 +101,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Article(args) => article::run(args, quiet, &mut out),
         Command::Inspect(args) => inspect::run(args, &mut out),
         Command::Suggest(args) => suggest::run(args, quiet, &mut out),
+        #[cfg(feature = "e5")]
+        Command::TrainE5(args) => train_e5::run(args, quiet, &mut out),
     }?;
     out.flush()?;
     Ok(())

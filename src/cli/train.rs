@@ -390,7 +390,7 @@ fn is_the_shipped_text(input: &InputArgs) -> bool {
 
 /// Reads the labelled files that play one `role` (dev, calibration) as one list of records,
 /// with their provenance entries.
-fn read_role(
+pub(super) fn read_role(
     paths: &[PathBuf],
     role: &str,
     input: &InputArgs,
@@ -408,7 +408,12 @@ fn read_role(
 }
 
 /// Describes a data file for the model's provenance (see [`DataFile::of_file`]).
-fn data_file(role: &str, path: &Path, rows: usize, skipped: usize) -> anyhow::Result<DataFile> {
+pub(super) fn data_file(
+    role: &str,
+    path: &Path,
+    rows: usize,
+    skipped: usize,
+) -> anyhow::Result<DataFile> {
     DataFile::of_file(role, path, rows, skipped)
         .with_context(|| format!("hashing {}", path.display()))
 }

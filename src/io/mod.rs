@@ -8,6 +8,7 @@
 //! link stays.
 
 pub mod atomic;
+pub mod envelope;
 pub mod target;
 
 pub use atomic::{abandon_saves, write_atomically};

@@ -61,6 +61,9 @@ pub struct ArticleArgs {
     /// Use the model's raw probabilities, without its calibration.
     #[arg(long)]
     pub no_calibration: bool,
+    #[cfg(feature = "e5")]
+    #[command(flatten)]
+    pub e5: super::e5_args::E5Args,
 }
 
 /// Runs `stance article`, writing the text or JSONL layout to `stdout`.
@@ -78,9 +81,29 @@ pub fn run(args: &ArticleArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
+    #[cfg(feature = "e5")]
+    let e5 = args.e5.load()?;
     let articles = read_articles(&args.inputs, &mut outputs);
     let mut reports = Vec::new();
     for (name, text) in articles.read {
+        #[cfg(feature = "e5")]
+        if let Some(e5) = &e5 {
+            let pipeline = &bundle.pipeline;
+            reports.push(ArticleReport::analyze_by(
+                pipeline,
+                name,
+                text,
+                args.explain,
+                |sentences| {
+                    let linear = sentences
+                        .iter()
+                        .map(|s| pipeline.predict(s))
+                        .collect::<crate::Result<Vec<_>>>()?;
+                    e5.mix_all(&linear, sentences, quiet)
+                },
+            )?);
+            continue;
+        }
         reports.push(ArticleReport::analyze(
             &bundle.pipeline,
             name,

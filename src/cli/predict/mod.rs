@@ -90,6 +90,9 @@ pub struct PredictArgs {
     pub threads: usize,
     #[command(flatten)]
     pub input_args: InputArgs,
+    #[cfg(feature = "e5")]
+    #[command(flatten)]
+    pub e5: super::e5_args::E5Args,
 }
 
 /// A thread count, from 0 (every core) to [`MAX_THREADS`].
@@ -113,6 +116,8 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         anyhow::bail!("argument {}: empty text", i + 1);
     }
     let mut bundle = args.model.file().load()?;
+    #[cfg(feature = "e5")]
+    let e5 = args.e5.load()?;
     if args.no_calibration {
         bundle.pipeline = bundle.pipeline.uncalibrated();
     }
@@ -132,16 +137,30 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         // chosen by the first chunk: only the last chunk is short, so a short first chunk is
         // the whole input (a few arguments, a small file)
         let scorer = scorer.get_or_init(|| Scorer::for_batch(pipeline, chunk.len()));
+        // e5's probabilities of the chunk's sentences, by row, when --e5 is given
+        #[cfg(feature = "e5")]
+        let e5_rows = e5
+            .as_ref()
+            .map(|e5| pool.install(|| e5_probabilities(e5, chunk, quiet)))
+            .transpose()?;
         let pieces: Vec<(Vec<u8>, NoArabic)> = pool.install(|| {
             chunk
                 .par_chunks(PIECE)
-                .map_init(PredictBuffers::default, |buffers, piece| {
+                .enumerate()
+                .map_init(PredictBuffers::default, |buffers, (at, piece)| {
                     let mut lines = Vec::with_capacity(piece.len() * LINE_BYTES);
                     let mut seen = NoArabic::default();
-                    for row in piece {
+                    for (_row_at, row) in (at * PIECE..).zip(piece) {
                         match row {
                             Row::Record(record) => {
                                 let prediction = scorer.predict_with(&record.text, buffers)?;
+                                #[cfg(feature = "e5")]
+                                let prediction = match (&e5, &e5_rows) {
+                                    (Some(e5), Some(rows)) => {
+                                        e5.model.mix(&prediction, rows[_row_at])
+                                    }
+                                    _ => prediction,
+                                };
                                 rows::write_record(
                                     &mut lines,
                                     args,
@@ -178,6 +197,30 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         }
     }
     written
+}
+
+/// e5's probabilities of each row of `chunk` (zeros for rows without a sentence).
+#[cfg(feature = "e5")]
+fn e5_probabilities(
+    e5: &super::e5_args::LoadedE5,
+    chunk: &[Row],
+    quiet: bool,
+) -> anyhow::Result<Vec<[f32; 3]>> {
+    let texts: Vec<&str> = chunk
+        .iter()
+        .filter_map(|row| match row {
+            Row::Record(record) => Some(record.text.as_str()),
+            Row::Empty { .. } => None,
+        })
+        .collect();
+    let mut found = e5.probabilities(&texts, quiet)?.into_iter();
+    Ok(chunk
+        .iter()
+        .map(|row| match row {
+            Row::Record(_) => found.next().unwrap_or_default(),
+            Row::Empty { .. } => [0.0; 3],
+        })
+        .collect())
 }
 
 /// Gathers the rows to label (the arguments, or the input file read on its own thread) and

