@@ -89,6 +89,20 @@ fn probabilities(wd: &Workdir, extra: &[&str]) -> Vec<[f64; 3]> {
         .collect()
 }
 
+/// `verb_and_inputs` with the linear model, e5 alone (weight 1) and JSONL output.
+fn with_e5_alone<'a>(verb_and_inputs: &[&'a str]) -> Vec<&'a str> {
+    let mut args = verb_and_inputs.to_vec();
+    args.extend([
+        "--model",
+        "linear.model",
+        "--e5",
+        "e5-alone.model",
+        "--output",
+        "jsonl",
+    ]);
+    args
+}
+
 #[test]
 fn the_same_data_and_seed_give_the_same_e5_model_and_another_seed_another() {
     let wd = trained();
@@ -139,18 +153,7 @@ fn eval_and_article_take_the_e5_model() {
     .assert_stdout_has("linear.model averaged with e5 e5.model (w = 0.3) on dev.tsv")
     .assert_stdout_has("macro-F1");
     wd.write("article.txt", SENTENCES.join(". ") + ".");
-    let rows = wd
-        .ok(&[
-            "article",
-            "article.txt",
-            "--model",
-            "linear.model",
-            "--e5",
-            "e5-alone.model",
-            "--output",
-            "jsonl",
-        ])
-        .jsonl();
+    let rows = wd.ok(&with_e5_alone(&["article", "article.txt"])).jsonl();
     assert_eq!(rows.len(), SENTENCES.len());
     // with weight 1 each sentence's confidence is e5's probability of the sentence as the
     // article cuts it (with its full stop)
@@ -158,15 +161,7 @@ fn eval_and_article_take_the_e5_model() {
         .iter()
         .map(|row| row["text"].as_str().expect("a text").to_string())
         .collect();
-    let mut args = vec![
-        "predict",
-        "--model",
-        "linear.model",
-        "--e5",
-        "e5-alone.model",
-        "--output",
-        "jsonl",
-    ];
+    let mut args = with_e5_alone(&["predict"]);
     args.extend(texts.iter().map(String::as_str));
     for (row, alone) in rows.iter().zip(wd.ok(&args).jsonl()) {
         let (confidence, expected) = (&row["confidence"], &alone["confidence"]);

@@ -307,7 +307,7 @@ fn le_words(bytes: &[u8]) -> impl Iterator<Item = [u8; 4]> + '_ {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tiny_model::{model_bytes, tiny_config};
+    use super::super::tiny_model::{assert_invalid_file, model_bytes, tiny_config};
     use super::*;
 
     fn tiny_bytes() -> Vec<u8> {
@@ -417,29 +417,9 @@ mod tests {
     fn refuses_negative_counts_and_special_ids_beyond_the_pieces() {
         let mut bytes = tiny_bytes();
         bytes[44..48].copy_from_slice(&(-1i32).to_le_bytes()); // the piece count
-        let err = E5File::parse("x.bin", &bytes).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::E5File {
-                    problem: E5FileProblem::Invalid(_),
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert_invalid_file(E5File::parse("x.bin", &bytes));
         let mut bytes = tiny_bytes();
         bytes[56..60].copy_from_slice(&99i32.to_le_bytes()); // the <pad> id
-        let err = E5File::parse("x.bin", &bytes).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::E5File {
-                    problem: E5FileProblem::Invalid(_),
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert_invalid_file(E5File::parse("x.bin", &bytes));
     }
 }

@@ -1,9 +1,9 @@
 //! The encoder on a tiny model file (no real weights needed): against a plain scalar forward
 //! pass, through padding, with both kernel sets, and with gradients through the upper layers.
 
-use super::tiny_model::{model_bytes, tiny_config, value};
+use super::tiny_model::{assert_invalid_file, model_bytes, tiny_config, value};
 use super::*;
-use crate::error::{E5FileProblem, Error};
+use crate::error::Error;
 use candle_core::Tensor;
 
 fn tiny_file() -> E5File {
@@ -191,17 +191,7 @@ fn refuses_what_does_not_fit_the_model() {
 
     let mut file = tiny_file();
     file.take_tensor("l1.fo.w", 32 * 64).unwrap();
-    let err = E5Encoder::new(file, 0).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::E5File {
-                problem: E5FileProblem::Invalid(_),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_invalid_file(E5Encoder::new(file, 0));
 
     let encoder = E5Encoder::new(tiny_file(), 0).unwrap();
     let long = E5Batch::new(&[vec![4u32; 17]], 1).unwrap();

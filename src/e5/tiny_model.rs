@@ -158,3 +158,16 @@ pub(crate) fn value(name: &str, i: usize) -> f32 {
         0.3 * spread(name, i)
     }
 }
+
+/// Fails unless `result` is an [`E5FileProblem::Invalid`](crate::error::E5FileProblem::Invalid)
+/// error of a model file.
+pub(crate) fn assert_invalid_file<T: std::fmt::Debug>(result: crate::error::Result<T>) {
+    use crate::error::{E5FileProblem, Error};
+    match result {
+        Err(Error::E5File {
+            problem: E5FileProblem::Invalid(_),
+            ..
+        }) => {}
+        other => panic!("expected an invalid model file, got {other:?}"),
+    }
+}
