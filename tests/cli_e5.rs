@@ -174,6 +174,28 @@ fn eval_and_article_take_the_e5_model() {
 }
 
 #[test]
+fn inspect_shows_what_an_e5_model_was_made_from() {
+    let wd = trained();
+    let weights = std::env::var("STANCE_E5_WEIGHTS").expect("set by trained()");
+    let sha = sha256_hex(&std::fs::read(weights).expect("the pretrained file"));
+    wd.ok(&["inspect", "e5.model"])
+        .assert_stdout_has("e5.model (fine-tuned e5)")
+        .assert_stdout_has(&format!("sha256 {sha}"))
+        .assert_stdout_has("fine-tuning  top 2 layers; epochs 1 of a 1-epoch schedule")
+        .assert_stdout_has("averaging    (1 - 0.3) x linear + 0.3 x e5")
+        .assert_stdout_has("data         train train.tsv (48 rows");
+    let json = wd.ok(&["inspect", "e5.model", "--json"]).json();
+    assert_eq!(json["mix_weight"].as_f64(), Some(0.30000001192092896));
+    assert_eq!(json["provenance"]["settings"]["seed"], 5);
+}
+
+/// The SHA-256 of `bytes`, hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+#[test]
 fn a_missing_or_other_pretrained_file_is_a_clear_error() {
     let wd = trained();
     let mut cmd = wd.command(&[

@@ -1,8 +1,9 @@
 //! `stance inspect`: a model's metadata, settings and strongest features.
 
 use super::io::ModelFile;
-use crate::bundle::FORMAT_VERSION;
+use crate::bundle::{DataFile, FORMAT_VERSION};
 use crate::info::{info_json, top_features};
+use crate::label::Stance;
 use linfa::ParamGuard;
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,7 +16,8 @@ Examples:
   stance inspect my.model --top 30
   stance inspect --config > config.json     # reuse with `stance train --config config.json`")]
 pub struct InspectArgs {
-    /// Model file [default: $STANCE_MODEL, else models/stance.model].
+    /// Model file [default: $STANCE_MODEL, else models/stance.model]; with the feature e5, a
+    /// fine-tuned e5 model file too.
     pub model: Option<PathBuf>,
     /// Strongest features to list per label.
     #[arg(long, default_value_t = 20)]
@@ -34,6 +36,10 @@ pub struct InspectArgs {
 /// An unreadable model, or a failed write.
 pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let model = ModelFile::resolve(args.model.as_deref(), "name one: `stance inspect FILE`");
+    #[cfg(feature = "e5")]
+    if super::inspect_e5::is_e5_model(&model.path) {
+        return super::inspect_e5::run(&model.path, args, stdout);
+    }
     let bundle = model.load()?;
     let path = model.path;
     let p = &bundle.provenance;
@@ -112,19 +118,7 @@ pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
             "classifier   softmax regression; recorded settings out of range: {e}"
         )?,
     }
-    for d in &p.data {
-        writeln!(
-            stdout,
-            "data         {} {} ({} rows, {} bytes, {} skipped) sha256 {}",
-            d.role, d.path, d.rows, d.bytes, d.skipped, d.sha256
-        )?;
-    }
-    let counts: Vec<String> = p
-        .label_counts
-        .iter()
-        .map(|(l, n)| format!("{l} {n}"))
-        .collect();
-    writeln!(stdout, "train labels {}", counts.join(", "))?;
+    write_data(stdout, &p.data, &p.label_counts)?;
     write!(
         stdout,
         "training     {} epochs run, kept epoch {}",
@@ -155,6 +149,26 @@ pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The lines of a model's data files, with hashes, and its training rows per label.
+pub(super) fn write_data(
+    stdout: &mut dyn Write,
+    data: &[DataFile],
+    label_counts: &[(Stance, usize)],
+) -> std::io::Result<()> {
+    for d in data {
+        writeln!(
+            stdout,
+            "data         {} {} ({} rows, {} bytes, {} skipped) sha256 {}",
+            d.role, d.path, d.rows, d.bytes, d.skipped, d.sha256
+        )?;
+    }
+    let counts: Vec<String> = label_counts
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
+    writeln!(stdout, "train labels {}", counts.join(", "))
 }
 
 fn on_off(flag: bool) -> &'static str {

@@ -9,6 +9,8 @@ pub mod decimal;
 pub mod e5_args;
 pub mod eval;
 pub mod inspect;
+#[cfg(feature = "e5")]
+pub mod inspect_e5;
 pub mod io;
 pub mod no_arabic;
 pub mod predict;
