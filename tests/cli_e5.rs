@@ -1,6 +1,7 @@
 //! The e5 option of the command line (feature `e5`), end to end on the real pretrained file:
-//! `train-e5` writes the same bytes for the same data and seed; `predict --e5` gives the
-//! average `(1 - w) * linear + w * e5` of the two models' probabilities; `eval` and `article`
+//! `train-e5` writes the same bytes for the same data and seed, on one thread or two;
+//! `predict --e5` gives the average `(1 - w) * linear + w * e5` of the two models'
+//! probabilities; `eval` and `article`
 //! take the e5 model too; a missing or wrong pretrained file is a clear error.
 //!
 //! The pretrained file is not in the repository; the tests read it from `STANCE_E5_WEIGHTS`
@@ -104,17 +105,26 @@ fn with_e5_alone<'a>(verb_and_inputs: &[&'a str]) -> Vec<&'a str> {
 }
 
 #[test]
-fn the_same_data_and_seed_give_the_same_e5_model_and_another_seed_another() {
+fn the_same_data_and_seed_give_the_same_e5_model_on_any_thread_count() {
     let wd = trained();
-    let again = |out: &str, seed: &str| {
+    // `threads` sets RAYON_NUM_THREADS, which candle's kernels follow (the first training ran
+    // on every core)
+    let again = |out: &str, seed: &str, threads: &str| {
         let mut args = vec!["train-e5", "train.tsv", "--out", out, "--mix-weight", "0.3"];
         args.extend_from_slice(QUICK);
         args.extend_from_slice(&["--seed", seed]);
-        wd.ok(&args);
+        let mut cmd = wd.command(&args);
+        cmd.env("RAYON_NUM_THREADS", threads);
+        let run = wd.run_command(
+            &mut cmd,
+            format!("RAYON_NUM_THREADS={threads} stance {args:?}"),
+        );
+        assert_eq!(run.code, Some(0), "{run}");
         wd.read(out)
     };
-    assert!(again("again.model", "5") == wd.read("e5.model"));
-    assert!(again("other-seed.model", "6") != wd.read("e5.model"));
+    assert!(again("again.model", "5", "2") == wd.read("e5.model"));
+    assert!(again("one-thread.model", "5", "1") == wd.read("e5.model"));
+    assert!(again("other-seed.model", "6", "2") != wd.read("e5.model"));
 }
 
 #[test]
