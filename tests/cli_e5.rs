@@ -184,6 +184,63 @@ fn eval_and_article_take_the_e5_model() {
 }
 
 #[test]
+fn eval_scores_the_averaged_labels_and_keeps_the_e5_files() {
+    let wd = trained();
+    let report = wd
+        .ok(&[
+            "eval",
+            "dev.tsv",
+            "--json",
+            "--model",
+            "linear.model",
+            "--e5",
+            "e5-alone.model",
+        ])
+        .json();
+    assert_eq!(report["model"], "linear.model");
+    assert_eq!(report["e5"]["model"], "e5-alone.model");
+    assert_eq!(report["e5"]["mix_weight"].as_f64(), Some(1.0));
+    // the accuracy is that of the labels predict gives with the same e5 model
+    let predicted = wd
+        .ok(&with_e5_alone(&["predict", "--input", "dev.tsv"]))
+        .jsonl();
+    let gold: Vec<String> = wd
+        .read_string("dev.tsv")
+        .lines()
+        .skip(1)
+        .map(|line| line.split('\t').nth(1).expect("a label column").to_string())
+        .collect();
+    assert_eq!(predicted.len(), gold.len());
+    let right = predicted
+        .iter()
+        .zip(&gold)
+        .filter(|(p, g)| p["label"] == g.as_str())
+        .count();
+    let accuracy = report["accuracy"].as_f64().expect("an accuracy");
+    assert!(
+        (accuracy - right as f64 / gold.len() as f64).abs() < 1e-9,
+        "{report}"
+    );
+    // --html may not replace the e5 model it reads
+    let before = wd.read("e5.model");
+    wd.fails(
+        &[
+            "eval",
+            "dev.tsv",
+            "--model",
+            "linear.model",
+            "--e5",
+            "e5.model",
+            "--html",
+            "e5.model",
+        ],
+        1,
+    )
+    .assert_stderr_has("e5.model");
+    assert!(wd.read("e5.model") == before);
+}
+
+#[test]
 fn inspect_shows_what_an_e5_model_was_made_from() {
     let wd = trained();
     let weights = std::env::var("STANCE_E5_WEIGHTS").expect("set by trained()");

@@ -47,6 +47,16 @@ impl E5Args {
         }
     }
 
+    /// The files `--e5` reads (the e5 model and, when named, the pretrained file), which no
+    /// output of the run may replace; none without `--e5`.
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        let Some(model) = &self.e5 else {
+            return Vec::new();
+        };
+        let weights = E5Args::weights_path(self.e5_weights.as_deref()).ok();
+        std::iter::once(model.clone()).chain(weights).collect()
+    }
+
     /// The e5 model and its pretrained encoder, when `--e5` is given.
     ///
     /// # Errors
@@ -114,6 +124,13 @@ impl LoadedE5 {
         quiet: bool,
     ) -> crate::Result<Vec<Prediction>> {
         let e5 = self.probabilities(texts, quiet)?;
+        if e5.len() != linear.len() {
+            return Err(crate::Error::E5(format!(
+                "{} e5 predictions for {} sentences",
+                e5.len(),
+                linear.len()
+            )));
+        }
         Ok(linear
             .iter()
             .zip(e5)

@@ -148,6 +148,9 @@ struct Reason {
 struct Report<'a> {
     file: String,
     model: String,
+    /// The e5 model averaged in (`--e5`) and its weight, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    e5: Option<serde_json::Value>,
     #[serde(flatten)]
     metrics: &'a Metrics,
     intervals: Option<Intervals>,
@@ -245,6 +248,8 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     }
     let model_file = args.model.file();
     let mut outputs = outputs_reading([&args.file, &model_file.path, &args.input.text_from_path()]);
+    #[cfg(feature = "e5")]
+    outputs.inputs(&args.e5.inputs());
     if let Some(path) = &args.html {
         outputs.check(path)?;
     }
@@ -254,15 +259,15 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     }
     #[allow(unused_mut)] // changed only with feature e5
     let mut model_name = model_file.path.display().to_string();
+    #[allow(unused_mut)]
+    let mut e5_used = None;
     #[cfg(feature = "e5")]
     let e5 = args.e5.load()?;
     #[cfg(feature = "e5")]
     if let (Some(e5), Some(path)) = (&e5, &args.e5.e5) {
-        model_name = format!(
-            "{model_name} averaged with e5 {} (w = {})",
-            path.display(),
-            e5.model.mix_weight
-        );
+        let w = e5.model.mix_weight;
+        model_name = format!("{model_name} averaged with e5 {} (w = {w})", path.display());
+        e5_used = Some(serde_json::json!({"model": path.display().to_string(), "mix_weight": w}));
     }
     let loaded = read_scored(args, quiet)?;
     // Each row's group, before the (slow) predictions: a missing column fails at once.
@@ -404,7 +409,8 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     if args.json {
         let report = Report {
             file: args.file.display().to_string(),
-            model: model_name.clone(),
+            model: model_file.path.display().to_string(),
+            e5: e5_used,
             metrics: &metrics,
             intervals,
             confidence: Some(confidence),
@@ -601,6 +607,7 @@ fn run_baseline(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow:
         let report = Report {
             file: args.file.display().to_string(),
             model: "cue-only baseline".into(),
+            e5: None,
             metrics: &metrics,
             intervals,
             confidence: None,

@@ -78,7 +78,7 @@ pub enum Command {
     /// Pick the unlabelled sentences most worth labelling next (active learning).
     Suggest(suggest::SuggestArgs),
     /// Fine-tune the pretrained multilingual-e5-small and save the slower second model that
-    /// `predict --e5` and `eval --e5` average with the linear one.
+    /// `predict`, `eval` and `article` average with the linear one when given `--e5`.
     #[cfg(feature = "e5")]
     TrainE5(train_e5::TrainE5Args),
 }

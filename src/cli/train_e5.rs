@@ -1,6 +1,6 @@
 //! `stance train-e5` (feature `e5`): fine-tune the pretrained multilingual-e5-small on
-//! labelled sentences and save the model that `predict --e5` and `eval --e5` average with the
-//! linear model.
+//! labelled sentences and save the model that `predict`, `eval` and `article` average with the
+//! linear model when given `--e5`.
 
 use super::e5_args::E5Args;
 use super::io::{outputs_reading, progress_bar};
@@ -32,7 +32,7 @@ Examples:
   stance eval datasets/real/test.tsv --e5 models/stance-e5.model
   stance predict --e5 models/stance-e5.model \"نفت الوزارة صحة التقارير\"
 
-Fine-tunes the top layers of the pretrained encoder and a linear head (about 30 minutes on two
+Fine-tunes the top layers of the pretrained encoder and a linear head (about 35 minutes on two
 cores for the shipped data). The model file holds only what was trained (about 14 MB); the
 pretrained file stays the user's, and predicting needs the same one.")]
 pub struct TrainE5Args {
@@ -47,7 +47,7 @@ pub struct TrainE5Args {
     #[arg(long, short)]
     pub out: Option<PathBuf>,
     /// The weight of e5's probabilities in the average `(1 - w) * linear + w * e5` that
-    /// `predict --e5` and `eval --e5` take.
+    /// `predict`, `eval` and `article` take with `--e5`.
     #[arg(long, default_value_t = DEFAULT_MIX_WEIGHT, value_parser = super::eval::parse_probability)]
     pub mix_weight: f32,
     /// How many of the encoder's 12 layers, from the top, are trained.

@@ -74,6 +74,8 @@ pub fn run(args: &ArticleArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     let model = args.model.file();
     let mut outputs = outputs_reading([&model.path]);
     outputs.inputs(&args.inputs);
+    #[cfg(feature = "e5")]
+    outputs.inputs(&args.e5.inputs());
     if let Some(path) = &args.html {
         outputs.check(path)?;
     }

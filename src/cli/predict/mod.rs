@@ -217,7 +217,7 @@ fn e5_probabilities(
     Ok(chunk
         .iter()
         .map(|row| match row {
-            Row::Record(_) => found.next().unwrap_or_default(),
+            Row::Record(_) => found.next().expect("e5 gives one prediction per sentence"),
             Row::Empty { .. } => [0.0; 3],
         })
         .collect())
