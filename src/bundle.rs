@@ -19,7 +19,7 @@ pub use provenance::{created_date, DataFile, Provenance};
 use crate::calibration::Calibration;
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Featurizer, IdfWeights};
-use crate::io::envelope::{Envelope, MAX_PAYLOAD};
+use crate::io::envelope::{codec, Envelope};
 use crate::label::Stance;
 use crate::model::{FittedLinear, TopFeatures};
 use crate::pipeline::Pipeline;
@@ -62,13 +62,6 @@ struct Payload {
     calibration: Calibration,
     top_features: TopFeatures,
     provenance: Provenance,
-}
-
-fn codec() -> impl Options {
-    bincode::DefaultOptions::new()
-        .with_fixint_encoding()
-        .with_little_endian()
-        .with_limit(MAX_PAYLOAD)
 }
 
 impl Bundle {

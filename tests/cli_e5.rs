@@ -90,6 +90,20 @@ fn probabilities(wd: &Workdir, extra: &[&str]) -> Vec<[f64; 3]> {
         .collect()
 }
 
+/// `eval dev.tsv` with the linear model, the e5 model at weight 0.3 and `extra` flags.
+fn eval_with_e5<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "eval",
+        "dev.tsv",
+        "--model",
+        "linear.model",
+        "--e5",
+        "e5.model",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// `verb_and_inputs` with the linear model, e5 alone (weight 1) and JSONL output.
 fn with_e5_alone<'a>(verb_and_inputs: &[&'a str]) -> Vec<&'a str> {
     let mut args = verb_and_inputs.to_vec();
@@ -152,16 +166,9 @@ fn predict_averages_the_linear_and_the_e5_probabilities_by_the_mixing_weight() {
 #[test]
 fn eval_and_article_take_the_e5_model() {
     let wd = trained();
-    wd.ok(&[
-        "eval",
-        "dev.tsv",
-        "--model",
-        "linear.model",
-        "--e5",
-        "e5.model",
-    ])
-    .assert_stdout_has("linear.model averaged with e5 e5.model (w = 0.3) on dev.tsv")
-    .assert_stdout_has("macro-F1");
+    wd.ok(&eval_with_e5(&[]))
+        .assert_stdout_has("linear.model averaged with e5 e5.model (w = 0.3) on dev.tsv")
+        .assert_stdout_has("macro-F1");
     wd.write("article.txt", SENTENCES.join(". ") + ".");
     let rows = wd.ok(&with_e5_alone(&["article", "article.txt"])).jsonl();
     assert_eq!(rows.len(), SENTENCES.len());
@@ -223,20 +230,8 @@ fn eval_scores_the_averaged_labels_and_keeps_the_e5_files() {
     );
     // --html may not replace the e5 model it reads
     let before = wd.read("e5.model");
-    wd.fails(
-        &[
-            "eval",
-            "dev.tsv",
-            "--model",
-            "linear.model",
-            "--e5",
-            "e5.model",
-            "--html",
-            "e5.model",
-        ],
-        1,
-    )
-    .assert_stderr_has("e5.model");
+    wd.fails(&eval_with_e5(&["--html", "e5.model"]), 1)
+        .assert_stderr_has("e5.model");
     assert!(wd.read("e5.model") == before);
 }
 

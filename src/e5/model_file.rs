@@ -10,7 +10,7 @@
 use super::{E5Encoder, E5File, E5Prefix, E5Tokenizer, FineTuneSettings, FineTunedE5};
 use crate::bundle::DataFile;
 use crate::error::{E5FileProblem, Error, Result};
-use crate::io::envelope::{Envelope, MAX_PAYLOAD};
+use crate::io::envelope::{codec, Envelope};
 use crate::label::Stance;
 use crate::pipeline::Prediction;
 use bincode::Options;
@@ -55,13 +55,6 @@ pub struct E5Model {
     pub fine_tuned: FineTunedE5,
     /// How it was made.
     pub provenance: E5Provenance,
-}
-
-fn codec() -> impl Options {
-    bincode::DefaultOptions::new()
-        .with_fixint_encoding()
-        .with_little_endian()
-        .with_limit(MAX_PAYLOAD)
 }
 
 impl E5Model {

@@ -12,6 +12,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use bincode::Options;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -19,6 +20,15 @@ use std::path::Path;
 pub const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 /// Largest payload a load will decode (guards against absurd lengths in a damaged header).
 pub const MAX_PAYLOAD: u64 = 1 << 32;
+
+/// The bincode settings of every payload: fixed-width little-endian integers, at most
+/// [`MAX_PAYLOAD`] bytes.
+pub fn codec() -> impl Options {
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .with_little_endian()
+        .with_limit(MAX_PAYLOAD)
+}
 
 /// One kind of file: its magic bytes and the format version this build writes and reads.
 #[derive(Debug, Clone, Copy)]
