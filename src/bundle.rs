@@ -29,13 +29,14 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The first bytes of every model file.
-pub const MAGIC: &[u8; 8] = b"STANCEM\0";
+pub const MAGIC: &[u8; 8] = crate::io::file_kind::LINEAR_MODEL_MAGIC;
 /// The model format this build writes and reads. Bumped whenever the features a saved
 /// configuration gives change (5: word lists fold before proclitics are stripped, which changed
 /// the features of normalisers that leave a default folding off).
 pub const FORMAT_VERSION: u32 = 5;
 /// The header of model files: this kind's magic and version.
 const ENVELOPE: Envelope = Envelope {
+    what: "stance model file",
     magic: MAGIC,
     version: FORMAT_VERSION,
 };

@@ -1,7 +1,14 @@
 //! Errors of the `stance` library: one enum whose variants carry the values that disagree and
 //! where they came from, so every message names the file, the line and the problem.
 
+use crate::io::FileKind;
 use std::path::PathBuf;
+
+/// The end of a wrong-kind message: what the file is instead and where it belongs, if it is
+/// one of stance's files.
+fn belongs_elsewhere(instead: Option<FileKind>) -> String {
+    instead.map_or_else(String::new, |kind| format!("; {}", kind.where_it_belongs()))
+}
 
 /// Everything that can go wrong in the library.
 #[derive(Debug, thiserror::Error)]
@@ -38,15 +45,19 @@ pub enum Error {
         reason: String,
     },
 
-    /// A file given as a model is not a `stance` model at all.
-    #[error("{}: not a stance model file (expected magic bytes {expected:?}, found {found:?})", path.display())]
+    /// A file given as a model is not a model of the kind expected.
+    #[error("{}: not a {what} (expected magic bytes {expected:?}, found {found:?}){}", path.display(), belongs_elsewhere(*instead))]
     NotAModel {
         /// The file.
         path: PathBuf,
-        /// The magic bytes a model starts with.
+        /// The kind of file expected ("stance model file", ...).
+        what: &'static str,
+        /// The magic bytes a model of that kind starts with.
         expected: String,
         /// What the file starts with.
         found: String,
+        /// The other kind of stance file it is, if it is one.
+        instead: Option<FileKind>,
     },
 
     /// The model file was written by a format this build cannot read.
@@ -136,10 +147,12 @@ pub enum Error {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum E5FileProblem {
     /// The file does not start with the magic bytes `E5S1`.
-    #[error("it starts with {found:?}, not the magic bytes \"E5S1\"")]
+    #[error("it starts with {found:?}, not the magic bytes \"E5S1\"{}", belongs_elsewhere(*instead))]
     BadMagic {
         /// The file's first (up to) four bytes, lossily decoded.
         found: String,
+        /// The other kind of stance file it is, if it is one.
+        instead: Option<FileKind>,
     },
 
     /// The file ends before a part it must hold.

@@ -303,3 +303,24 @@ fn a_missing_or_other_pretrained_file_is_a_clear_error() {
     )
     .assert_stderr_has("expected magic bytes \"STANCEE5\"");
 }
+
+#[test]
+fn a_model_of_the_other_kind_says_which_option_takes_it() {
+    let wd = trained();
+    wd.fails(
+        &[
+            "predict",
+            "--model",
+            "linear.model",
+            "--e5",
+            "linear.model",
+            "x",
+        ],
+        1,
+    )
+    .assert_stderr_has("linear.model: not a fine-tuned e5 model file")
+    .assert_stderr_has("it is a linear stance model (stance train): give it with --model");
+    wd.fails(&["predict", "--model", "e5.model", "x"], 1)
+        .assert_stderr_has("e5.model: not a stance model file")
+        .assert_stderr_has("it is a fine-tuned e5 model (stance train-e5): give it with --e5");
+}

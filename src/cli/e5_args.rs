@@ -2,10 +2,11 @@
 //! fine-tuned e5 model whose probabilities are averaged with the linear model's, and the
 //! pretrained file it was fine-tuned from.
 
-use super::io::progress_bar;
+use super::io::progress_bar_in;
 use crate::e5::{E5Encoder, E5Model, E5Tokenizer};
 use crate::pipeline::Prediction;
 use anyhow::Context;
+use indicatif::MultiProgress;
 use std::path::{Path, PathBuf};
 
 /// The variable that names the pretrained e5 file when `--e5-weights` is not given.
@@ -90,14 +91,18 @@ pub struct LoadedE5 {
 
 impl LoadedE5 {
     /// Each of `texts`' e5 probabilities, in [`crate::label::Stance::ALL`] order, with a
-    /// progress bar on a terminal.
+    /// progress bar on a line of its own in `progress` (see [`super::io::progress_lines`]).
     ///
     /// # Errors
     /// A sentence that cannot be tokenized, or a failure of the encoder.
-    pub fn probabilities(&self, texts: &[&str], quiet: bool) -> crate::Result<Vec<[f32; 3]>> {
-        let bar = progress_bar(
+    pub fn probabilities(
+        &self,
+        texts: &[&str],
+        progress: &MultiProgress,
+    ) -> crate::Result<Vec<[f32; 3]>> {
+        let bar = progress_bar_in(
+            progress,
             Some(texts.len() as u64),
-            quiet,
             "{spinner} e5 [{bar:30}] {human_pos}/{human_len} sentences ({per_sec}, {eta} left)",
         );
         let mut out = Vec::with_capacity(texts.len());
@@ -121,9 +126,9 @@ impl LoadedE5 {
         &self,
         linear: &[Prediction],
         texts: &[&str],
-        quiet: bool,
+        progress: &MultiProgress,
     ) -> crate::Result<Vec<Prediction>> {
-        let e5 = self.probabilities(texts, quiet)?;
+        let e5 = self.probabilities(texts, progress)?;
         if e5.len() != linear.len() {
             return Err(crate::Error::E5(format!(
                 "{} e5 predictions for {} sentences",

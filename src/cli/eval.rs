@@ -292,7 +292,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     let predictions = match &e5 {
         Some(e5) => {
             let texts: Vec<&str> = loaded.records.iter().map(|r| r.text.as_str()).collect();
-            e5.mix_all(&predictions, &texts, quiet)?
+            e5.mix_all(&predictions, &texts, &super::io::progress_lines(quiet))?
         }
         None => predictions,
     };

@@ -6,7 +6,7 @@ use crate::data::{Format, LabelPolicy, Record, RecordReader, TextSource};
 use crate::error::Error;
 use crate::io::Outputs;
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -317,7 +317,36 @@ pub fn progress_bar(len: Option<u64>, quiet: bool, template: &str) -> ProgressBa
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+    styled(
+        ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr()),
+        template,
+    )
+}
+
+/// Where the progress bars of one run draw, each on a line of its own (so that e5's bar under
+/// predict's count does not draw over it): stderr when it is a terminal and `--quiet` is off,
+/// nowhere otherwise.
+pub fn progress_lines(quiet: bool) -> MultiProgress {
+    if quiet || !std::io::stderr().is_terminal() {
+        return MultiProgress::with_draw_target(ProgressDrawTarget::hidden());
+    }
+    MultiProgress::with_draw_target(ProgressDrawTarget::stderr())
+}
+
+/// A progress bar on a line of its own in `lines` (hidden when `lines` is); `len` as for
+/// [`progress_bar`].
+pub fn progress_bar_in(lines: &MultiProgress, len: Option<u64>, template: &str) -> ProgressBar {
+    if lines.is_hidden() {
+        return ProgressBar::hidden();
+    }
+    lines.add(styled(
+        ProgressBar::with_draw_target(len, ProgressDrawTarget::hidden()),
+        template,
+    ))
+}
+
+/// `bar` drawn by `template` (the default style if the template does not parse).
+fn styled(bar: ProgressBar, template: &str) -> ProgressBar {
     bar.set_style(
         ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
     );

@@ -21,6 +21,7 @@
 use super::cursor::Cursor;
 use super::q4::{dequantize_q4_0, Q4_BLOCK_BYTES, Q4_BLOCK_WEIGHTS};
 use crate::error::{E5FileProblem, Error, Result};
+use crate::io::file_kind::{FileKind, E5_WEIGHTS_MAGIC};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -104,9 +105,10 @@ impl E5File {
             path: &path,
         };
         let magic = &bytes[..bytes.len().min(4)];
-        if magic != b"E5S1" {
+        if magic != E5_WEIGHTS_MAGIC {
             let found = String::from_utf8_lossy(magic).into_owned();
-            return Err(c.error(E5FileProblem::BadMagic { found }));
+            let instead = FileKind::sniff(bytes);
+            return Err(c.error(E5FileProblem::BadMagic { found, instead }));
         }
         c.pos = 4;
         let version = c.u32("the version")?;
@@ -365,10 +367,17 @@ mod tests {
         bytes[..4].copy_from_slice(b"GGUF");
         let err = E5File::parse("x.bin", &bytes).unwrap_err();
         assert!(
-            matches!(&err, Error::E5File { problem: E5FileProblem::BadMagic { found }, .. } if found == "GGUF"),
+            matches!(&err, Error::E5File { problem: E5FileProblem::BadMagic { found, instead: None }, .. } if found == "GGUF"),
             "{err}"
         );
         assert!(err.to_string().starts_with("x.bin: "), "{err}");
+        bytes[..8].copy_from_slice(crate::io::file_kind::E5_MODEL_MAGIC);
+        let err = E5File::parse("x.bin", &bytes).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("it is a fine-tuned e5 model (stance train-e5): give it with --e5, in a build with the e5 feature"),
+            "{err}"
+        );
         let err = E5File::parse("x.bin", b"E5").unwrap_err();
         assert!(matches!(
             err,

@@ -18,11 +18,12 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The first bytes of every fine-tuned e5 model file.
-pub const E5_MAGIC: &[u8; 8] = b"STANCEE5";
+pub const E5_MAGIC: &[u8; 8] = crate::io::file_kind::E5_MODEL_MAGIC;
 /// The e5 model format this build writes and reads.
 pub const E5_FORMAT_VERSION: u32 = 1;
 /// The header of fine-tuned e5 model files.
 const ENVELOPE: Envelope = Envelope {
+    what: "fine-tuned e5 model file",
     magic: E5_MAGIC,
     version: E5_FORMAT_VERSION,
 };

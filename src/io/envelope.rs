@@ -12,6 +12,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::io::FileKind;
 use bincode::Options;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -33,6 +34,8 @@ pub fn codec() -> impl Options {
 /// One kind of file: its magic bytes and the format version this build writes and reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Envelope {
+    /// What a file of this kind is called in errors ("stance model file").
+    pub what: &'static str,
     /// The first bytes of every file of this kind.
     pub magic: &'static [u8; 8],
     /// The format version this build writes and reads.
@@ -140,8 +143,10 @@ impl Envelope {
         if magic != self.magic {
             return Err(Error::NotAModel {
                 path: path.to_path_buf(),
+                what: self.what,
                 expected: String::from_utf8_lossy(self.magic).into_owned(),
                 found: String::from_utf8_lossy(magic).into_owned(),
+                instead: FileKind::sniff(magic),
             });
         }
         if bytes.len() < HEADER_LEN {
@@ -180,6 +185,7 @@ mod tests {
     use super::*;
 
     const KIND: Envelope = Envelope {
+        what: "test file",
         magic: b"TESTKIND",
         version: 3,
     };
@@ -193,6 +199,7 @@ mod tests {
         let sealed = KIND.seal(b"payload");
         assert_eq!(opened(&sealed).unwrap(), b"payload");
         let other_kind = Envelope {
+            what: "other file",
             magic: b"OTHERKND",
             version: 3,
         };

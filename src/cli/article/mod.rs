@@ -101,7 +101,7 @@ pub fn run(args: &ArticleArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
                         .iter()
                         .map(|s| pipeline.predict(s))
                         .collect::<crate::Result<Vec<_>>>()?;
-                    e5.mix_all(&linear, sentences, quiet)
+                    e5.mix_all(&linear, sentences, &crate::cli::io::progress_lines(quiet))
                 },
             )?);
             continue;

@@ -3,7 +3,7 @@
 
 mod rows;
 
-use super::io::{progress_bar, report_skipped, skip_or_fail, InputArgs};
+use super::io::{progress_bar_in, progress_lines, report_skipped, skip_or_fail, InputArgs};
 use super::settings::ModelArgs;
 use crate::cli::no_arabic::NoArabic;
 use crate::data::{Format, LabelPolicy, Origin, Record, RecordReader};
@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::pipeline::PredictBuffers;
 use crate::scorer::Scorer;
 use anyhow::Context;
+use indicatif::MultiProgress;
 use rayon::prelude::*;
 use rows::{Empty, Row};
 use serde_json::Map;
@@ -132,6 +133,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         rows::write_tsv_header(stdout, pipeline, args.probs)?;
     }
     let mut no_arabic = NoArabic::default();
+    let progress = progress_lines(quiet);
     // Prediction and formatting run in parallel per chunk; only the bytes are written in order.
     let mut write_chunk = |chunk: &[Row]| -> anyhow::Result<()> {
         // chosen by the first chunk: only the last chunk is short, so a short first chunk is
@@ -141,7 +143,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         #[cfg(feature = "e5")]
         let e5_rows = e5
             .as_ref()
-            .map(|e5| pool.install(|| e5_probabilities(e5, chunk, quiet)))
+            .map(|e5| pool.install(|| e5_probabilities(e5, chunk, &progress)))
             .transpose()?;
         let pieces: Vec<(Vec<u8>, NoArabic)> = pool.install(|| {
             chunk
@@ -187,7 +189,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     };
 
     // Every row written is reported on below, also when a bad line stops the run.
-    let written = write_rows(args, quiet, &mut write_chunk);
+    let written = write_rows(args, quiet, &progress, &mut write_chunk);
     let closed = written.as_ref().is_err_and(crate::cli::is_broken_pipe);
     if let (Some(warning), false, false) = (no_arabic.warning(), quiet, closed) {
         match stdout.flush() {
@@ -204,7 +206,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
 fn e5_probabilities(
     e5: &super::e5_args::LoadedE5,
     chunk: &[Row],
-    quiet: bool,
+    progress: &MultiProgress,
 ) -> anyhow::Result<Vec<[f32; 3]>> {
     let texts: Vec<&str> = chunk
         .iter()
@@ -213,7 +215,7 @@ fn e5_probabilities(
             Row::Empty { .. } => None,
         })
         .collect();
-    let mut found = e5.probabilities(&texts, quiet)?.into_iter();
+    let mut found = e5.probabilities(&texts, progress)?.into_iter();
     Ok(chunk
         .iter()
         .map(|row| match row {
@@ -224,13 +226,15 @@ fn e5_probabilities(
 }
 
 /// Gathers the rows to label (the arguments, or the input file read on its own thread) and
-/// hands them to `write_chunk` chunk by chunk, in input order.
+/// hands them to `write_chunk` chunk by chunk, in input order, counting them on a line of
+/// `progress`.
 ///
 /// # Errors
 /// A bad row (without `--skip-bad-rows`), an unreadable input, or an error of `write_chunk`.
 fn write_rows(
     args: &PredictArgs,
     quiet: bool,
+    progress: &MultiProgress,
     write_chunk: &mut dyn FnMut(&[Row]) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     if args.input.is_none() && !args.text.is_empty() {
@@ -257,7 +261,11 @@ fn write_rows(
     let path = args.input.clone().unwrap_or_else(|| PathBuf::from("-"));
     let format = args.input_args.format_for(&path, Format::Text);
     let reader = args.input_args.open(&path, format, LabelPolicy::Optional)?;
-    let bar = progress_bar(None, quiet, "{spinner} {human_pos} sentences ({per_sec})");
+    let bar = progress_bar_in(
+        progress,
+        None,
+        "{spinner} {human_pos} sentences ({per_sec})",
+    );
     let skip = args.input_args.skip_bad_rows;
     // Reading and parsing run on their own thread, a chunk or two ahead of prediction, so
     // the only serial work left is writing bytes.
