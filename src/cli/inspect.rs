@@ -8,6 +8,9 @@ use linfa::ParamGuard;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// Features listed per label without `--top`.
+const DEFAULT_TOP: usize = 20;
+
 /// Arguments of `stance inspect`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -19,9 +22,9 @@ pub struct InspectArgs {
     /// Model file [default: $STANCE_MODEL, else models/stance.model]; with the feature e5, a
     /// fine-tuned e5 model file too.
     pub model: Option<PathBuf>,
-    /// Strongest features to list per label.
-    #[arg(long, default_value_t = 20)]
-    pub top: usize,
+    /// Strongest features to list per label [default: 20] (linear models only).
+    #[arg(long)]
+    pub top: Option<usize>,
     /// Print everything as JSON.
     #[arg(long, conflicts_with = "config")]
     pub json: bool,
@@ -47,9 +50,10 @@ pub fn run(args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(stdout, "{}", p.config.to_json())?;
         return Ok(());
     }
-    let top = top_features(&bundle, args.top);
+    let top_n = args.top.unwrap_or(DEFAULT_TOP);
+    let top = top_features(&bundle, top_n);
     if args.json {
-        let value = info_json(&bundle, &path.display().to_string(), args.top);
+        let value = info_json(&bundle, &path.display().to_string(), top_n);
         writeln!(stdout, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }

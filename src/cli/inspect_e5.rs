@@ -21,6 +21,16 @@ pub fn is_e5_model(path: &Path) -> bool {
 /// # Errors
 /// An unreadable or damaged model file, or a failed write.
 pub fn run(path: &Path, args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    if args.top.is_some() {
+        return Err(super::usage_error(
+            "inspect",
+            format!(
+                "--top lists a linear model's strongest features; {} is a fine-tuned e5 model, \
+                 which has no features to list",
+                path.display()
+            ),
+        ));
+    }
     let model =
         E5Model::load(path).with_context(|| format!("loading e5 model {}", path.display()))?;
     let p = &model.provenance;
