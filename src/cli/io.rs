@@ -245,6 +245,14 @@ fn is_a_projects_model(path: &Path) -> bool {
 /// The variable that names the model when a verb is given none.
 pub const MODEL_VARIABLE: &str = "STANCE_MODEL";
 
+/// The path the environment variable `name` holds; `None` when it is unset or empty (so that
+/// `STANCE_MODEL= stance predict ...` means the default, not a file named "").
+pub fn path_from_env(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+}
+
 /// Where a verb's model path came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ModelSource {
@@ -272,9 +280,9 @@ impl ModelFile {
     /// `models/stance.model`; `naming` says how the verb is given one, as in `pass --model
     /// FILE`.
     pub fn resolve(given: Option<&Path>, naming: &'static str) -> ModelFile {
-        let (path, source) = match (given, std::env::var_os(MODEL_VARIABLE)) {
+        let (path, source) = match (given, path_from_env(MODEL_VARIABLE)) {
             (Some(path), _) => (path.to_path_buf(), ModelSource::Given),
-            (None, Some(path)) => (PathBuf::from(path), ModelSource::Variable),
+            (None, Some(path)) => (path, ModelSource::Variable),
             (None, None) => (PathBuf::from(super::DEFAULT_MODEL), ModelSource::Default),
         };
         ModelFile {

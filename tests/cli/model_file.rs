@@ -159,6 +159,12 @@ fn a_missing_model_hint_fits_the_verb_and_where_the_path_came_from() {
         run.assert_stderr_has("no model at gone.model (named by $STANCE_MODEL)")
             .assert_stderr_has("unset it");
     }
+    // an empty $STANCE_MODEL is as if unset: the default model
+    let mut cmd = wd.command(&["predict", "نفت الوزارة الخبر"]);
+    cmd.env("STANCE_MODEL", "");
+    let run = wd.run_command(&mut cmd, "STANCE_MODEL= stance predict".into());
+    assert_eq!(run.code, Some(1), "{run}");
+    run.assert_stderr_has("no model at models/stance.model; train one");
 }
 
 #[cfg(unix)]
