@@ -161,6 +161,31 @@ fn predict_averages_the_linear_and_the_e5_probabilities_by_the_mixing_weight() {
             );
         }
     }
+    // --e5-mix-weight replaces the weight the model was trained with
+    assert_eq!(
+        probabilities(wd, &["--e5", "e5.model", "--e5-mix-weight", "1"]),
+        e5
+    );
+    assert_eq!(
+        probabilities(wd, &["--e5", "e5-alone.model", "--e5-mix-weight", "0"]),
+        linear
+    );
+    let even = probabilities(wd, &["--e5", "e5.model", "--e5-mix-weight", "0.5"]);
+    for ((l, e), m) in linear.iter().zip(&e5).zip(&even) {
+        for i in 0..3 {
+            assert!(
+                (m[i] - (l[i] + e[i]) / 2.0).abs() < 2e-4,
+                "{m:?} {l:?} {e:?}"
+            );
+        }
+    }
+    wd.fails(&["predict", "--e5-mix-weight", "0.5", "x"], 2)
+        .assert_stderr_has("--e5 <FILE>");
+    wd.fails(
+        &["predict", "--e5", "e5.model", "--e5-mix-weight", "1.5", "x"],
+        2,
+    )
+    .assert_stderr_has("expected a probability between 0 and 1");
 }
 
 #[test]

