@@ -21,7 +21,7 @@ n="${SPEED_SENTENCES:-2000}"
 [ -f "$e5_model" ] || { echo "no e5 model at $e5_model: train one with stance train-e5" >&2; exit 1; }
 
 cargo build --release --features e5 --locked --quiet
-stance=target/release/stance
+stance="${CARGO_TARGET_DIR:-target}/release/stance"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
