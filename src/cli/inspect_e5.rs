@@ -2,17 +2,18 @@
 //! from, its settings, mixing weight and training data.
 
 use super::inspect::{write_data, InspectArgs};
-use crate::e5::{E5Model, E5_FORMAT_VERSION, E5_MAGIC};
+use crate::e5::{E5Model, E5_FORMAT_VERSION};
+use crate::io::FileKind;
 use anyhow::Context;
 use std::io::{Read, Write};
 use std::path::Path;
 
 /// True when the file at `path` starts with the e5 model file's magic bytes.
 pub fn is_e5_model(path: &Path) -> bool {
-    let mut magic = [0u8; 8];
+    let mut head = [0u8; 8];
     std::fs::File::open(path)
-        .and_then(|mut file| file.read_exact(&mut magic))
-        .is_ok_and(|()| &magic == E5_MAGIC)
+        .and_then(|mut file| file.read_exact(&mut head))
+        .is_ok_and(|()| FileKind::sniff(&head) == Some(FileKind::E5Model))
 }
 
 /// Writes what the e5 model at `path` holds besides its weights: as text, as JSON (`--json`),

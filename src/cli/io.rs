@@ -322,7 +322,7 @@ impl ModelFile {
 /// A progress bar on stderr when it is a terminal and `--quiet` is off; hidden otherwise.
 /// `len` is the number of steps, or `None` for a spinner that counts.
 pub fn progress_bar(len: Option<u64>, quiet: bool, template: &str) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
+    if !shows_progress(quiet) {
         return ProgressBar::hidden();
     }
     styled(
@@ -335,7 +335,7 @@ pub fn progress_bar(len: Option<u64>, quiet: bool, template: &str) -> ProgressBa
 /// predict's count does not draw over it): stderr when it is a terminal and `--quiet` is off,
 /// nowhere otherwise.
 pub fn progress_lines(quiet: bool) -> MultiProgress {
-    if quiet || !std::io::stderr().is_terminal() {
+    if !shows_progress(quiet) {
         return MultiProgress::with_draw_target(ProgressDrawTarget::hidden());
     }
     MultiProgress::with_draw_target(ProgressDrawTarget::stderr())
@@ -351,6 +351,11 @@ pub fn progress_bar_in(lines: &MultiProgress, len: Option<u64>, template: &str) 
         ProgressBar::with_draw_target(len, ProgressDrawTarget::hidden()),
         template,
     ))
+}
+
+/// True when progress is drawn: stderr is a terminal and `--quiet` is off.
+fn shows_progress(quiet: bool) -> bool {
+    !quiet && std::io::stderr().is_terminal()
 }
 
 /// `bar` drawn by `template` (the default style if the template does not parse).
