@@ -6,6 +6,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    #[cfg(feature = "e5")]
+    stance::cli::allocator::keep_freed_tensors();
     let cli = stance::cli::Cli::parse();
     match stance::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,8 @@
 //! `suggest` (clap derive), and the plumbing they share (reading records, loading the model,
 //! where outputs may go, progress bars, the one buffered standard output they all write to).
 
+#[cfg(feature = "e5")]
+pub mod allocator;
 pub mod article;
 pub mod cv;
 pub mod decimal;
