@@ -268,7 +268,7 @@ fn inspect_shows_what_an_e5_model_was_made_from() {
     wd.ok(&["inspect", "e5.model"])
         .assert_stdout_has("e5.model (fine-tuned e5)")
         .assert_stdout_has(&format!("sha256 {sha}"))
-        .assert_stdout_has("fine-tuning  top 4 layers; epochs 1 of a 1-epoch schedule")
+        .assert_stdout_has("fine-tuning  top 6 layers; epochs 1 of a 1-epoch schedule")
         .assert_stdout_has("averaging    (1 - 0.3) x linear + 0.3 x e5")
         .assert_stdout_has("data         train train.tsv (48 rows");
     let json = wd.ok(&["inspect", "e5.model", "--json"]).json();

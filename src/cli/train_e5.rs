@@ -32,8 +32,8 @@ Examples:
   stance eval datasets/real/test.tsv --e5 models/stance-e5.model
   stance predict --e5 models/stance-e5.model \"نفت الوزارة صحة التقارير\"
 
-Fine-tunes the top layers of the pretrained encoder and a linear head (about 45 minutes on two
-cores for the shipped data). The model file holds only what was trained (about 28 MB); the
+Fine-tunes the top layers of the pretrained encoder and a linear head (about an hour on two
+cores for the shipped data). The model file holds only what was trained (about 43 MB); the
 pretrained file stays the user's, and predicting needs the same one.")]
 pub struct TrainE5Args {
     /// Labelled training files, read in order as one [default: datasets/train.tsv and

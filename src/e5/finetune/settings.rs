@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuneSettings {
     /// How many of the encoder's top layers are trained (the others are frozen and run once
-    /// over every sentence); default 4.
+    /// over every sentence); default 6.
     pub upper_layers: usize,
     /// The epochs the learning-rate schedule spans; default 4.
     pub epochs: usize,
@@ -38,7 +38,7 @@ pub struct FineTuneSettings {
 impl Default for FineTuneSettings {
     fn default() -> FineTuneSettings {
         FineTuneSettings {
-            upper_layers: 4,
+            upper_layers: 6,
             epochs: 4,
             stop_after: 2,
             learning_rate: 5e-5,
