@@ -6,8 +6,11 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // SAFETY: nothing has started a thread yet.
     #[cfg(feature = "e5")]
-    stance::cli::allocator::keep_freed_tensors();
+    unsafe {
+        stance::cli::allocator::keep_freed_tensors();
+    }
     let cli = stance::cli::Cli::parse();
     match stance::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

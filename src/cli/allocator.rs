@@ -12,14 +12,18 @@
 
 /// Largest block the heap serves rather than `mmap`: glibc's own ceiling for the setting on
 /// 64-bit targets (larger values are refused), above every tensor of e5-small at batch 32.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
 const MMAP_THRESHOLD: libc::c_int = 32 << 20;
 
-/// Tunes glibc's malloc to keep freed blocks for reuse (see the module's documentation). Call
-/// it first thing in `main`, before any thread starts; elsewhere than glibc it does nothing.
-pub fn keep_freed_tensors() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets malloc's parameters; it runs before any other thread exists.
+/// Tunes glibc's malloc to keep freed blocks for reuse (see the module's documentation);
+/// elsewhere than 64-bit glibc it does nothing. A refused setting (its return value is not
+/// checked) only leaves glibc's default: the run is slower, never wrong.
+///
+/// # Safety
+/// `mallopt` is not thread-safe: call this first thing in `main`, before any thread starts.
+pub unsafe fn keep_freed_tensors() {
+    #[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
+    // SAFETY: the caller guarantees no other thread exists yet; mallopt only sets parameters.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
         libc::mallopt(libc::M_TRIM_THRESHOLD, libc::c_int::MAX);

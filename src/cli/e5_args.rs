@@ -21,8 +21,8 @@ pub struct E5Args {
     /// A fine-tuned e5 model (`stance train-e5`): its probabilities are averaged with the
     /// linear model's by the weight it was trained with; the deciding features shown are the
     /// linear model's, for the averaged label. e5's probabilities have no calibration of their
-    /// own, so --no-calibration changes only the linear model's part. About 50 sentences a
-    /// second on two cores, some 2,400 times slower than the linear model alone
+    /// own, so --no-calibration changes only the linear model's part. About 55 sentences a
+    /// second on two cores, some 1,800 times slower than the linear model alone
     /// (bench/RESULTS-e5.md).
     #[arg(long, value_name = "FILE", help_heading = "e5")]
     pub e5: Option<PathBuf>,

@@ -325,10 +325,10 @@ pub fn progress_bar(len: Option<u64>, quiet: bool, template: &str) -> ProgressBa
     if !shows_progress(quiet) {
         return ProgressBar::hidden();
     }
-    spinning(styled(
+    styled(
         ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr()),
         template,
-    ))
+    )
 }
 
 /// Where the progress bars of one run draw, each on a line of its own (so that e5's bar under
@@ -347,29 +347,16 @@ pub fn progress_bar_in(lines: &MultiProgress, len: Option<u64>, template: &str) 
     if lines.is_hidden() {
         return ProgressBar::hidden();
     }
-    spinning(lines.add(styled(
+    lines.add(styled(
         ProgressBar::with_draw_target(len, ProgressDrawTarget::hidden()),
         template,
-    )))
+    ))
 }
 
 /// True when progress is drawn: stderr is a terminal and `--quiet` is off.
 fn shows_progress(quiet: bool) -> bool {
     !quiet && std::io::stderr().is_terminal()
 }
-
-/// `bar`, ticking on its own when it is a spinner (no length), so that it shows from the
-/// start rather than at its first step, which may be minutes away (predict's first chunk
-/// with --e5).
-fn spinning(bar: ProgressBar) -> ProgressBar {
-    if bar.length().is_none() {
-        bar.enable_steady_tick(SPINNER_TICK);
-    }
-    bar
-}
-
-/// How often a spinner redraws.
-const SPINNER_TICK: std::time::Duration = std::time::Duration::from_millis(120);
 
 /// `bar` drawn by `template` (the default style if the template does not parse).
 fn styled(bar: ProgressBar, template: &str) -> ProgressBar {

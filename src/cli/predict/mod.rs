@@ -15,7 +15,7 @@ use indicatif::MultiProgress;
 use rayon::prelude::*;
 use rows::{Empty, Row};
 use serde_json::Map;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::SyncSender;
@@ -25,6 +25,8 @@ use std::sync::{Arc, OnceLock};
 const CHUNK: usize = 4096;
 /// Sentences per parallel task within a chunk, formatted into one buffer.
 const PIECE: usize = 256;
+/// How often the sentence count redraws on its own.
+const SPINNER_TICK: std::time::Duration = std::time::Duration::from_millis(120);
 /// Bytes a formatted line usually takes, to size the buffers.
 const LINE_BYTES: usize = 400;
 /// Most threads `--threads` takes: the pieces of one chunk, the most tasks prediction ever
@@ -266,6 +268,13 @@ fn write_rows(
         None,
         "{spinner} {human_pos} sentences ({per_sec})",
     );
+    // The count ticks on its own, so it shows from the start rather than at the end of the
+    // first chunk (minutes with --e5); not while the user types the input into a terminal,
+    // where it would draw over the typing.
+    let typed = path.as_os_str() == "-" && std::io::stdin().is_terminal();
+    if !typed {
+        bar.enable_steady_tick(SPINNER_TICK);
+    }
     let skip = args.input_args.skip_bad_rows;
     // Reading and parsing run on their own thread, a chunk or two ahead of prediction, so
     // the only serial work left is writing bytes.
@@ -273,7 +282,8 @@ fn write_rows(
     let skipped = Arc::new(AtomicUsize::new(0));
     let reading = std::thread::spawn({
         let skipped = Arc::clone(&skipped);
-        move || read_rows(reader, format, skip, quiet, sender, &skipped)
+        let progress = progress.clone();
+        move || read_rows(reader, format, skip, quiet, &progress, sender, &skipped)
     });
     let mut rows = 0;
     let written = chunks.into_iter().try_for_each(|chunk| {
@@ -338,12 +348,14 @@ impl Chunks {
 
 /// Reads every row of `reader` into chunks for `sender`, skipping bad rows when `skip` is on;
 /// plain text gets a row for each line that holds no record (blank or skipped). Keeps the
-/// count of skipped rows in `counted` as it goes.
+/// count of skipped rows in `counted` as it goes, and prints their warnings above the bars of
+/// `progress`.
 fn read_rows(
     mut reader: RecordReader,
     format: Format,
     skip: bool,
     quiet: bool,
+    progress: &MultiProgress,
     sender: SyncSender<anyhow::Result<Vec<Row>>>,
     counted: &AtomicUsize,
 ) {
@@ -368,7 +380,10 @@ fn read_rows(
                     Error::Parse { line, .. } if plain => Some(*line),
                     _ => None,
                 };
-                if let Err(err) = skip_or_fail(err, skip, quiet, &mut skipped) {
+                // the warning of a skipped row is printed with the count lifted off the screen,
+                // so that the count's redraw does not overwrite it
+                let kept = progress.suspend(|| skip_or_fail(err, skip, quiet, &mut skipped));
+                if let Err(err) = kept {
                     // The rows before the bad one are written first, then the run stops on it.
                     let before = line.is_none_or(|line| chunks.blanks(done + 1, line - 1));
                     if before && !chunks.chunk.is_empty() {
