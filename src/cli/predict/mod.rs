@@ -270,9 +270,10 @@ fn write_rows(
     );
     // The count ticks on its own, so it shows from the start rather than at the end of the
     // first chunk (minutes with --e5); not while the user types the input into a terminal,
-    // where it would draw over the typing.
+    // where it would draw over the typing, and not when it is hidden (indicatif would still
+    // start a ticker thread for it).
     let typed = path.as_os_str() == "-" && std::io::stdin().is_terminal();
-    if !typed {
+    if !progress.is_hidden() && !typed {
         bar.enable_steady_tick(SPINNER_TICK);
     }
     let skip = args.input_args.skip_bad_rows;
