@@ -19,7 +19,7 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
-  stance suggest --n 400 --out batch.tsv             # skips every id of datasets/real/*.tsv
+  stance suggest --n 400 --out batch.tsv             # skips every id of datasets/real/ (and incoming/)
   stance suggest --skip-ids batch1.tsv --n 400 --out batch2.tsv
   stance suggest news.jsonl --n 1000 --random-share 0.5 --model my.model")]
 pub struct SuggestArgs {
@@ -29,10 +29,11 @@ pub struct SuggestArgs {
     /// Files whose ids are not suggested (labelled or chosen already; repeatable): TSV or CSV
     /// with a header naming an `id` column, or JSONL with an `id` field; they add to the
     /// project's own, every datasets/real/*.tsv (the labelled splits, each round's choice, the
-    /// adjudications).
+    /// adjudications) and datasets/real/incoming/*.tsv (readings waiting for the next build).
     #[arg(long, value_name = "FILE")]
     pub skip_ids: Vec<PathBuf>,
-    /// Do not skip the ids of datasets/real/*.tsv, only those of --skip-ids.
+    /// Do not skip the ids of datasets/real/*.tsv and datasets/real/incoming/*.tsv, only those
+    /// of --skip-ids.
     #[arg(long)]
     pub no_project_ids: bool,
     /// How many sentences to suggest.
@@ -164,19 +165,24 @@ pub fn run(args: &SuggestArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     Ok(())
 }
 
-/// The project's files of real-sentence ids: every `.tsv` file of [`super::DEFAULT_REAL_IDS`],
-/// in name order (none when the folder is missing, as outside the project).
+/// The project's files of real-sentence ids: every `.tsv` file of [`super::DEFAULT_REAL_IDS`]
+/// and of its `incoming` folder (readings that wait for the next build), each folder in name
+/// order (none from a folder that is missing, as outside the project).
 fn project_id_files() -> anyhow::Result<Vec<PathBuf>> {
-    let folder = std::path::Path::new(super::DEFAULT_REAL_IDS);
-    if !folder.is_dir() {
-        return Ok(Vec::new());
+    let built = std::path::Path::new(super::DEFAULT_REAL_IDS);
+    let mut files = Vec::new();
+    for folder in [built.to_path_buf(), built.join("incoming")] {
+        if !folder.is_dir() {
+            continue;
+        }
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .with_context(|| format!("listing {}", folder.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "tsv"))
+            .collect();
+        found.sort();
+        files.extend(found);
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
-        .with_context(|| format!("listing {}", folder.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "tsv"))
-        .collect();
-    files.sort();
     Ok(files)
 }
 

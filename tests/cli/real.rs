@@ -162,7 +162,8 @@ fn suggest_skips_known_ids_and_writes_only_ids_and_sentences() {
     assert_eq!(wd.read_string("next.tsv"), next, "{again}");
     run.assert_stderr_has("(2 already labelled or chosen were skipped, by the ids of known.tsv)");
 
-    // The ids of the project's datasets/real/*.tsv are skipped too, whatever --skip-ids adds.
+    // The ids of the project's datasets/real/*.tsv and of the readings waiting in
+    // datasets/real/incoming/*.tsv are skipped too, whatever --skip-ids adds.
     wd.write(
         "datasets/real/test.tsv",
         "id\tlabel\nalpha-000003\tdenial\n",
@@ -171,17 +172,27 @@ fn suggest_skips_known_ids_and_writes_only_ids_and_sentences() {
         "datasets/real/round9.tsv",
         "id\tstratum\tset\nbeta-000004\tnone\tx\n",
     );
+    wd.write(
+        "datasets/real/incoming/s99.tsv",
+        "id\tlabel\trule\thard\tnote\nalpha-000006\tassertion\t0\t0\t\n",
+    );
+    wd.write("datasets/real/incoming/README.md", "not a file of ids\n");
     let suggest = |extra: &[&str]| {
         let mut args = vec!["suggest", "pool.tsv", "--model", "m.model", "--n", "48"];
         args.extend_from_slice(extra);
         wd.ok(&args)
     };
     let all = suggest(&[]);
-    all.assert_stderr_has("suggested 46 of 46 unlabelled sentences (2 already labelled")
-        .assert_stderr_has("by the ids of datasets/real/round9.tsv, datasets/real/test.tsv)");
-    assert!(!all.stdout.contains("alpha-000003") && !all.stdout.contains("beta-000004"));
+    all.assert_stderr_has("suggested 45 of 45 unlabelled sentences (3 already labelled")
+        .assert_stderr_has(
+            "by the ids of datasets/real/round9.tsv, datasets/real/test.tsv, \
+             datasets/real/incoming/s99.tsv)",
+        );
+    for labelled in ["alpha-000003", "beta-000004", "alpha-000006"] {
+        assert!(!all.stdout.contains(labelled), "{labelled}: {all}");
+    }
     let more = suggest(&["--skip-ids", "known.tsv"]);
-    more.assert_stderr_has("suggested 44 of 44 unlabelled sentences (4 already");
+    more.assert_stderr_has("suggested 43 of 43 unlabelled sentences (5 already");
     let own = suggest(&["--no-project-ids"]);
     own.assert_stderr_has("suggested 48 of 48 unlabelled sentences (0 already");
 
