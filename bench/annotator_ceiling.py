@@ -17,6 +17,7 @@ text stays in ../shared.
 
 usage: python3 bench/annotator_ceiling.py [--stance target/release/stance]
        [--real-dev ../shared/realnews/real-dev.tsv] [--model models/stance.model]
+       [--e5 models/stance-e5.model]   (the e5 option: --stance of a build with the feature e5)
 """
 import argparse
 import collections
@@ -82,8 +83,9 @@ def final_labels(first, second, adjudicated, path):
     return out
 
 
-def model_scores(stance, model, real_dev, labels):
-    """The model's macro-F1 against `labels` on the real-dev sentences they label (no skips)."""
+def model_scores(stance, model_args, real_dev, labels):
+    """The model's macro-F1 against `labels` on the real-dev sentences they label (no skips);
+    `model_args` are the options of `stance eval` that name the model."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "relabelled.tsv")
         with open(path, "w", encoding="utf-8") as f:
@@ -91,7 +93,7 @@ def model_scores(stance, model, real_dev, labels):
             for row in read_tsv(real_dev):
                 if labels[row["id"]] != "skip":
                     f.write(f"{row['id']}\t{labels[row['id']]}\t{row['text']}\n")
-        out = subprocess.run([stance, "eval", path, "--model", model, "--json", "-q"],
+        out = subprocess.run([stance, "eval", path, *model_args, "--json", "-q"],
                              check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
@@ -106,6 +108,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--stance", default=os.path.join(ROOT, "target", "release", "stance"))
     ap.add_argument("--model", default=os.path.join(ROOT, "models", "stance.model"))
+    ap.add_argument("--e5", metavar="FILE",
+                    help="score the linear model averaged with this e5 model (stance eval --e5)")
     ap.add_argument("--real-dev", default=os.path.join(ROOT, "..", "shared", "realnews", "real-dev.tsv"))
     args = ap.parse_args()
 
@@ -131,10 +135,12 @@ def main():
     print(row("our second reading", scores(gold, second)))
     print(row("our final labels (agreed, else adjudicated)", scores(gold, ours)))
     print()
-    print("| the shipped model scored against | sentences | macro-F1 | F1 assertion / denial / allegation |")
+    model_args = ["--model", args.model] + (["--e5", args.e5] if args.e5 else [])
+    model_name = "the model averaged with e5" if args.e5 else "the shipped model"
+    print(f"| {model_name} scored against | sentences | macro-F1 | F1 assertion / denial / allegation |")
     print("|---|---|---|---|")
     for name, labels in (("the people's labels", gold), ("our annotators' final labels", ours)):
-        report = model_scores(args.stance, args.model, args.real_dev, labels)
+        report = model_scores(args.stance, model_args, args.real_dev, labels)
         f1 = {entry["label"]: entry["f1"] for entry in report["per_label"]}
         per_label = " / ".join(f"{f1[l]:.3f}" for l in LABELS)
         print(f"| {name} | {report['rows']} | {report['macro_f1']:.4f} | {per_label} |")
