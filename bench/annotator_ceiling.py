@@ -9,7 +9,7 @@ our own real test split for a reason no model change can remove. This script mea
 directly: two blind readings of the real-dev sentences by our annotators, the same protocol as
 the project's double set (bench/real-dev-readings/A.tsv and B.tsv, every disagreement settled by
 a third reading in adjudication.tsv), scored against the people's labels; and the shipped model
-scored against both.
+(or, with --e5, its average with an e5 model) scored against both.
 
 Real-dev is only scored here, as everywhere in the project: nothing in this script, or read from
 its output, chooses labels, features or thresholds. The readings hold ids and labels only; the

@@ -36,6 +36,12 @@ usage (PyTorch, numpy and `tokenizers` in the venv; the engine's venv only for -
     /tmp/torchvenv/bin/python bench/e5_finetune_probe.py --folds --train-layers 2 --epochs 4
         --stop-after 2 --cv-out DIR
     /tmp/torchvenv/bin/python bench/e5_finetune_probe.py --cv-report 2 --cv-out DIR
+        [--weights 0.3,0.5] [--prior-power A]
+
+--prior-power A (with --cv-report) first multiplies e5's probabilities by each label's count in
+the fold's training rows to the power A: 1 undoes the class-balanced loss. --rule-weight W (with
+--folds) adds a second head on the pooled states that learns the deciding rule each real
+training row's annotator named (datasets/real/train.tsv's `rule` column), its loss weighted W.
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ PREFIXES = {"query": "query: ", "passage": "passage: ", "none": ""}
 QK = 32  # weights per Q4_0 block
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 WARMUP = 0.06
+RULES = [str(n) for n in range(13)] + ["c"]  # the values of datasets/real/train.tsv's rule column
 CACHE_BATCH = 64
 
 
@@ -226,7 +233,7 @@ class StanceE5(torch.nn.Module):
     """The e5 encoder, split into frozen lower layers and trained upper layers, and a linear
     head on the mean-pooled final states."""
 
-    def __init__(self, e5: E5File, train_layers: int, dropout: float = 0.1):
+    def __init__(self, e5: E5File, train_layers: int, dropout: float = 0.1, n_rules: int = 0):
         super().__init__()
         H, t = e5.hidden, e5.tensors
         as_tensor = lambda name, *shape: torch.from_numpy(t[name]).view(*shape)
@@ -240,8 +247,10 @@ class StanceE5(torch.nn.Module):
         self.split = e5.layers - train_layers
         self.drop = torch.nn.Dropout(dropout)
         self.head = torch.nn.Linear(H, len(LABELS))
+        # --rule-weight: a second head on the same pooled states names the deciding rule.
+        self.rule_head = torch.nn.Linear(H, n_rules) if n_rules else None
         for name, p in self.named_parameters():
-            p.requires_grad = name.startswith("head.") or self.trained_layer(name)
+            p.requires_grad = name.startswith(("head.", "rule_head.")) or self.trained_layer(name)
 
     def trained_layer(self, name: str) -> bool:
         return name.startswith("layers.") and int(name.split(".")[1]) >= self.split
@@ -268,9 +277,13 @@ class StanceE5(torch.nn.Module):
             x = layer(x, mask)
         return x
 
+    def pooled(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The mean-pooled final states (dropout applied) from the frozen layers' states X."""
+        return self.drop(mean_pool(self.upper(x, mask), mask))
+
     def logits(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Class scores from the frozen layers' states X."""
-        return self.head(self.drop(mean_pool(self.upper(x, mask), mask)))
+        return self.head(self.pooled(x, mask))
 
     def embed(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """e5's sentence embedding: every layer, mean pooling, L2 norm."""
@@ -445,11 +458,14 @@ def schedule(total_steps: int):
                          else max(0.0, (total_steps - step) / max(1, total_steps - warm)))
 
 
-def train(model: StanceE5, states, labels, args, after_epoch) -> None:
+def train(model: StanceE5, states, labels, args, after_epoch, rules=None) -> None:
     """Fine-tunes the trained layers and the head on the cached STATES for --epochs epochs of
     one warm-up/decay schedule (stopping early after --stop-after epochs if given), calling
-    AFTER_EPOCH(epoch) at the end of each."""
+    AFTER_EPOCH(epoch) at the end of each. With RULES (the deciding rule's class per row, -1
+    where unknown) and the model's rule head, the loss adds --rule-weight times the rule
+    head's cross-entropy."""
     y = torch.tensor(labels)
+    rule_y = torch.tensor(rules) if rules is not None else None
     counts = torch.bincount(y, minlength=len(LABELS)).float()
     loss_fn = torch.nn.CrossEntropyLoss(weight=counts.sum() / (len(LABELS) * counts))
     params = [p for p in model.parameters() if p.requires_grad]
@@ -462,7 +478,15 @@ def train(model: StanceE5, states, labels, args, after_epoch) -> None:
         started, done, loss_sum, per_epoch = time.time(), 0, 0.0, len(batches)
         for n, batch in enumerate(batches, 1):
             x, mask = pad_states([states[i] for i in batch])
-            loss = loss_fn(model.logits(x, mask), y[batch])
+            if rule_y is None:
+                loss = loss_fn(model.logits(x, mask), y[batch])
+            else:
+                pooled = model.pooled(x, mask)
+                loss = loss_fn(model.head(pooled), y[batch])
+                known = rule_y[batch] >= 0  # a batch of written rows alone has no rule to learn
+                if known.any():
+                    loss = loss + args.rule_weight * F.cross_entropy(
+                        model.rule_head(pooled[known]), rule_y[batch][known])
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -585,7 +609,8 @@ def cross_validate(e5: E5File, args) -> None:
     real = [(r["id"], pool_text()[r["id"]], LABELS.index(r["gold"])) for r in oof]
     written = load_written()
     tok = E5Tokenizer(e5, PREFIXES[args.prefix])
-    model = StanceE5(e5, args.train_layers)
+    rules = real_rules([r["id"] for r in oof]) if args.rule_weight else None
+    model = StanceE5(e5, args.train_layers, n_rules=len(RULES) if rules else 0)
     log(f"{len(real)} real rows in {len(folds)} folds, {len(written)} written rows in every "
         f"training fold; top {args.train_layers} of {e5.layers} layers trained")
     written_states = cache_states(model, tok.encode([t for t, _ in written], args.max_len),
@@ -612,14 +637,25 @@ def cross_validate(e5: E5File, args) -> None:
                             + "\t".join(oof[i][f"p_{l}"] for l in LABELS) + "\n")
 
         train(model, [real_states[i] for i in kept] + written_states,
-              [real[i][2] for i in kept] + [y for _, y in written], args, write_held)
+              [real[i][2] for i in kept] + [y for _, y in written], args, write_held,
+              ([rules[i] for i in kept] + [-1] * len(written)) if rules else None)
 
 
-def cv_report(directory: Path, epoch: int, weights: list[float]) -> None:
+def real_rules(ids: list[str]) -> list[int]:
+    """The deciding rule the annotator named for each id (datasets/real/train.tsv's `rule`
+    column: 0 for a plain case, 1-12, c for a clarification), as an index into RULES; -1 where
+    the id or its rule is unknown."""
+    named = {r["id"]: r["rule"] for r in rows(ROOT / "datasets" / "real" / "train.tsv")}
+    return [RULES.index(named[i]) if named.get(i) in RULES else -1 for i in ids]
+
+
+def cv_report(directory: Path, epoch: int, weights: list[float], prior_power: float = 0.0) -> None:
     """Per-fold and mean macro-F1 of the linear model, e5 and their weighted averages at EPOCH,
     over all held-out rows and by how the rows were drawn (the stratum column of
     datasets/real/train.tsv: `suggested` rows were picked as hard by `stance suggest`, the
-    others by cue stratum, as the real dev and test splits)."""
+    others by cue stratum, as the real dev and test splits). With PRIOR_POWER a, e5's
+    probabilities are first multiplied by each label's count in the fold's training rows to the
+    power a and renormalised: a = 1 undoes the class-balanced loss (the unweighted posterior)."""
     stratum = {r["id"]: r["stratum"] for r in rows(ROOT / "datasets" / "real" / "train.tsv")}
     paths = sorted(directory.glob(f"fold*-epoch{epoch}.tsv"))
     if not paths:
@@ -629,6 +665,10 @@ def cv_report(directory: Path, epoch: int, weights: list[float]) -> None:
                "cue-stratum rows": lambda i: stratum[i] != "suggested",
                "suggested (hard) rows": lambda i: stratum[i] == "suggested"}
     folds = [fold_arrays(rows(path)) for path in paths]
+    if prior_power:
+        folds = [(ids, gold, lin, prior_corrected(e5, training_counts(directory, path), prior_power))
+                 for (ids, gold, lin, e5), path in zip(folds, paths)]
+        print(f"e5's probabilities times the training label counts to the power {prior_power}\n")
 
     def score(w: float, fold: tuple, keep=lambda i: True) -> tuple[float, list[float]]:
         ids, gold, lin, e5 = fold
@@ -653,6 +693,25 @@ def cv_report(directory: Path, epoch: int, weights: list[float]) -> None:
     for name, w in models.items():
         f1, per = score(w, pooled)
         print(f"| {name} | {f1:.4f} | {' / '.join(f'{v:.3f}' for v in per)} |")
+
+
+def training_counts(directory: Path, fold_file: Path) -> np.ndarray:
+    """Label counts of the rows fold FOLD_FILE was trained on: the written rows and the real
+    rows of the other folds (DIRECTORY/linear.tsv, as `cross_validate` deals them)."""
+    fold = fold_file.name.split("-")[0].removeprefix("fold")
+    counts = np.zeros(len(LABELS))
+    for _, label in load_written():
+        counts[label] += 1
+    for r in rows(directory / "linear.tsv"):
+        if r["fold"] != fold:
+            counts[LABELS.index(r["gold"])] += 1
+    return counts
+
+
+def prior_corrected(probs: np.ndarray, counts: np.ndarray, power: float) -> np.ndarray:
+    """PROBS times COUNTS ** POWER, each row renormalised to sum to 1."""
+    shifted = probs * counts**power
+    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def fold_arrays(held: list[dict[str, str]]) -> tuple[list[str], list[int], np.ndarray, np.ndarray]:
@@ -686,6 +745,12 @@ def main() -> None:
                          "datasets/real/train.tsv --with datasets/train.tsv --predictions`")
     ap.add_argument("--only-folds", help="with --folds: these folds only (comma-separated)")
     ap.add_argument("--cv-out", type=Path, default=Path("/tmp/e5cv"))
+    ap.add_argument("--prior-power", type=float, default=0.0,
+                    help="with --cv-report: multiply e5's probabilities by the training label "
+                         "counts to this power first (1 undoes the class-balanced loss)")
+    ap.add_argument("--rule-weight", type=float, default=0.0,
+                    help="with --folds: weight of a second head's loss that names the deciding "
+                         "rule of each real training row (0: no such head)")
     ap.add_argument("--cv-report", type=int, metavar="EPOCH",
                     help="score the fold files of EPOCH in --cv-out and stop")
     ap.add_argument("--weights", default="0.3,0.5",
@@ -694,8 +759,13 @@ def main() -> None:
                     help="write the chosen epoch's probabilities on the real dev and test splits "
                          "to DIR/dev.tsv and DIR/test.tsv")
     args = ap.parse_args()
+    if args.rule_weight and not args.folds:
+        ap.error("--rule-weight is only implemented with --folds")
+    if args.prior_power and not args.cv_report:
+        ap.error("--prior-power applies to --cv-report only")
     if args.cv_report:
-        cv_report(args.cv_out, args.cv_report, [float(w) for w in args.weights.split(",")])
+        cv_report(args.cv_out, args.cv_report, [float(w) for w in args.weights.split(",")],
+                  args.prior_power)
         return
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)

@@ -12,8 +12,8 @@ matrix): if that estimate lands near real-dev's own score, the mix, not a shift 
 strata, explains the gap.
 
 The strata are computed from each sentence's text with build_pool.py's own `cues` function, the
-one that wrote ../shared/realnews/pool_cues.tsv, so the labelled splits' `stratum` column and
-real-dev's agree on what a stratum is. Real-dev's labels are only scored.
+one that wrote ../shared/realnews/pool_cues.tsv (from which the labelled splits' `stratum` column
+was taken), so both sets' strata are drawn by the same rule. Real-dev's labels are only scored.
 
 usage (predictions from `stance predict --output tsv`, which keeps the input's id column):
     stance predict -i datasets/real/test.tsv --output tsv > TEST.tsv
@@ -108,9 +108,11 @@ def main() -> None:
     rdev = scored(gold_labels(SHARED / "realnews/real-dev.tsv"), args.rdev_predictions, cues)
     test_mix = Counter(s for _, _, s in test)
     rdev_mix = Counter(s for _, _, s in rdev)
+    if missing := [s for s in STRATA if not test_mix[s] or not rdev_mix[s]]:
+        sys.exit(f"no sentence of stratum {', '.join(missing)} in one of the sets: nothing to weigh")
 
     print(f"{args.name}: accuracy / macro-F1 per cue stratum (rows)")
-    print(f"| stratum | real test split | real-dev | share of test / real-dev |")
+    print("| stratum | real test split | real-dev | share of test / real-dev |")
     print("|---|---|---|---|")
     for stratum in STRATA:
         cells = []
