@@ -57,14 +57,22 @@ def stratum_of(flags: tuple[bool, bool, bool, bool]) -> str:
     return "none"
 
 
-def read_tsv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+def read_tsv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of a TSV file with a header naming at least COLUMNS; a clear exit otherwise."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            if missing := [c for c in columns if c not in (reader.fieldnames or [])]:
+                sys.exit(f"{path}:1: no column {', '.join(missing)} in the header")
+            return list(reader)
+    except OSError as error:
+        sys.exit(f"{path}: {error.strerror}")
 
 
 def gold_labels(path: Path) -> dict[str, str]:
     """id -> gold label (rows left out by rule 8 are not scored)."""
-    return {row["id"]: row["label"] for row in read_tsv(path) if row["label"] in LABELS}
+    rows = read_tsv(path, ("id", "label"))
+    return {row["id"]: row["label"] for row in rows if row["label"] in LABELS}
 
 
 def macro_f1(confusion: Counter) -> float:
@@ -88,7 +96,7 @@ def accuracy(confusion: Counter) -> float:
 def scored(gold: dict[str, str], predictions: Path, cues) -> list[tuple[str, str, str]]:
     """(gold, predicted, stratum) for every gold row; the stratum from the sentence's text."""
     out = []
-    for row in read_tsv(predictions):
+    for row in read_tsv(predictions, ("id", "label", "text")):
         if row["id"] in gold:
             out.append((gold[row["id"]], row["label"], stratum_of(cues(row["text"]))))
     if len(out) != len(gold):
