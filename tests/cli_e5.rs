@@ -1,8 +1,9 @@
 //! The e5 option of the command line (feature `e5`), end to end on the real pretrained file:
 //! `train-e5` writes the same bytes for the same data and seed, on one thread or two;
 //! `predict --e5` gives the average `(1 - w) * linear + w * e5` of the two models'
-//! probabilities; `eval` and `article`
-//! take the e5 model too; a missing or wrong pretrained file is a clear error.
+//! probabilities, and with `--e5-below C` only for the sentences the linear model labels with
+//! a confidence below C; `eval` and `article` take the e5 model too; a missing or wrong
+//! pretrained file is a clear error.
 //!
 //! The pretrained file is not in the repository; the tests read it from `STANCE_E5_WEIGHTS`
 //! and fail, saying how to get it, when that is not set:
@@ -355,4 +356,61 @@ fn a_model_of_the_other_kind_says_which_option_takes_it() {
     wd.fails(&["predict", "--model", "e5.model", "x"], 1)
         .assert_stderr_has("e5.model: not a stance model file")
         .assert_stderr_has("it is a fine-tuned e5 model (stance train-e5): give it with --e5");
+}
+
+#[test]
+fn e5_below_asks_e5_only_about_the_sentences_the_linear_model_is_unsure_of() {
+    let wd = trained();
+    let rows = |extra: &[&str]| {
+        let mut args = vec![
+            "predict",
+            "--input",
+            "dev.tsv",
+            "--model",
+            "linear.model",
+            "--output",
+            "jsonl",
+            "--probs",
+        ];
+        args.extend_from_slice(extra);
+        wd.ok(&args).jsonl()
+    };
+    let confidence = |row: &serde_json::Value| row["confidence"].as_f64().unwrap() as f32;
+    let linear = rows(&[]);
+    let e5 = rows(&["--e5", "e5-alone.model"]);
+    // a threshold halfway between the two middle confidences of the linear model, so that
+    // some sentences fall on each side
+    let mut sorted: Vec<f32> = linear.iter().map(confidence).collect();
+    sorted.sort_by(f32::total_cmp);
+    let middle = sorted.len() / 2;
+    let (low, high) = (sorted[middle - 1], sorted[middle]);
+    assert!(high - low > 1e-4, "no gap between {low} and {high}");
+    let threshold = format!("{}", (low + high) / 2.0);
+    let below: f32 = threshold.parse().unwrap();
+    let cascade = rows(&["--e5", "e5-alone.model", "--e5-below", &threshold]);
+    let mut asked = 0;
+    for ((l, e), c) in linear.iter().zip(&e5).zip(&cascade) {
+        if confidence(l) < below {
+            asked += 1;
+            assert_eq!(c, e, "asked, so e5's answer");
+        } else {
+            assert_eq!(c, l, "not asked, so the linear model's answer");
+        }
+    }
+    assert_eq!(asked, middle);
+    // no sentence lies below confidence 0: the linear model answers alone
+    assert_eq!(rows(&["--e5", "e5-alone.model", "--e5-below", "0"]), linear);
+    // eval counts the sentences e5 was asked about and scores the same labels
+    let report = wd
+        .ok(&eval_with_e5(&["--e5-below", &threshold, "--json"]))
+        .json();
+    assert_eq!(report["e5"]["asked"].as_u64(), Some(asked as u64));
+    assert_eq!(report["e5"]["below"].as_f64(), Some(f64::from(below)));
+    wd.ok(&eval_with_e5(&["--e5-below", &threshold]))
+        .assert_stdout_has(&format!(
+            "e5 asked about the {asked} of {} sentences below confidence {threshold}",
+            linear.len()
+        ));
+    wd.fails(&["predict", "--e5-below", "0.5", "x"], 2)
+        .assert_stderr_has("--e5 <FILE>");
 }

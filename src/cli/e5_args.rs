@@ -35,6 +35,13 @@ pub struct E5Args {
     #[arg(long, value_name = "W", requires = "e5", help_heading = "e5",
           value_parser = super::eval::parse_probability)]
     pub e5_mix_weight: Option<f32>,
+    /// Ask e5 only about the sentences the linear model labels with a confidence below C; the
+    /// others keep the linear model's label and probabilities. The linear model is sure of most
+    /// sentences of real news, so this spares most of e5's time at little cost in accuracy
+    /// (bench/RESULTS-e5.md) [default: every sentence].
+    #[arg(long, value_name = "C", requires = "e5", help_heading = "e5",
+          value_parser = super::eval::parse_probability)]
+    pub e5_below: Option<f32>,
 }
 
 impl E5Args {
@@ -86,6 +93,7 @@ impl E5Args {
             .with_context(|| format!("loading the pretrained e5 file {}", weights.display()))?;
         Ok(Some(LoadedE5 {
             model,
+            below: self.e5_below,
             encoder,
             tokenizer,
         }))
@@ -96,6 +104,9 @@ impl E5Args {
 pub struct LoadedE5 {
     /// The fine-tuned model.
     pub model: E5Model,
+    /// `--e5-below`: e5 is asked only about sentences the linear model labels with a lower
+    /// confidence; `None` asks about every sentence.
+    pub below: Option<f32>,
     encoder: E5Encoder,
     tokenizer: E5Tokenizer,
 }
@@ -129,28 +140,70 @@ impl LoadedE5 {
         Ok(out)
     }
 
-    /// `linear`'s predictions of `texts` averaged with e5's ([`E5Model::mix`]).
+    /// Whether e5 is asked about a sentence the linear model predicted as `linear`: always,
+    /// unless `--e5-below C` keeps it to those whose confidence is below C.
+    pub fn asks(&self, linear: &Prediction) -> bool {
+        self.below.is_none_or(|c| linear.confidence() < c)
+    }
+
+    /// e5's probabilities of each of `texts` it is asked about ([`LoadedE5::asks`], by the
+    /// linear model's prediction of the same sentence in `linear`), `None` for the others.
     ///
     /// # Errors
-    /// As [`LoadedE5::probabilities`].
+    /// As [`LoadedE5::probabilities`], or `linear` and `texts` of different lengths.
+    pub fn probabilities_where_asked(
+        &self,
+        linear: &[Prediction],
+        texts: &[&str],
+        progress: &MultiProgress,
+    ) -> crate::Result<Vec<Option<[f32; 3]>>> {
+        if texts.len() != linear.len() {
+            return Err(crate::Error::E5(format!(
+                "{} linear predictions for {} sentences",
+                linear.len(),
+                texts.len()
+            )));
+        }
+        let asked: Vec<&str> = linear
+            .iter()
+            .zip(texts)
+            .filter(|(p, _)| self.asks(p))
+            .map(|(_, text)| *text)
+            .collect();
+        let found = self.probabilities(&asked, progress)?;
+        if found.len() != asked.len() {
+            return Err(crate::Error::E5(format!(
+                "{} e5 predictions for {} sentences",
+                found.len(),
+                asked.len()
+            )));
+        }
+        let mut found = found.into_iter();
+        Ok(linear
+            .iter()
+            .map(|p| if self.asks(p) { found.next() } else { None })
+            .collect())
+    }
+
+    /// `linear`'s predictions of `texts` averaged with e5's ([`E5Model::mix`]) where e5 is
+    /// asked ([`LoadedE5::asks`]); the others as the linear model gave them.
+    ///
+    /// # Errors
+    /// As [`LoadedE5::probabilities_where_asked`].
     pub fn mix_all(
         &self,
         linear: &[Prediction],
         texts: &[&str],
         progress: &MultiProgress,
     ) -> crate::Result<Vec<Prediction>> {
-        let e5 = self.probabilities(texts, progress)?;
-        if e5.len() != linear.len() {
-            return Err(crate::Error::E5(format!(
-                "{} e5 predictions for {} sentences",
-                e5.len(),
-                linear.len()
-            )));
-        }
+        let e5 = self.probabilities_where_asked(linear, texts, progress)?;
         Ok(linear
             .iter()
             .zip(e5)
-            .map(|(p, e5)| self.model.mix(p, e5))
+            .map(|(p, e5)| match e5 {
+                Some(e5) => self.model.mix(p, e5),
+                None => p.clone(),
+            })
             .collect())
     }
 }

@@ -263,12 +263,6 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
     let mut e5_used = None;
     #[cfg(feature = "e5")]
     let e5 = args.e5.load()?;
-    #[cfg(feature = "e5")]
-    if let (Some(e5), Some(path)) = (&e5, &args.e5.e5) {
-        let w = e5.model.mix_weight;
-        model_name = format!("{model_name} averaged with e5 {} (w = {w})", path.display());
-        e5_used = Some(serde_json::json!({"model": path.display().to_string(), "mix_weight": w}));
-    }
     let loaded = read_scored(args, quiet)?;
     // Each row's group, before the (slow) predictions: a missing column fails at once.
     let row_groups = args
@@ -289,12 +283,31 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
         .map(|r| pipeline.predict(&r.text))
         .collect::<crate::Result<_>>()?;
     #[cfg(feature = "e5")]
-    let predictions = match &e5 {
-        Some(e5) => {
+    let predictions = match (&e5, &args.e5.e5) {
+        (Some(e5), Some(path)) => {
+            let w = e5.model.mix_weight;
+            let asked = predictions.iter().filter(|p| e5.asks(p)).count();
+            let below = e5
+                .below
+                .map(|c| {
+                    let n = predictions.len();
+                    format!("; e5 asked about the {asked} of {n} sentences below confidence {c}")
+                })
+                .unwrap_or_default();
+            model_name = format!(
+                "{model_name} averaged with e5 {} (w = {w}{below})",
+                path.display()
+            );
+            e5_used = Some(serde_json::json!({
+                "model": path.display().to_string(),
+                "mix_weight": w,
+                "below": e5.below,
+                "asked": asked,
+            }));
             let texts: Vec<&str> = loaded.records.iter().map(|r| r.text.as_str()).collect();
             e5.mix_all(&predictions, &texts, &super::io::progress_lines(quiet))?
         }
-        None => predictions,
+        _ => predictions,
     };
     let gold = |r: &Record| {
         r.label

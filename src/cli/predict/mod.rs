@@ -145,7 +145,7 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         #[cfg(feature = "e5")]
         let e5_rows = e5
             .as_ref()
-            .map(|e5| pool.install(|| e5_probabilities(e5, chunk, &progress)))
+            .map(|e5| pool.install(|| e5_probabilities(e5, scorer, chunk, &progress)))
             .transpose()?;
         let pieces: Vec<(Vec<u8>, NoArabic)> = pool.install(|| {
             chunk
@@ -160,9 +160,10 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
                                 let prediction = scorer.predict_with(&record.text, buffers)?;
                                 #[cfg(feature = "e5")]
                                 let prediction = match (&e5, &e5_rows) {
-                                    (Some(e5), Some(rows)) => {
-                                        e5.model.mix(&prediction, rows[_row_at])
-                                    }
+                                    (Some(e5), Some(rows)) => match rows[_row_at] {
+                                        Some(asked) => e5.model.mix(&prediction, asked),
+                                        None => prediction,
+                                    },
                                     _ => prediction,
                                 };
                                 rows::write_record(
@@ -203,13 +204,15 @@ pub fn run(args: &PredictArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     written
 }
 
-/// e5's probabilities of each row of `chunk` (zeros for rows without a sentence).
+/// e5's probabilities of each row of `chunk` it is asked about, by the linear model's
+/// prediction (`--e5-below`); `None` for the others and for rows without a sentence.
 #[cfg(feature = "e5")]
 fn e5_probabilities(
     e5: &super::e5_args::LoadedE5,
+    scorer: &Scorer,
     chunk: &[Row],
     progress: &MultiProgress,
-) -> anyhow::Result<Vec<[f32; 3]>> {
+) -> anyhow::Result<Vec<Option<[f32; 3]>>> {
     let texts: Vec<&str> = chunk
         .iter()
         .filter_map(|row| match row {
@@ -217,12 +220,22 @@ fn e5_probabilities(
             Row::Empty { .. } => None,
         })
         .collect();
-    let mut found = e5.probabilities(&texts, progress)?.into_iter();
+    // the linear model's predictions again: a small cost beside e5's, and they decide which
+    // sentences e5 is asked about
+    let linear = texts
+        .par_iter()
+        .map_init(PredictBuffers::default, |buffers, text| {
+            scorer.predict_with(text, buffers)
+        })
+        .collect::<crate::Result<Vec<_>>>()?;
+    let mut found = e5
+        .probabilities_where_asked(&linear, &texts, progress)?
+        .into_iter();
     Ok(chunk
         .iter()
         .map(|row| match row {
-            Row::Record(_) => found.next().expect("e5 gives one prediction per sentence"),
-            Row::Empty { .. } => [0.0; 3],
+            Row::Record(_) => found.next().expect("one answer per sentence"),
+            Row::Empty { .. } => None,
         })
         .collect())
 }
