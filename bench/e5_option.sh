@@ -87,7 +87,8 @@ seconds() { # seconds of one run of the command given
 import json, struct, sys
 f32 = lambda x: struct.unpack("f", struct.pack("f", x))[0]
 c = f32(float(sys.argv[1]))
-print(sum(f32(json.loads(line)["confidence"]) < c for line in sys.stdin))' "$below")
+rows = [json.loads(line) for line in sys.stdin]
+print(sum(f32(row["confidence"]) < c for row in rows if "confidence" in row))' "$below")
   echo
   echo "With \`--e5-below $below\` e5 was asked about $asked of these $n sentences."
 

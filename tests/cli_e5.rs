@@ -388,11 +388,20 @@ fn e5_below_asks_e5_only_about_the_sentences_the_linear_model_is_unsure_of() {
     let threshold = format!("{}", (low + high) / 2.0);
     let below: f32 = threshold.parse().unwrap();
     let cascade = rows(&["--e5", "e5-alone.model", "--e5-below", &threshold]);
+    // e5 batches sentences by length, so its probabilities for a sentence asked with fewer
+    // others may differ in the last bits: labels exactly, probabilities within 1e-5
+    let same = |a: &serde_json::Value, b: &serde_json::Value| {
+        a["label"] == b["label"]
+            && ["assertion", "denial", "allegation"].iter().all(|label| {
+                let (x, y) = (&a["probabilities"][label], &b["probabilities"][label]);
+                (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 1e-5
+            })
+    };
     let mut asked = 0;
     for ((l, e), c) in linear.iter().zip(&e5).zip(&cascade) {
         if confidence(l) < below {
             asked += 1;
-            assert_eq!(c, e, "asked, so e5's answer");
+            assert!(same(c, e), "asked, so e5's answer: {c} against {e}");
         } else {
             assert_eq!(c, l, "not asked, so the linear model's answer");
         }
@@ -408,7 +417,7 @@ fn e5_below_asks_e5_only_about_the_sentences_the_linear_model_is_unsure_of() {
     assert_eq!(report["e5"]["below"].as_f64(), Some(f64::from(below)));
     wd.ok(&eval_with_e5(&["--e5-below", &threshold]))
         .assert_stdout_has(&format!(
-            "e5 asked about the {asked} of {} sentences below confidence {threshold}",
+            "e5 asked about {asked} of {} sentences (linear confidence below {threshold})",
             linear.len()
         ));
     wd.fails(&["predict", "--e5-below", "0.5", "x"], 2)

@@ -21,7 +21,8 @@ pub struct E5Args {
     /// A fine-tuned e5 model (`stance train-e5`): its probabilities are averaged with the
     /// linear model's by the weight it was trained with; the deciding features shown are the
     /// linear model's, for the averaged label. e5's probabilities have no calibration of their
-    /// own, so --no-calibration changes only the linear model's part. About 55 sentences a
+    /// own, so --no-calibration changes only the linear model's part (and, with --e5-below,
+    /// which sentences e5 is asked about). About 55 sentences a
     /// second on two cores, some 1,800 times slower than the linear model alone
     /// (bench/RESULTS-e5.md).
     #[arg(long, value_name = "FILE", help_heading = "e5")]
@@ -35,10 +36,12 @@ pub struct E5Args {
     #[arg(long, value_name = "W", requires = "e5", help_heading = "e5",
           value_parser = super::eval::parse_probability)]
     pub e5_mix_weight: Option<f32>,
-    /// Ask e5 only about the sentences the linear model labels with a confidence below C; the
-    /// others keep the linear model's label and probabilities. The linear model is sure of most
-    /// sentences of real news, so this spares most of e5's time at little cost in accuracy
-    /// (bench/RESULTS-e5.md) [default: every sentence].
+    /// Ask e5 only about the sentences whose label the linear model gives with a confidence
+    /// below C (its own confidence, before any averaging); the others keep the linear model's
+    /// label and probabilities. The linear model is sure of most sentences of real news, so
+    /// this spares most of e5's time at little cost in accuracy (bench/RESULTS-e5.md). Without
+    /// it e5 is asked about every sentence; with three labels, C at or below 1/3 asks about
+    /// none.
     #[arg(long, value_name = "C", requires = "e5", help_heading = "e5",
           value_parser = super::eval::parse_probability)]
     pub e5_below: Option<f32>,

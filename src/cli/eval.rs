@@ -291,7 +291,9 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
                 .below
                 .map(|c| {
                     let n = predictions.len();
-                    format!("; e5 asked about the {asked} of {n} sentences below confidence {c}")
+                    format!(
+                        "; e5 asked about {asked} of {n} sentences (linear confidence below {c})"
+                    )
                 })
                 .unwrap_or_default();
             model_name = format!(
