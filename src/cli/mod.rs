@@ -52,7 +52,8 @@ Examples:
 
 Files written (--out, --html, --save-config, ...) replace no input of the run, no device or FIFO
 and not models/stance.model (only the reproduce command, `stance train` on the shipped files,
-left out or written out, with default settings, or --force, does). A closed standard output (`| head`) ends a verb quietly with exit 0.")]
+left out or written out, with default settings, or --force, does). A closed standard output
+(`| head`) ends a verb quietly with exit 0.")]
 pub struct Cli {
     /// Print nothing but results: no progress, no summaries on stderr.
     #[arg(long, short, global = true)]
