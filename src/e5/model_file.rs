@@ -19,8 +19,8 @@ use std::path::Path;
 
 /// The first bytes of every fine-tuned e5 model file.
 pub const E5_MAGIC: &[u8; 8] = crate::io::file_kind::E5_MODEL_MAGIC;
-/// The e5 model format this build writes and reads.
-pub const E5_FORMAT_VERSION: u32 = 1;
+/// The e5 model format this build writes and reads. Version 2 keeps the trained layers' matrices as 8-bit integers (version 1: `f32`).
+pub const E5_FORMAT_VERSION: u32 = 2;
 /// The header of fine-tuned e5 model files.
 const ENVELOPE: Envelope = Envelope {
     what: "fine-tuned e5 model file",
@@ -46,7 +46,7 @@ pub struct E5Provenance {
 /// A fine-tuned e5 stance model with what prediction needs besides the pretrained file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct E5Model {
-    /// The pretrained model file it was fine-tuned from: name as given, size and SHA-256.
+    /// The pretrained model file it was fine-tuned from: file name, size and SHA-256.
     pub pretrained: DataFile,
     /// The text put before every sentence.
     pub prefix: E5Prefix,

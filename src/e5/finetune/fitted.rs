@@ -1,13 +1,16 @@
 //! A fine-tuned e5 stance model: the trained top layers' weights and the linear head, as
-//! plain named `f32` vectors with shapes (serde, the floats as bytes as the crate's linear
-//! model stores them). The frozen lower layers are not stored: they are the pretrained
-//! model file's, which prediction is given.
+//! named vectors with shapes (serde). The layers' matrices are kept as 8-bit integers with a
+//! scale per row (`int8.rs`), quantised as training ends, so the model that predicts is the
+//! one the file holds; vectors and the head stay `f32` (as bytes, as the crate's linear model
+//! stores them). The frozen lower layers are not stored: they are the pretrained model
+//! file's, which prediction is given.
 //!
 //! Goes in: raw sentences, the pretrained encoder and its tokenizer. Comes out: each
 //! sentence's probabilities of the three labels, through the whole model with the fused
 //! no-gradient kernels.
 
 use super::super::{batches_by_length, mean_pool, E5Batch, E5Encoder, E5Tokenizer};
+use super::int8::Int8Rows;
 use crate::error::{Error, Result};
 use crate::label::Stance;
 use candle_core::{Device, Module, Tensor};
@@ -24,19 +27,40 @@ pub(crate) struct Weight {
     pub(crate) name: String,
     /// Its dimensions.
     pub(crate) shape: Vec<usize>,
-    /// Its values, row-major.
-    #[serde(with = "crate::serde_f32::vec")]
-    pub(crate) values: Vec<f32>,
+    /// Its values.
+    values: Values,
+}
+
+/// How a weight's values are stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Values {
+    /// As they are: vectors (biases, layer norms) and the head.
+    Exact(#[serde(with = "crate::serde_f32::vec")] Vec<f32>),
+    /// A matrix of the trained layers, 8 bits a value with a scale per row.
+    Int8Rows(Int8Rows),
 }
 
 impl Weight {
-    /// The values of `tensor` under `name`.
-    pub(crate) fn of(name: &str, tensor: &Tensor) -> Result<Weight> {
+    /// The values of `tensor` under `name`, as they are.
+    fn exact(name: &str, tensor: &Tensor) -> Result<Weight> {
         Ok(Weight {
             name: name.to_string(),
             shape: tensor.dims().to_vec(),
-            values: tensor.flatten_all()?.to_vec1::<f32>()?,
+            values: Values::Exact(tensor.flatten_all()?.to_vec1::<f32>()?),
         })
+    }
+
+    /// The values of `tensor` under `name`: a matrix (two dimensions) quantised by rows, any
+    /// other shape as it is.
+    fn compact(name: &str, tensor: &Tensor) -> Result<Weight> {
+        let exact = Weight::exact(name, tensor)?;
+        match (&exact.values, exact.shape.as_slice()) {
+            (Values::Exact(values), &[_, columns]) => Ok(Weight {
+                values: Values::Int8Rows(Int8Rows::quantise(values, columns)),
+                ..exact
+            }),
+            _ => Ok(exact),
+        }
     }
 
     /// The weight as a CPU tensor.
@@ -44,16 +68,32 @@ impl Weight {
     /// # Errors
     /// [`Error::E5`] if its values do not fill its shape.
     fn tensor(&self) -> Result<Tensor> {
-        if self.values.len() != self.shape.iter().product::<usize>() {
-            return Err(Error::E5(format!(
-                "weight {} holds {} values for shape {:?}",
-                self.name,
-                self.values.len(),
-                self.shape
-            )));
+        let wrong = |held: usize| {
+            Error::E5(format!(
+                "weight {} holds {held} values for shape {:?}",
+                self.name, self.shape
+            ))
+        };
+        let size = self.shape.iter().product::<usize>();
+        let values = match &self.values {
+            Values::Exact(values) => values.clone(),
+            Values::Int8Rows(q) if self.shape.first() == Some(&q.rows()) => {
+                q.dequantise().ok_or_else(|| wrong(q.len()))?
+            }
+            Values::Int8Rows(q) => {
+                return Err(Error::E5(format!(
+                    "weight {} holds {} row scales for shape {:?}",
+                    self.name,
+                    q.rows(),
+                    self.shape
+                )))
+            }
+        };
+        if values.len() != size {
+            return Err(wrong(values.len()));
         }
         Ok(Tensor::from_vec(
-            self.values.clone(),
+            values,
             self.shape.as_slice(),
             &Device::Cpu,
         )?)
@@ -89,11 +129,11 @@ impl FineTunedE5 {
             layers: encoder
                 .upper_weights()
                 .iter()
-                .map(|(name, tensor)| Weight::of(name, tensor))
+                .map(|(name, tensor)| Weight::compact(name, tensor))
                 .collect::<Result<_>>()?,
             upper_layers: encoder.upper_layers(),
-            head_weight: Weight::of("head.w", head_weight)?,
-            head_bias: Weight::of("head.b", head_bias)?,
+            head_weight: Weight::exact("head.w", head_weight)?,
+            head_bias: Weight::exact("head.b", head_bias)?,
             max_len,
         })
     }

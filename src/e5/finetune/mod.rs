@@ -7,9 +7,11 @@
 //! batches, learning-rate schedule, class weights (schedule.rs)
 //! cache lower states -> train upper + head       (train.rs)
 //! trained weights -> probabilities from text     (fitted.rs)
+//! matrices as 8-bit integers in the model file   (int8.rs)
 //! ```
 
 mod fitted;
+mod int8;
 mod schedule;
 mod settings;
 mod train;
