@@ -651,11 +651,12 @@ def real_rules(ids: list[str]) -> list[int]:
 
 def cv_report(directory: Path, epoch: int, weights: list[float], prior_power: float = 0.0) -> None:
     """Per-fold and mean macro-F1 of the linear model, e5 and their weighted averages at EPOCH,
-    over all held-out rows and by how the rows were drawn (the stratum column of
+    over all held-out rows, by how the rows were drawn (the stratum column of
     datasets/real/train.tsv: `suggested` rows were picked as hard by `stance suggest`, the
-    others by cue stratum, as the real dev and test splits). With PRIOR_POWER a, e5's
-    probabilities are first multiplied by each label's count in the fold's training rows to the
-    power a and renormalised: a = 1 undoes the class-balanced loss (the unweighted posterior)."""
+    others by cue stratum, as the real dev and test splits) and, pooled over the folds, by outlet.
+    With PRIOR_POWER a, e5's probabilities are first multiplied by each label's count in the
+    fold's training rows to the power a and renormalised: a = 1 undoes the class-balanced loss
+    (the unweighted posterior)."""
     stratum = {r["id"]: r["stratum"] for r in rows(ROOT / "datasets" / "real" / "train.tsv")}
     paths = sorted(directory.glob(f"fold*-epoch{epoch}.tsv"))
     if not paths:
@@ -693,6 +694,19 @@ def cv_report(directory: Path, epoch: int, weights: list[float], prior_power: fl
     for name, w in models.items():
         f1, per = score(w, pooled)
         print(f"| {name} | {f1:.4f} | {' / '.join(f'{v:.3f}' for v in per)} |")
+    print("\n| outlet (pooled over the folds) | rows | " + " | ".join(models) + " |")
+    print("|---|---|" + "---|" * len(models))
+    outlets = sorted({outlet_of(i) for i in pooled[0]},
+                     key=lambda o: -sum(outlet_of(i) == o for i in pooled[0]))
+    for outlet in outlets:
+        mine = lambda i, o=outlet: outlet_of(i) == o
+        cells = [f"{score(w, pooled, mine)[0]:.3f}" for w in models.values()]
+        print(f"| {outlet} | {sum(map(mine, pooled[0]))} | " + " | ".join(cells) + " |")
+
+
+def outlet_of(pool_id: str) -> str:
+    """The outlet of a pool id (`<outlet>-<number>`)."""
+    return pool_id.rsplit("-", 1)[0]
 
 
 def training_counts(directory: Path, fold_file: Path) -> np.ndarray:
