@@ -3,7 +3,8 @@
 //! `predict --e5` gives the average `(1 - w) * linear + w * e5` of the two models'
 //! probabilities, and with `--e5-below C` only for the sentences the linear model labels with
 //! a confidence below C; `eval` and `article` take the e5 model too; a missing or wrong
-//! pretrained file is a clear error.
+//! pretrained file is a clear error; only the reproduce command or `--force` replaces the
+//! shipped e5 model.
 //!
 //! The pretrained file is not in the repository; the tests read it from `STANCE_E5_WEIGHTS`
 //! and fail, saying how to get it, when that is not set:
@@ -269,6 +270,8 @@ fn inspect_shows_what_an_e5_model_was_made_from() {
     wd.ok(&["inspect", "e5.model"])
         .assert_stdout_has("e5.model (fine-tuned e5)")
         .assert_stdout_has(&format!("sha256 {sha}"))
+        // the file's name only: where the wheel is installed does not change the model's bytes
+        .assert_stdout_has("pretrained   e5-small-q4.bin (")
         .assert_stdout_has("fine-tuning  top 6 layers; epochs 1 of a 1-epoch schedule")
         .assert_stdout_has("averaging    (1 - 0.3) x linear + 0.3 x e5")
         .assert_stdout_has("data         train train.tsv (48 rows");
@@ -277,6 +280,26 @@ fn inspect_shows_what_an_e5_model_was_made_from() {
     assert_eq!(json["provenance"]["settings"]["seed"], 5);
     wd.fails(&["inspect", "e5.model", "--top", "5"], 2)
         .assert_stderr_has("--top lists a linear model's strongest features");
+}
+
+#[test]
+fn only_the_reproduce_command_or_force_replaces_the_shipped_e5_model() {
+    require_weights();
+    let wd = Workdir::new();
+    wd.write("models/stance-e5.model", b"the shipped e5 model");
+    let mut args = vec!["train-e5", "train.tsv"];
+    args.extend_from_slice(QUICK);
+    // refused before any training
+    wd.fails(&args, 1)
+        .assert_stderr_has("refusing to write models/stance-e5.model")
+        .assert_stderr_has("reproduce command")
+        .assert_stderr_has("--force");
+    assert_eq!(wd.read("models/stance-e5.model"), b"the shipped e5 model");
+    args.extend(["--force", "-q"]);
+    wd.ok(&args);
+    assert!(wd
+        .read("models/stance-e5.model")
+        .starts_with(stance::e5::E5_MAGIC));
 }
 
 /// The SHA-256 of `bytes`, hex.

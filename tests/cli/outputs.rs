@@ -195,6 +195,24 @@ fn only_the_reproduce_command_or_force_replaces_the_shipped_model() {
 }
 
 #[test]
+fn no_output_replaces_the_shipped_e5_model() {
+    let wd = Workdir::new();
+    wd.write("models/stance-e5.model", b"the shipped e5 model");
+    wd.write("proj/models/stance-e5.model", b"the shipped e5 model");
+    wd.write("proj/datasets/train.tsv", wd.read("train.tsv"));
+    wd.train("m.model", &[]);
+    for target in ["models/stance-e5.model", "proj/models/stance-e5.model"] {
+        let run = wd.fails(&["eval", "dev.tsv", "-m", "m.model", "--html", target], 1);
+        run.assert_stderr_has(&format!("refusing to write {target}"))
+            .assert_stderr_has("shipped e5 model")
+            .assert_stderr_has("stance train-e5");
+        wd.fails(&train_args(target, &[]), 1)
+            .assert_stderr_has("shipped e5 model");
+        assert_eq!(wd.read(target), b"the shipped e5 model");
+    }
+}
+
+#[test]
 fn the_shipped_model_of_a_project_is_kept_from_any_working_folder() {
     let wd = Workdir::new();
     // A project folder (datasets/ beside models/) other than the working folder.
