@@ -295,7 +295,15 @@ fn only_the_reproduce_command_or_force_replaces_the_shipped_e5_model() {
         .assert_stderr_has("reproduce command")
         .assert_stderr_has("--force");
     assert_eq!(wd.read("models/stance-e5.model"), b"the shipped e5 model");
-    args.extend(["--force", "-q"]);
+    args.push("--force");
+    // --force lets train-e5 replace the shipped e5 model, never the linear one
+    wd.write("models/stance.model", b"the shipped model");
+    let mut over_linear = args.clone();
+    over_linear.extend(["--out", "models/stance.model"]);
+    wd.fails(&over_linear, 1)
+        .assert_stderr_has("refusing to write models/stance.model");
+    assert_eq!(wd.read("models/stance.model"), b"the shipped model");
+    args.push("-q");
     wd.ok(&args);
     assert!(wd
         .read("models/stance-e5.model")

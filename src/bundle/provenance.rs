@@ -13,9 +13,10 @@ use std::path::Path;
 /// A data file that went into training.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataFile {
-    /// `train`, `dev`, `unlabelled`, or `text` (where id-only rows took their text from).
+    /// `train`, `dev`, `unlabelled`, `text` (where id-only rows took their text from), or
+    /// `pretrained` (an e5 model's pretrained file).
     pub role: String,
-    /// The path as given on the command line.
+    /// The path as given on the command line (a pretrained file: its file name only).
     pub path: String,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,

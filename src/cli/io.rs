@@ -219,11 +219,11 @@ pub const SHIPPED_E5_MODEL_KEPT: &str = "it is the shipped e5 model; only `stanc
      `stance train-e5 --force`; give another output path";
 
 /// The guard of a run's outputs: none may replace one of `inputs` (files the run reads) or the
-/// shipped models ([`protect_shipped_model`]).
+/// shipped models ([`protect_shipped_models`]).
 pub fn outputs_reading<'a>(inputs: impl IntoIterator<Item = &'a PathBuf>) -> Outputs {
     let mut outputs = Outputs::new();
     outputs.inputs(inputs);
-    protect_shipped_model(&mut outputs, SHIPPED_MODEL_KEPT);
+    protect_shipped_models(&mut outputs, SHIPPED_MODEL_KEPT);
     outputs
 }
 
@@ -232,7 +232,7 @@ pub fn outputs_reading<'a>(inputs: impl IntoIterator<Item = &'a PathBuf>) -> Out
 /// `datasets/` beside `models/`), so that starting the run elsewhere does not get around the
 /// guard; and, with [`SHIPPED_E5_MODEL_KEPT`], the same for the shipped e5 model
 /// ([`super::DEFAULT_E5_MODEL`]).
-pub fn protect_shipped_model(outputs: &mut Outputs, reason: &str) {
+pub fn protect_shipped_models(outputs: &mut Outputs, reason: &str) {
     outputs
         .protect(Path::new(super::DEFAULT_MODEL), reason)
         .protect_kind(is_a_projects_model, reason)
@@ -252,7 +252,7 @@ fn is_a_projects_e5_model(path: &Path) -> bool {
 
 /// True when the absolute `path` ends with `shipped` (`models/<file>`) in a stance project
 /// folder: one that holds `datasets/` beside `models/`.
-fn is_in_a_project(path: &Path, shipped: &str) -> bool {
+pub(super) fn is_in_a_project(path: &Path, shipped: &str) -> bool {
     path.ends_with(shipped)
         && path
             .parent()

@@ -17,6 +17,7 @@ pub mod io;
 pub mod no_arabic;
 pub mod predict;
 pub mod settings;
+pub mod shipped;
 pub mod signals;
 pub mod stdout;
 pub mod suggest;
@@ -56,8 +57,8 @@ Examples:
 Files written (--out, --html, --save-config, ...) replace no input of the run, no device or FIFO
 and not models/stance.model (only the reproduce command, `stance train` on the shipped files,
 left out or written out, with default settings, or --force, does), nor models/stance-e5.model
-(likewise `stance train-e5`). A closed standard output (`| head`) ends a verb quietly with exit
-0.")]
+(likewise `stance train-e5` of the e5 build). A closed standard output (`| head`) ends a verb
+quietly with exit 0.")]
 pub struct Cli {
     /// Print nothing but results: no progress, no summaries on stderr.
     #[arg(long, short, global = true)]

@@ -4,6 +4,7 @@ use super::io::{
     progress_bar, read_labelled, read_unlabelled, report_skipped, stream_labelled, InputArgs,
 };
 use super::settings::ConfigArgs;
+use super::shipped::{are_the_shipped_files, is_the_shipped_text, names_a_shipped};
 use super::{DEFAULT_CALIBRATION, DEFAULT_DEV, DEFAULT_MODEL, DEFAULT_TRAIN};
 use crate::bundle::{Bundle, DataFile, Provenance};
 use crate::config::TrainConfig;
@@ -134,14 +135,14 @@ pub fn run(args: &TrainArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Res
     } else {
         super::io::SHIPPED_MODEL_KEPT
     };
-    super::io::protect_shipped_model(&mut outputs, hint);
-    // The model, and only it, may replace a shipped model: with --force, or as the reproduce
-    // command writing the working folder's own.
+    super::io::protect_shipped_models(&mut outputs, hint);
+    // The model, and only it, may replace the shipped linear model (never the e5 one): with
+    // --force, or as the reproduce command writing the working folder's own.
     let reproduces = || {
         is_reproduce_command(args, &inputs, &config)
             && (args.out.is_none() || crate::io::same_file(&out, Path::new(DEFAULT_MODEL)))
     };
-    if args.force || reproduces() {
+    if (args.force || reproduces()) && !names_a_shipped(&out, super::DEFAULT_E5_MODEL) {
         outputs.allow_over_protected(&out);
     }
     outputs.check_all(std::iter::once(&out).chain(&args.save_config))?;
@@ -341,51 +342,24 @@ struct RunInputs<'a> {
 
 /// True for the command that reproduces the shipped model: the shipped training, dev and
 /// calibration files (however they are spelled: `stance train` alone, or with them written
-/// out), the shipped text ([`is_the_shipped_text`]), no unlabelled data, formats read from the
-/// extensions, no skipped rows and the default settings (from flags or a config file). Only it,
-/// or `--force`, may replace models/stance.model.
+/// out), the shipped text ([`is_the_shipped_text`]), no unlabelled data, formats read from
+/// the extensions, no skipped rows and the default settings (from flags or a config file).
+/// Only it, or `--force`, may replace models/stance.model.
 fn is_reproduce_command(args: &TrainArgs, inputs: &RunInputs, config: &TrainConfig) -> bool {
-    let are_the_files = |given: &[PathBuf], shipped: &[&str]| {
-        given.len() == shipped.len()
-            && given
-                .iter()
-                .zip(shipped)
-                .all(|(g, s)| crate::io::same_file(g, Path::new(s)))
-    };
-    are_the_files(inputs.train, &DEFAULT_TRAIN)
-        && are_the_files(inputs.dev, &DEFAULT_DEV)
-        && are_the_files(inputs.calibration, &[DEFAULT_CALIBRATION])
+    are_the_shipped_files(inputs.train, &DEFAULT_TRAIN)
+        && are_the_shipped_files(inputs.dev, &DEFAULT_DEV)
+        && are_the_shipped_files(inputs.calibration, &[DEFAULT_CALIBRATION])
         && args.unlabelled.is_none()
         && args.input.format.is_none()
         && !args.input.skip_bad_rows
         && *config == TrainConfig::default()
-        && is_the_shipped_text(&args.input)
-}
-
-/// True when id-only rows take their text from the text the shipped model was trained on: the
-/// default text file, or a regular file of the same bytes as it or as the text the shipped
-/// model records (a pool rebuilt elsewhere and passed with --text-from), or any regular file
-/// when there is no shipped model to keep.
-pub(super) fn is_the_shipped_text(input: &InputArgs) -> bool {
-    let given = input.text_from_path();
-    let default = Path::new(crate::data::DEFAULT_TEXT_FROM);
-    if crate::io::same_file(&given, default) {
-        return true;
-    }
-    // Hashing reads the file: a pipe would be emptied before training reads it.
-    if !given.is_file() {
-        return false;
-    }
-    let Ok(shipped) = Bundle::load(Path::new(DEFAULT_MODEL)) else {
-        return true;
-    };
-    let hash = |path: &Path| DataFile::of_file("text", path, 0, 0).map(|d| d.sha256).ok();
-    let Some(given) = hash(&given) else {
-        return false;
-    };
-    let recorded = shipped.provenance.data.iter().find(|d| d.role == "text");
-    recorded.is_some_and(|r| r.sha256 == given)
-        || (default.is_file() && hash(default).as_ref() == Some(&given))
+        && is_the_shipped_text(
+            &args.input,
+            Bundle::load(Path::new(DEFAULT_MODEL))
+                .ok()
+                .as_ref()
+                .map(|b| b.provenance.data.as_slice()),
+        )
 }
 
 /// Reads the labelled files that play one `role` (dev, calibration) as one list of records,

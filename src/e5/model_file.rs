@@ -19,7 +19,8 @@ use std::path::Path;
 
 /// The first bytes of every fine-tuned e5 model file.
 pub const E5_MAGIC: &[u8; 8] = crate::io::file_kind::E5_MODEL_MAGIC;
-/// The e5 model format this build writes and reads. Version 2 keeps the trained layers' matrices as 8-bit integers (version 1: `f32`).
+/// The e5 model format this build writes and reads. Version 2 keeps the trained layers'
+/// matrices as 8-bit integers (version 1: `f32`).
 pub const E5_FORMAT_VERSION: u32 = 2;
 /// The header of fine-tuned e5 model files.
 const ENVELOPE: Envelope = Envelope {

@@ -1,5 +1,5 @@
 //! Where outputs may go: never over a device, a FIFO, an input of the same run or the shipped
-//! model; through a symbolic link to the file it points to; and no temporary file left behind
+//! models; through a symbolic link to the file it points to; and no temporary file left behind
 //! by a killed or interrupted save.
 
 use crate::workdir::{Workdir, FAST};
@@ -207,6 +207,9 @@ fn no_output_replaces_the_shipped_e5_model() {
             .assert_stderr_has("shipped e5 model")
             .assert_stderr_has("stance train-e5");
         wd.fails(&train_args(target, &[]), 1)
+            .assert_stderr_has("shipped e5 model");
+        // --force lets `stance train` replace the shipped linear model, never the e5 one
+        wd.fails(&train_args(target, &["--force"]), 1)
             .assert_stderr_has("shipped e5 model");
         assert_eq!(wd.read(target), b"the shipped e5 model");
     }

@@ -22,11 +22,11 @@ const PREDICT_BATCH: usize = 32;
 
 /// One weight tensor: its name, shape and row-major values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Weight {
+struct Weight {
     /// Which weight (`l10.q.w`, `head.w`, ...).
-    pub(crate) name: String,
+    name: String,
     /// Its dimensions.
-    pub(crate) shape: Vec<usize>,
+    shape: Vec<usize>,
     /// Its values.
     values: Values,
 }
@@ -42,17 +42,29 @@ enum Values {
 
 impl Weight {
     /// The values of `tensor` under `name`, as they are.
+    ///
+    /// # Errors
+    /// [`Error::E5`] if a value is not finite (training diverged).
     fn exact(name: &str, tensor: &Tensor) -> Result<Weight> {
+        let values = tensor.flatten_all()?.to_vec1::<f32>()?;
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(Error::E5(format!(
+                "fine-tuning diverged: weight {name} holds a value that is not finite"
+            )));
+        }
         Ok(Weight {
             name: name.to_string(),
             shape: tensor.dims().to_vec(),
-            values: Values::Exact(tensor.flatten_all()?.to_vec1::<f32>()?),
+            values: Values::Exact(values),
         })
     }
 
     /// The values of `tensor` under `name`: a matrix (two dimensions) quantised by rows, any
     /// other shape as it is.
-    fn compact(name: &str, tensor: &Tensor) -> Result<Weight> {
+    ///
+    /// # Errors
+    /// As [`Weight::exact`].
+    fn quantised(name: &str, tensor: &Tensor) -> Result<Weight> {
         let exact = Weight::exact(name, tensor)?;
         match (&exact.values, exact.shape.as_slice()) {
             (Values::Exact(values), &[_, columns]) => Ok(Weight {
@@ -66,32 +78,28 @@ impl Weight {
     /// The weight as a CPU tensor.
     ///
     /// # Errors
-    /// [`Error::E5`] if its values do not fill its shape.
+    /// [`Error::E5`] if its values do not fill its shape (a damaged file).
     fn tensor(&self) -> Result<Tensor> {
-        let wrong = |held: usize| {
+        let damaged = || {
             Error::E5(format!(
-                "weight {} holds {held} values for shape {:?}",
+                "weight {} does not fill its shape {:?}",
                 self.name, self.shape
             ))
         };
-        let size = self.shape.iter().product::<usize>();
+        let size = self
+            .shape
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .ok_or_else(damaged)?;
         let values = match &self.values {
-            Values::Exact(values) => values.clone(),
-            Values::Int8Rows(q) if self.shape.first() == Some(&q.rows()) => {
-                q.dequantise().ok_or_else(|| wrong(q.len()))?
-            }
+            Values::Exact(values) if values.len() == size => values.clone(),
             Values::Int8Rows(q) => {
-                return Err(Error::E5(format!(
-                    "weight {} holds {} row scales for shape {:?}",
-                    self.name,
-                    q.rows(),
-                    self.shape
-                )))
+                let rows = self.shape.first().copied().unwrap_or(1);
+                let columns = size.checked_div(rows).unwrap_or(0);
+                q.dequantise(rows, columns).ok_or_else(damaged)?
             }
+            Values::Exact(_) => return Err(damaged()),
         };
-        if values.len() != size {
-            return Err(wrong(values.len()));
-        }
         Ok(Tensor::from_vec(
             values,
             self.shape.as_slice(),
@@ -117,8 +125,11 @@ pub struct FineTunedE5 {
 }
 
 impl FineTunedE5 {
-    /// The model of `encoder`'s upper layers (`upper_layers` of them) and the head's
-    /// `weight` and `bias`.
+    /// The model of `encoder`'s upper layers (`upper_layers` of them, their matrices
+    /// quantised) and the head's `weight` and `bias`.
+    ///
+    /// # Errors
+    /// [`Error::E5`] if a trained value is not finite (training diverged).
     pub(crate) fn new(
         encoder: &E5Encoder,
         head_weight: &Tensor,
@@ -129,7 +140,7 @@ impl FineTunedE5 {
             layers: encoder
                 .upper_weights()
                 .iter()
-                .map(|(name, tensor)| Weight::compact(name, tensor))
+                .map(|(name, tensor)| Weight::quantised(name, tensor))
                 .collect::<Result<_>>()?,
             upper_layers: encoder.upper_layers(),
             head_weight: Weight::exact("head.w", head_weight)?,
@@ -205,5 +216,49 @@ impl FineTunedE5 {
             )));
         }
         Ok(Linear::new(weight, Some(bias)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrix(values: &[f32], rows: usize) -> Tensor {
+        Tensor::from_vec(values.to_vec(), (rows, values.len() / rows), &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn matrices_are_stored_in_8_bits_and_vectors_as_they_are() {
+        let values = [0.5, -1.0, 0.25, 2.0, 0.0, -0.5];
+        let weight = Weight::quantised("l11.q.w", &matrix(&values, 2)).unwrap();
+        assert!(matches!(weight.values, Values::Int8Rows(_)));
+        let back = weight.tensor().unwrap().flatten_all().unwrap();
+        for (v, b) in values.iter().zip(back.to_vec1::<f32>().unwrap()) {
+            assert!((v - b).abs() <= 2.0 / 254.0 + 1e-6, "{v} -> {b}");
+        }
+        let bias = Tensor::new(&[0.1f32, -0.2, 0.3], &Device::Cpu).unwrap();
+        let weight = Weight::quantised("l11.q.b", &bias).unwrap();
+        assert_eq!(weight.values, Values::Exact(vec![0.1, -0.2, 0.3]));
+    }
+
+    #[test]
+    fn a_value_that_is_not_finite_is_a_diverged_training() {
+        for bad in [f32::NAN, f32::INFINITY] {
+            let err = Weight::quantised("l11.o.w", &matrix(&[1.0, bad, 0.0, 2.0], 2)).unwrap_err();
+            assert!(err.to_string().contains("l11.o.w"), "{err}");
+        }
+    }
+
+    #[test]
+    fn values_that_do_not_fill_the_shape_are_an_error_naming_the_weight() {
+        let mut weight = Weight::quantised("l10.f1.w", &matrix(&[1.0; 6], 2)).unwrap();
+        weight.shape = vec![3, 2];
+        let err = weight.tensor().unwrap_err();
+        assert!(err.to_string().contains("l10.f1.w"), "{err}");
+        weight.shape = vec![usize::MAX, 3];
+        assert!(weight.tensor().is_err(), "a shape whose size overflows");
+        let mut exact = Weight::exact("head.b", &matrix(&[1.0; 3], 1)).unwrap();
+        exact.shape = vec![4];
+        assert!(exact.tensor().is_err());
     }
 }
