@@ -18,6 +18,8 @@ e5_model="$(realpath -m "${1:-$(dirname "$0")/../models/stance-e5.model}")"
 STANCE_E5_WEIGHTS="$(realpath -m "$STANCE_E5_WEIGHTS")"
 export STANCE_E5_WEIGHTS
 cd "$(dirname "$0")/.."
+# named relative to the project when it is inside it, as the reports show it
+e5_model="$(realpath -m --relative-base="$PWD" "$e5_model")"
 shared="../shared/realnews"
 out="bench/RESULTS-e5.md"
 n="${SPEED_SENTENCES:-2000}"
