@@ -1,8 +1,9 @@
 //! The shipped e5 model (models/stance-e5.model, feature `e5`) must be what `stance train-e5`
 //! makes from the shipped training files: its recorded inputs and settings are checked
-//! against them, and its score with `--e5-below 0.9` against bench/RESULTS-e5.md's. Retraining it byte for
-//! byte, as tests/shipped_model.rs does for the linear model, takes over an hour on two cores,
-//! so it is not repeated here (README, "Reproduce the shipped model", says when it was).
+//! against them, and its score with `--e5-below 0.9` against bench/RESULTS-e5.md's.
+//! Retraining it byte for byte, as tests/shipped_model.rs does for the linear model, takes
+//! over an hour on two cores, so it is not repeated here (README, "Reproduce the shipped
+//! model", says when it was).
 //!
 //! Needs the pretrained file in `STANCE_E5_WEIGHTS` (see tests/cli_e5.rs) and the pool's text
 //! in ../shared/realnews/pool.tsv, as CI has them.
