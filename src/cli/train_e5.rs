@@ -70,6 +70,28 @@ pub struct TrainE5Args {
     pub input: super::io::InputArgs,
 }
 
+impl TrainE5Args {
+    /// The training files: those given, else the shipped ones.
+    fn train_paths(&self) -> Vec<PathBuf> {
+        if self.train.is_empty() {
+            DEFAULT_TRAIN.iter().map(PathBuf::from).collect()
+        } else {
+            self.train.clone()
+        }
+    }
+
+    /// The fine-tuning settings the flags give (the others at their defaults).
+    fn settings(&self) -> FineTuneSettings {
+        FineTuneSettings {
+            upper_layers: self.upper_layers,
+            epochs: self.epochs,
+            stop_after: self.stop_after,
+            seed: self.seed,
+            ..FineTuneSettings::default()
+        }
+    }
+}
+
 /// Runs `stance train-e5`, writing its summary to `stdout`.
 ///
 /// # Errors
@@ -77,22 +99,12 @@ pub struct TrainE5Args {
 /// before training), or a model that cannot be written.
 pub fn run(args: &TrainE5Args, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let started = Instant::now();
-    let train_paths: Vec<PathBuf> = if args.train.is_empty() {
-        DEFAULT_TRAIN.iter().map(PathBuf::from).collect()
-    } else {
-        args.train.clone()
-    };
+    let train_paths = args.train_paths();
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_E5_MODEL));
-    let settings = FineTuneSettings {
-        upper_layers: args.upper_layers,
-        epochs: args.epochs,
-        stop_after: args.stop_after,
-        seed: args.seed,
-        ..FineTuneSettings::default()
-    };
+    let settings = args.settings();
     settings
         .check()
         .map_err(|err| super::usage_error("train-e5", err))?;
@@ -264,19 +276,7 @@ mod tests {
         let Command::TrainE5(args) = cli.command else {
             panic!("train-e5 parses as train-e5")
         };
-        let train: Vec<PathBuf> = if args.train.is_empty() {
-            DEFAULT_TRAIN.iter().map(PathBuf::from).collect()
-        } else {
-            args.train.clone()
-        };
-        let settings = FineTuneSettings {
-            upper_layers: args.upper_layers,
-            epochs: args.epochs,
-            stop_after: args.stop_after,
-            seed: args.seed,
-            ..FineTuneSettings::default()
-        };
-        is_reproduce_command(&args, &train, &settings, weights)
+        is_reproduce_command(&args, &args.train_paths(), &args.settings(), weights)
     }
 
     #[test]
