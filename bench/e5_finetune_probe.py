@@ -42,6 +42,8 @@ usage (PyTorch, numpy and `tokenizers` in the venv; the engine's venv only for -
 the fold's training rows to the power A: 1 undoes the class-balanced loss. --rule-weight W (with
 --folds) adds a second head on the pooled states that learns the deciding rule each real
 training row's annotator named (datasets/real/train.tsv's `rule` column), its loss weighted W.
+--train-without ROUNDS (with --folds) leaves the rows of those labelling rounds out of every
+training fold, keeping them among the held-out rows, to ask what a round adds to e5.
 """
 
 from __future__ import annotations
@@ -607,6 +609,11 @@ def cross_validate(e5: E5File, args) -> None:
     oof = rows(args.cv_out / "linear.tsv")
     folds = sorted({r["fold"] for r in oof}, key=int)
     wanted = args.only_folds.split(",") if args.only_folds else folds
+    # --train-without: those rounds' rows leave every training fold; held out, they stay (the
+    # rows of other folds are dropped before the cache, so one fold's run sees the same rows in
+    # the same order as on a linear.tsv without them)
+    left_out = round_ids(args.train_without) if args.train_without else set()
+    oof = [r for r in oof if r["id"] not in left_out or r["fold"] in wanted]
     real = [(r["id"], pool_text()[r["id"]], LABELS.index(r["gold"])) for r in oof]
     written = load_written()
     tok = E5Tokenizer(e5, PREFIXES[args.prefix])
@@ -619,7 +626,7 @@ def cross_validate(e5: E5File, args) -> None:
     real_states = cache_states(model, tok.encode([t for _, t, _ in real], args.max_len), "real")
     start = trainable_state(model)
     for fold in wanted:
-        kept = [i for i, r in enumerate(oof) if r["fold"] != fold]
+        kept = [i for i, r in enumerate(oof) if r["fold"] != fold and r["id"] not in left_out]
         held = [i for i, r in enumerate(oof) if r["fold"] == fold]
         model.load_state_dict(start, strict=False)
         torch.manual_seed(args.seed)
@@ -640,6 +647,12 @@ def cross_validate(e5: E5File, args) -> None:
         train(model, [real_states[i] for i in kept] + written_states,
               [real[i][2] for i in kept] + [y for _, y in written], args, write_held,
               ([rules[i] for i in kept] + [-1] * len(written)) if rules else None)
+
+
+def round_ids(rounds: str) -> set[str]:
+    """The pool ids chosen in the comma-separated ROUNDS (datasets/real/round<N>.tsv)."""
+    return {r["id"] for n in rounds.split(",")
+            for r in rows(ROOT / "datasets" / "real" / f"round{n.strip()}.tsv")}
 
 
 def real_rules(ids: list[str]) -> list[int]:
@@ -769,6 +782,10 @@ def main() -> None:
                     help="cross-validate on the folds of --cv-out/linear.tsv, written by `stance cv "
                          "datasets/real/train.tsv --with datasets/train.tsv --predictions`")
     ap.add_argument("--only-folds", help="with --folds: these folds only (comma-separated)")
+    ap.add_argument("--train-without", metavar="ROUNDS",
+                    help="with --folds: leave the rows of these labelling rounds (comma-separated "
+                         "N of datasets/real/roundN.tsv) out of every training fold; held-out "
+                         "rows are kept")
     ap.add_argument("--cv-out", type=Path, default=Path("/tmp/e5cv"))
     ap.add_argument("--prior-power", type=float, default=0.0,
                     help="with --cv-report: multiply e5's probabilities by the training label "
@@ -786,6 +803,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.rule_weight and not args.folds:
         ap.error("--rule-weight is only implemented with --folds")
+    if args.train_without and not args.folds:
+        ap.error("--train-without applies to --folds only")
     if args.prior_power and not args.cv_report:
         ap.error("--prior-power applies to --cv-report only")
     if args.cv_report:
