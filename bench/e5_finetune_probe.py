@@ -631,6 +631,12 @@ def cross_validate(e5: E5File, args) -> None:
         model.load_state_dict(start, strict=False)
         torch.manual_seed(args.seed)
         log(f"fold {fold}: {len(kept) + len(written)} training rows, {len(held)} held out")
+        # the rounds left out, for --cv-report --prior-power's training label counts
+        without = args.cv_out / f"fold{fold}-train-without.txt"
+        if args.train_without:
+            without.write_text(args.train_without + "\n", encoding="utf-8")
+        else:
+            without.unlink(missing_ok=True)
 
         def write_held(epoch: int, fold: str = fold, held: list[int] = held) -> None:
             probs = cached_probs(model, [real_states[i] for i in held])
@@ -735,13 +741,16 @@ def outlet_of(pool_id: str) -> str:
 
 def training_counts(directory: Path, fold_file: Path) -> np.ndarray:
     """Label counts of the rows fold FOLD_FILE was trained on: the written rows and the real
-    rows of the other folds (DIRECTORY/linear.tsv, as `cross_validate` deals them)."""
+    rows of the other folds (DIRECTORY/linear.tsv, as `cross_validate` deals them), less the
+    rounds the fold's run left out (DIRECTORY/fold<N>-train-without.txt, from --train-without)."""
     fold = fold_file.name.split("-")[0].removeprefix("fold")
+    without = directory / f"fold{fold}-train-without.txt"
+    left_out = round_ids(without.read_text(encoding="utf-8").strip()) if without.exists() else set()
     counts = np.zeros(len(LABELS))
     for _, label in load_written():
         counts[label] += 1
     for r in rows(directory / "linear.tsv"):
-        if r["fold"] != fold:
+        if r["fold"] != fold and r["id"] not in left_out:
             counts[LABELS.index(r["gold"])] += 1
     return counts
 
