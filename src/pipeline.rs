@@ -91,6 +91,36 @@ pub struct Contribution {
     pub end: usize,
 }
 
+/// A [`Contribution`] as the JSON outputs show it (`predict --explain`, `eval --json`, and
+/// `article`'s with offsets into the article): the words it came from and their character
+/// offsets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShownContribution {
+    /// The n-gram as people read it.
+    pub feature: String,
+    /// How much it pushed toward the predicted label.
+    pub weight: f32,
+    /// Character (code point) offset of the words it came from.
+    pub start: usize,
+    /// End of those words (exclusive), in characters.
+    pub end: usize,
+    /// The words themselves.
+    pub text: String,
+}
+
+impl Contribution {
+    /// This contribution shown against `sentence`, the text it was explained on.
+    pub fn shown(self, sentence: &str) -> ShownContribution {
+        ShownContribution {
+            start: crate::text::char_offset(sentence, self.start),
+            end: crate::text::char_offset(sentence, self.end),
+            text: sentence[self.start..self.end].to_string(),
+            feature: self.feature,
+            weight: self.weight,
+        }
+    }
+}
+
 impl Pipeline {
     /// Assembles a pipeline, checking that its parts agree.
     ///

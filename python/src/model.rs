@@ -13,6 +13,7 @@ use stance::article::segment::segment as split_article;
 use stance::article::ArticleReport;
 use stance::pipeline::PredictBuffers;
 use stance::scorer::{PackedTable, Scorer};
+use stance::text::char_offset;
 use stance::{Bundle, Stance};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -55,11 +56,6 @@ pub fn texts_of(what: &str, texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyBackedSt
 /// One deciding feature for Python: (feature, kind, weight, start, end, words), with
 /// character offsets into the sentence.
 type Reason = (String, String, f32, usize, usize, String);
-
-/// Character (code point) offset of a byte offset, as Python indexes strings.
-fn char_offset(text: &str, byte: usize) -> usize {
-    text[..byte].chars().count()
-}
 
 impl Model {
     /// A model from its bundle and where it came from.

@@ -6,7 +6,7 @@ pub mod markup;
 pub mod segment;
 
 use crate::error::Result;
-use crate::pipeline::{Pipeline, Prediction};
+use crate::pipeline::{Pipeline, Prediction, ShownContribution};
 use crate::text::classes::has_arabic_letter;
 use segment::{segment, Skip};
 use serde::Serialize;
@@ -165,17 +165,15 @@ impl ArticleReport {
                     .iter()
                     .map(|(l, p)| (l.to_string(), json!(p)))
                     .collect();
-                let reasons: Vec<serde_json::Value> = s
+                let reasons: Vec<ShownContribution> = s
                     .reasons
                     .iter()
-                    .map(|r| {
-                        json!({
-                            "feature": r.feature,
-                            "weight": r.weight,
-                            "start": self.char_offset(r.start),
-                            "end": self.char_offset(r.end),
-                            "text": self.slice(r.start, r.end),
-                        })
+                    .map(|r| ShownContribution {
+                        feature: r.feature.clone(),
+                        weight: r.weight,
+                        start: self.char_offset(r.start),
+                        end: self.char_offset(r.end),
+                        text: self.slice(r.start, r.end).to_string(),
                     })
                     .collect();
                 let shown = s.prediction.shown_label(min_confidence);
@@ -205,6 +203,6 @@ impl ArticleReport {
     /// Converts a byte offset of the article into a character (code point) offset, as
     /// Python and JavaScript strings index.
     pub fn char_offset(&self, byte: usize) -> usize {
-        self.text[..byte].chars().count()
+        crate::text::char_offset(&self.text, byte)
     }
 }

@@ -11,6 +11,7 @@ use crate::data::Record;
 use crate::label::Stance;
 use crate::metrics::Metrics;
 use crate::pipeline::Prediction;
+use crate::pipeline::ShownContribution;
 use crate::report::{EvalPage, GroupScores, Highlight, PageError};
 use anyhow::Context;
 use rayon::prelude::*;
@@ -132,16 +133,7 @@ struct ErrorCase<'a> {
     predicted: Stance,
     confidence: f32,
     text: &'a str,
-    because: Vec<Reason>,
-}
-
-/// A feature that decided an error, with the words it came from: what `predict --explain`
-/// gives for a sentence.
-#[derive(Debug, Serialize)]
-struct Reason {
-    feature: String,
-    weight: f32,
-    span: String,
+    because: Vec<ShownContribution>,
 }
 
 #[derive(Debug, Serialize)]
@@ -403,11 +395,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
             let because = pipeline
                 .explain(&r.text, p.label, args.explain_top)?
                 .into_iter()
-                .map(|c| Reason {
-                    span: r.text[c.start..c.end].to_string(),
-                    feature: c.feature,
-                    weight: c.weight,
-                })
+                .map(|c| c.shown(&r.text))
                 .collect();
             Ok(ErrorCase {
                 line: r.origin.line,
@@ -458,7 +446,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
                 e.text,
                 e.because
                     .iter()
-                    .map(|c| format!("{} «{}» {:+.3}", c.feature, c.span, c.weight))
+                    .map(|c| format!("{} «{}» {:+.3}", c.feature, c.text, c.weight))
                     .collect::<Vec<_>>()
                     .join(", ")
             )?;

@@ -18,6 +18,12 @@ pub mod tokenize;
 pub mod wordlists;
 
 pub use fast::FastNormalizer;
+
+/// Converts a byte offset of `text` into a character (code point) offset, as Python and
+/// JavaScript strings index: the offsets every JSON output gives.
+pub fn char_offset(text: &str, byte: usize) -> usize {
+    text[..byte].chars().count()
+}
 pub use normalize::NormalizerConfig;
 pub use token_buffer::TokenBuffer;
 pub use tokenize::{TextPipeline, Token};

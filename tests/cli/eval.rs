@@ -214,9 +214,19 @@ fn errors_lists_at_most_n_with_their_text() {
         // The deciding features come with the words they were read from, as in predict.
         let because = e["because"].as_array().expect("a because list");
         assert!(!because.is_empty(), "{json}");
+        let chars: Vec<char> = text.chars().collect();
         for reason in because {
-            let span = reason["span"].as_str().expect("a span");
-            assert!(!span.is_empty() && text.contains(span), "{reason}:{json}");
+            let words = reason["text"].as_str().expect("the words");
+            let (start, end) = (
+                reason["start"].as_u64().expect("start") as usize,
+                reason["end"].as_u64().expect("end") as usize,
+            );
+            assert!(!words.is_empty() && end <= chars.len(), "{reason}:{json}");
+            assert_eq!(
+                chars[start..end].iter().collect::<String>(),
+                words,
+                "{reason}:{json}"
+            );
             assert!(reason["feature"].is_string() && reason["weight"].is_number());
         }
     }

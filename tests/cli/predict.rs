@@ -331,10 +331,24 @@ fn explain_shows_the_deciding_features() {
     let row = &json.jsonl()[0];
     let because = row["because"].as_array().expect("because");
     assert!(!because.is_empty(), "{json}");
-    let text = row["text"].as_str().expect("text");
+    let text: Vec<char> = row["text"].as_str().expect("text").chars().collect();
+    // the same shape as article's: the words and their character offsets in the sentence
+    // (diacritics make character and byte offsets differ here)
     for c in because {
-        let span = c["span"].as_str().expect("span");
-        assert!(!span.is_empty() && text.contains(span), "{span:?}:{json}");
+        let words = c["text"].as_str().expect("text");
+        let (start, end) = (
+            c["start"].as_u64().expect("start") as usize,
+            c["end"].as_u64().expect("end") as usize,
+        );
+        assert!(
+            !words.is_empty() && start < end && end <= text.len(),
+            "{c}:{json}"
+        );
+        assert_eq!(
+            text[start..end].iter().collect::<String>(),
+            words,
+            "{c}:{json}"
+        );
     }
 }
 

@@ -123,7 +123,7 @@ pub fn write_record(
         pipeline
             .explain(&record.text, prediction.label, 5)?
             .into_iter()
-            .map(|c| (c.feature, c.weight, record.text[c.start..c.end].to_string()))
+            .map(|c| c.shown(&record.text))
             .collect()
     } else {
         Vec::new()
@@ -153,7 +153,7 @@ pub fn write_record(
             if args.explain {
                 let list: Vec<String> = because
                     .iter()
-                    .map(|(f, w, span)| format!("{f} «{span}» {w:+.3}"))
+                    .map(|c| format!("{} «{}» {:+.3}", c.feature, c.text, c.weight))
                     .collect();
                 let _ = writeln!(out, "\tbecause: {}", list.join(", "));
             }
@@ -209,13 +209,7 @@ pub fn write_record(
                 obj.insert("gold".into(), Value::String(gold.to_string()));
             }
             if args.explain {
-                let list: Vec<Value> = because
-                    .iter()
-                    .map(
-                        |(f, w, span)| serde_json::json!({"feature": f, "weight": w, "span": span}),
-                    )
-                    .collect();
-                obj.insert("because".into(), Value::Array(list));
+                obj.insert("because".into(), serde_json::json!(because));
             }
             for (key, value) in &record.extra {
                 obj.entry(key.clone()).or_insert_with(|| value.clone());
