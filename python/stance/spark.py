@@ -81,12 +81,11 @@ def _label_frame(
 
 
 def _because(model: Model, text: str, top: int) -> str:
-    """The ``because`` column of one text: its ``top`` deciding features as a JSON list."""
+    """The ``because`` column of one text: its ``top`` deciding features as a JSON list, each
+    as ``stance predict --explain`` gives it (feature, weight, character offsets, words)."""
+    keys = ("feature", "weight", "start", "end", "text")
     return json.dumps(
-        [
-            {"feature": c["feature"], "weight": c["weight"], "text": c["text"]}
-            for c in model.explain(text, top=top)
-        ],
+        [{k: c[k] for k in keys} for c in model.explain(text, top=top)],
         ensure_ascii=False,
     )
 

@@ -85,7 +85,10 @@ def test_explanations_nulls_and_blank_texts(spark, pool, model, method):
     assert out["b"]["because"] is None
     assert out["a"]["label"] == model.predict([pool[0][1]])[0]
     because = json.loads(out["a"]["because"])
-    assert 0 < len(because) <= 3 and {"feature", "weight", "text"} <= set(because[0])
+    assert 0 < len(because) <= 3
+    for c in because:
+        assert set(c) == {"feature", "weight", "start", "end", "text"}
+        assert pool[0][1][c["start"] : c["end"]] == c["text"]
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -201,7 +201,7 @@ impl ArticleReport {
     }
 
     /// Converts a byte offset of the article into a character (code point) offset, as
-    /// Python and JavaScript strings index.
+    /// Python strings index ([`crate::text::char_offset`]).
     pub fn char_offset(&self, byte: usize) -> usize {
         crate::text::char_offset(&self.text, byte)
     }

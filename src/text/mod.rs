@@ -18,12 +18,16 @@ pub mod tokenize;
 pub mod wordlists;
 
 pub use fast::FastNormalizer;
-
-/// Converts a byte offset of `text` into a character (code point) offset, as Python and
-/// JavaScript strings index: the offsets every JSON output gives.
-pub fn char_offset(text: &str, byte: usize) -> usize {
-    text[..byte].chars().count()
-}
 pub use normalize::NormalizerConfig;
 pub use token_buffer::TokenBuffer;
 pub use tokenize::{TextPipeline, Token};
+
+/// Converts a byte offset of `text` into a character (code point) offset, as Python strings
+/// index: the offsets every JSON output gives. (JavaScript counts UTF-16 units, which differ
+/// past the Basic Multilingual Plane, as for emoji.)
+///
+/// # Panics
+/// When `byte` is past the end of `text` or not on a character boundary.
+pub fn char_offset(text: &str, byte: usize) -> usize {
+    text[..byte].chars().count()
+}

@@ -333,7 +333,7 @@ fn explain_shows_the_deciding_features() {
     assert!(!because.is_empty(), "{json}");
     let text: Vec<char> = row["text"].as_str().expect("text").chars().collect();
     // the same shape as article's: the words and their character offsets in the sentence
-    // (diacritics make character and byte offsets differ here)
+    // (every Arabic letter takes two bytes, so byte offsets would not slice these words)
     for c in because {
         let words = c["text"].as_str().expect("text");
         let (start, end) = (

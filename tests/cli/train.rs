@@ -461,7 +461,7 @@ fn cue_version_3_is_saved_with_the_model_and_reads_the_forms_it_adds() {
                     .as_str()
                     .is_some_and(|n| n.contains(":allegation"))
             })
-            .map(|f| f["span"].as_str().unwrap_or_default().to_string())
+            .map(|f| f["text"].as_str().expect("the words").to_string())
             .collect()
     };
     assert!(cue_words("v2.model").is_empty());
