@@ -309,17 +309,15 @@ impl Model {
         let rows = contributions
             .into_iter()
             .map(|c| {
-                let kind = serde_json::to_value(c.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
+                let kind = serde_name(&c.kind).unwrap_or_default();
+                let shown = c.shown(text);
                 (
-                    c.feature,
+                    shown.feature,
                     kind,
-                    c.weight,
-                    char_offset(text, c.start),
-                    char_offset(text, c.end),
-                    text[c.start..c.end].to_string(),
+                    shown.weight,
+                    shown.start,
+                    shown.end,
+                    shown.text,
                 )
             })
             .collect();
@@ -374,11 +372,7 @@ pub fn segment(text: &str) -> Vec<(usize, usize, String, Option<String>)> {
     split_article(text)
         .into_iter()
         .map(|s| {
-            let skip = s.skip.and_then(|k| {
-                serde_json::to_value(k)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-            });
+            let skip = s.skip.and_then(|k| serde_name(&k));
             (
                 char_offset(text, s.start),
                 char_offset(text, s.end),
@@ -387,4 +381,12 @@ pub fn segment(text: &str) -> Vec<(usize, usize, String, Option<String>)> {
             )
         })
         .collect()
+}
+
+/// The name serde gives a unit enum variant (`"token"`, `"quote"`, ...), as the JSON outputs
+/// spell it; None for a value that does not serialise to a string.
+fn serde_name<T: serde::Serialize>(value: &T) -> Option<String> {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
 }
