@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// macro-F1 of the shipped linear model averaged with the shipped e5 model, asking e5 about
 /// the sentences the linear model labels with confidence below 0.9, on the real test split
 /// (README, "The e5 option"; bench/RESULTS-e5.md).
-const RECORDED_MACRO_F1: &str = "0.8916";
+const RECORDED_MACRO_F1: &str = "0.8901";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
