@@ -383,8 +383,9 @@ pub fn segment(text: &str) -> Vec<(usize, usize, String, Option<String>)> {
         .collect()
 }
 
-/// The name serde gives a unit enum variant (`"token"`, `"quote"`, ...), as the JSON outputs
-/// spell it; None for a value that does not serialise to a string.
+/// The name serde gives a unit enum variant (a feature kind's `"Word"`, a skip reason's
+/// `"title"`), as the JSON outputs spell it; None for a value that does not serialise to a
+/// string.
 fn serde_name<T: serde::Serialize>(value: &T) -> Option<String> {
     serde_json::to_value(value)
         .ok()
