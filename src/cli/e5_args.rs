@@ -3,7 +3,7 @@
 //! pretrained file it was fine-tuned from.
 
 use super::io::{path_from_env, progress_bar_in};
-use crate::e5::{E5Encoder, E5Model, E5Tokenizer};
+use crate::e5::{E5Model, E5Predictor, E5Tokenizer};
 use crate::pipeline::Prediction;
 use anyhow::Context;
 use indicatif::MultiProgress;
@@ -94,10 +94,17 @@ impl E5Args {
         let (encoder, tokenizer) = model
             .pretrained(&weights, path)
             .with_context(|| format!("loading the pretrained e5 file {}", weights.display()))?;
+        let predictor = model.fine_tuned.predictor(&encoder).with_context(|| {
+            format!(
+                "putting e5 model {}'s trained layers into {}",
+                path.display(),
+                weights.display()
+            )
+        })?;
         Ok(Some(LoadedE5 {
             model,
             below: self.e5_below,
-            encoder,
+            predictor,
             tokenizer,
         }))
     }
@@ -110,7 +117,8 @@ pub struct LoadedE5 {
     /// `--e5-below`: e5 is asked only about sentences the linear model labels with a lower
     /// confidence; `None` asks about every sentence.
     pub below: Option<f32>,
-    encoder: E5Encoder,
+    /// The model's trained layers in the pretrained encoder, put together once at load.
+    predictor: E5Predictor,
     tokenizer: E5Tokenizer,
 }
 
@@ -132,11 +140,7 @@ impl LoadedE5 {
         );
         let mut out = Vec::with_capacity(texts.len());
         for step in texts.chunks(PROGRESS_STEP) {
-            out.extend(self.model.fine_tuned.probabilities(
-                &self.encoder,
-                &self.tokenizer,
-                step,
-            )?);
+            out.extend(self.predictor.probabilities(&self.tokenizer, step)?);
             bar.inc(step.len() as u64);
         }
         bar.finish_and_clear();

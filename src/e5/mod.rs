@@ -40,7 +40,7 @@ pub use batch::{batches_by_length, E5Batch};
 pub use dropout::Dropout;
 pub use encoder::{l2_normalize, mean_pool, E5Encoder};
 pub use file::{E5Config, E5File, E5Vocab};
-pub use finetune::{fine_tune, E5Epoch, E5Progress, FineTuneSettings, FineTunedE5};
+pub use finetune::{fine_tune, E5Epoch, E5Predictor, E5Progress, FineTuneSettings, FineTunedE5};
 pub use model_file::{E5Model, E5Provenance, E5_FORMAT_VERSION, E5_MAGIC};
 pub use q4::{dequantize_q4_0, Q4_BLOCK_BYTES, Q4_BLOCK_WEIGHTS};
 pub use tokenizer::{E5Prefix, E5Tokenizer};

@@ -159,36 +159,33 @@ impl FineTunedE5 {
         self.max_len
     }
 
-    /// Each of `texts`' probabilities of the three labels, in [`Stance::ALL`] order: tokens
-    /// from `tokenizer` (cut to [`FineTunedE5::max_len`]), `encoder`'s lower layers and the
-    /// trained upper layers (fused kernels, no gradient), mean pooling, the head, softmax.
-    /// `encoder` must be the pretrained model the training started from, its tokenizer with
-    /// the same prefix.
+    /// The model joined to `encoder`, ready to predict: the trained layers dequantised and
+    /// put in place once, for every later [`E5Predictor::probabilities`]. `encoder` must be
+    /// the pretrained model the training started from.
     ///
     /// # Errors
-    /// [`Error::E5`] if the stored weights do not fit `encoder` (another model's sizes);
-    /// [`Error::Tokenizer`] if a sentence cannot be tokenized.
+    /// [`Error::E5`] if the stored weights do not fit `encoder` (another model's sizes).
+    pub fn predictor(&self, encoder: &E5Encoder) -> Result<E5Predictor> {
+        Ok(E5Predictor {
+            encoder: self.apply(encoder)?,
+            head: self.head()?,
+            max_len: self.max_len,
+        })
+    }
+
+    /// Each of `texts`' probabilities of the three labels, as [`E5Predictor::probabilities`]
+    /// of [`FineTunedE5::predictor`]`(encoder)`: for one call; callers that predict in steps
+    /// keep the predictor.
+    ///
+    /// # Errors
+    /// As [`FineTunedE5::predictor`] and [`E5Predictor::probabilities`].
     pub fn probabilities<S: AsRef<str>>(
         &self,
         encoder: &E5Encoder,
         tokenizer: &E5Tokenizer,
         texts: &[S],
     ) -> Result<Vec<[f32; 3]>> {
-        let encoder = self.apply(encoder)?;
-        let head = self.head()?;
-        let ids = tokenizer.encode(texts, Some(self.max_len))?;
-        let mut out = vec![[0f32; 3]; texts.len()];
-        for chosen in batches_by_length(&ids, PREDICT_BATCH) {
-            let sentences: Vec<&[u32]> = chosen.iter().map(|&i| ids[i].as_slice()).collect();
-            let batch = E5Batch::new(&sentences, tokenizer.pad())?;
-            let pooled = mean_pool(&encoder.states(&batch.ids, &batch.mask)?, &batch.mask)?;
-            let probabilities =
-                candle_nn::ops::softmax_last_dim(&head.forward(&pooled)?)?.to_vec2::<f32>()?;
-            for (&i, p) in chosen.iter().zip(probabilities) {
-                out[i] = [p[0], p[1], p[2]];
-            }
-        }
-        Ok(out)
+        self.predictor(encoder)?.probabilities(tokenizer, texts)
     }
 
     /// A copy of `encoder` with the trained upper layers.
@@ -216,6 +213,47 @@ impl FineTunedE5 {
             )));
         }
         Ok(Linear::new(weight, Some(bias)))
+    }
+}
+
+/// A fine-tuned e5 model joined to its pretrained encoder ([`FineTunedE5::predictor`]).
+pub struct E5Predictor {
+    /// The pretrained encoder with the trained upper layers in place.
+    encoder: E5Encoder,
+    /// The head on the mean-pooled final states.
+    head: Linear,
+    /// Tokens a sentence is cut to, as in training.
+    max_len: usize,
+}
+
+impl E5Predictor {
+    /// Each of `texts`' probabilities of the three labels, in [`Stance::ALL`] order: tokens
+    /// from `tokenizer` (cut to [`FineTunedE5::max_len`]), the encoder's lower layers and the
+    /// trained upper layers (fused kernels, no gradient), mean pooling, the head, softmax.
+    /// `tokenizer` must be the pretrained model's, with the prefix the training used.
+    ///
+    /// # Errors
+    /// [`Error::E5`] if the encoder fails; [`Error::Tokenizer`] if a sentence cannot be
+    /// tokenized.
+    pub fn probabilities<S: AsRef<str>>(
+        &self,
+        tokenizer: &E5Tokenizer,
+        texts: &[S],
+    ) -> Result<Vec<[f32; 3]>> {
+        let ids = tokenizer.encode(texts, Some(self.max_len))?;
+        let mut out = vec![[0f32; 3]; texts.len()];
+        for chosen in batches_by_length(&ids, PREDICT_BATCH) {
+            let sentences: Vec<&[u32]> = chosen.iter().map(|&i| ids[i].as_slice()).collect();
+            let batch = E5Batch::new(&sentences, tokenizer.pad())?;
+            let states = self.encoder.states(&batch.ids, &batch.mask)?;
+            let pooled = mean_pool(&states, &batch.mask)?;
+            let probabilities =
+                candle_nn::ops::softmax_last_dim(&self.head.forward(&pooled)?)?.to_vec2::<f32>()?;
+            for (&i, p) in chosen.iter().zip(probabilities) {
+                out[i] = [p[0], p[1], p[2]];
+            }
+        }
+        Ok(out)
     }
 }
 

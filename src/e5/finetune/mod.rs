@@ -21,6 +21,6 @@ mod tests;
 #[cfg(test)]
 mod torch_check;
 
-pub use fitted::FineTunedE5;
+pub use fitted::{E5Predictor, FineTunedE5};
 pub use settings::{E5Epoch, E5Progress, FineTuneSettings};
 pub use train::fine_tune;
