@@ -23,10 +23,10 @@ pub fn top_features(bundle: &Bundle, top: usize) -> Vec<(String, Vec<(String, f3
 
 /// Everything `stance inspect --json` prints about a model: `model` names it, `top` is the
 /// count of strongest features listed per label. The Python binding's `Model.info()` returns
-/// the same value.
+/// the same value. Its `f32` numbers have their own digits ([`crate::json_digits`]).
 pub fn info_json(bundle: &Bundle, model: &str, top: usize) -> serde_json::Value {
     let p = &bundle.provenance;
-    json!({
+    let mut value = json!({
         "model": model,
         "format_version": FORMAT_VERSION,
         "provenance": p,
@@ -34,5 +34,7 @@ pub fn info_json(bundle: &Bundle, model: &str, top: usize) -> serde_json::Value 
         "n_features": bundle.pipeline.featurizer().n_features(),
         "calibration": bundle.pipeline.calibration(),
         "top_features": top_features(bundle, top).iter().map(|(l, fs)| json!({"label": l, "features": fs.iter().map(|(n, w)| json!({"feature": n, "weight": w})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-    })
+    });
+    crate::json_digits::shorten(&mut value);
+    value
 }

@@ -32,6 +32,7 @@ pub mod error;
 pub mod features;
 pub mod info;
 pub mod io;
+pub mod json_digits;
 pub mod label;
 pub mod metrics;
 pub mod model;

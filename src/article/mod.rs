@@ -152,7 +152,8 @@ impl ArticleReport {
     /// article's name, the sentence's 1-based number, character offsets into the article,
     /// the text, the label shown (`uncertain` below `min_confidence`, with `best_label`), the
     /// confidence, every label's probability and the deciding words (`because`); a sentence
-    /// with no Arabic letter, whose label means nothing, also has `"no_arabic": true`.
+    /// with no Arabic letter, whose label means nothing, also has `"no_arabic": true`. Numbers
+    /// have their `f32` digits ([`crate::json_digits`]).
     pub fn json_lines(&self, min_confidence: Option<f32>) -> Vec<serde_json::Value> {
         use serde_json::json;
         self.sentences
@@ -195,6 +196,7 @@ impl ArticleReport {
                     // labelled like any sentence, but flagged as `predict` flags it
                     line["no_arabic"] = json!(true);
                 }
+                crate::json_digits::shorten(&mut line);
                 line
             })
             .collect()

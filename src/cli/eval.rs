@@ -419,7 +419,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
             groups,
             errors,
         };
-        writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
+        writeln!(stdout, "{}", crate::json_digits::to_pretty(&report)?)?;
         return Ok(());
     }
     writeln!(stdout, "{model_name} on {}", args.file.display())?;
@@ -616,7 +616,7 @@ fn run_baseline(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow:
             groups: None,
             errors: Vec::new(),
         };
-        writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
+        writeln!(stdout, "{}", crate::json_digits::to_pretty(&report)?)?;
     } else {
         writeln!(stdout, "cue-only baseline on {}", args.file.display())?;
         write!(stdout, "{}", metrics.report())?;

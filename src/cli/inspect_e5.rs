@@ -51,7 +51,7 @@ pub fn run(path: &Path, args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::R
             "max_len": model.fine_tuned.max_len(),
             "provenance": p,
         });
-        writeln!(stdout, "{}", serde_json::to_string_pretty(&value)?)?;
+        writeln!(stdout, "{}", crate::json_digits::to_pretty(&value)?)?;
         return Ok(());
     }
     writeln!(stdout, "model        {} (fine-tuned e5)", path.display())?;

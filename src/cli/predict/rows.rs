@@ -190,10 +190,7 @@ pub fn write_record(
                     Value::String(prediction.label.to_string()),
                 );
             }
-            obj.insert(
-                "confidence".into(),
-                Value::from(f64::from(prediction.confidence())),
-            );
+            obj.insert("confidence".into(), Value::from(prediction.confidence()));
             if !arabic {
                 obj.insert("no_arabic".into(), Value::Bool(true));
             }
@@ -201,7 +198,7 @@ pub fn write_record(
                 let probs: Map<String, Value> = prediction
                     .probabilities
                     .iter()
-                    .map(|(l, p)| (l.to_string(), Value::from(f64::from(*p))))
+                    .map(|(l, p)| (l.to_string(), Value::from(*p)))
                     .collect();
                 obj.insert("probabilities".into(), Value::Object(probs));
             }
@@ -211,6 +208,9 @@ pub fn write_record(
             if args.explain {
                 obj.insert("because".into(), serde_json::json!(because));
             }
+            // The model's f32 numbers with their own digits; the input's own fields, added
+            // after, as they were given.
+            obj.values_mut().for_each(crate::json_digits::shorten);
             for (key, value) in &record.extra {
                 obj.entry(key.clone()).or_insert_with(|| value.clone());
             }
