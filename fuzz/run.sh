@@ -5,8 +5,8 @@
 #
 # usage: fuzz/run.sh [SECONDS] [TARGET ...]   (needs the nightly toolchain and cargo-fuzz)
 # env:   FUZZ_BUILD="..." replaces the build flags (default: -O, AddressSanitizer, one codegen
-#        unit). CI's smoke run builds with `-O -s none --codegen-units 16`: a third of the build
-#        time, still coverage-guided, and a panic or overflow is still a crash.
+#        unit). CI's smoke run builds with `-D -s none` (unoptimised, no sanitizer): a fraction
+#        of the build time, still coverage-guided, and a panic or overflow is still a crash.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-60}
