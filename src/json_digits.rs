@@ -1,49 +1,39 @@
-//! JSON numbers with the digits their values have. The model computes in `f32`, and an `f32`
-//! that reaches serde_json as a [`Value`] (through `json!` or `to_value`) is widened to `f64`
-//! and written with all of that type's digits: `0.9994490742683411` for the probability
-//! `0.9994491`, `0.8999999761581421` for the option `--e5-below 0.9`. [`shorten`] rewrites
-//! each such number as the `f64` nearest to the `f32`'s shortest decimal, which reads back as
-//! the same `f32`. Hand-written: serde_json keeps no record that a number was an `f32`, and
-//! its `arbitrary_precision` feature, which would, changes how every number is parsed.
+//! The model's `f32` numbers in JSON with the digits they have. An `f32` that reaches
+//! serde_json as a [`Value`] (through `json!` or `to_value`) is widened to `f64` and written
+//! with all of that type's digits: `0.9994490742683411` for the probability `0.9994491`,
+//! `0.8999999761581421` for the option `--e5-below 0.9`. (Serialised straight from a struct
+//! field it is written short already.) These put in the `f64` nearest to the `f32`'s shortest
+//! decimal, which reads back as the same `f32`. Chosen by type, where the value is built: a
+//! `Value` keeps no record that a number was an `f32`, and an `f64` figure may be exactly an
+//! `f32` by chance (511/512) without being one.
 
-use serde::Serialize;
 use serde_json::Value;
 
-/// Rewrites every number in `value` that is exactly an `f32` (an `f32` widened, or a value as
-/// round as one) with that `f32`'s shortest decimal digits; integers and other `f64` values,
-/// computed in `f64` with digits of their own, stay as they are.
-pub fn shorten(value: &mut Value) {
+/// `x` as a JSON number with its shortest decimal (`null` if it is not finite, as serde_json
+/// writes any non-finite float).
+pub fn f32_value(x: f32) -> Value {
+    let mut digits = ryu::Buffer::new();
+    // ryu writes the shortest decimal that reads back as the same f32.
+    let shortest = x.is_finite().then(|| digits.format_finite(x));
+    shortest
+        .and_then(|s| s.parse::<f64>().ok())
+        .map_or(Value::Null, Value::from)
+}
+
+/// Rewrites every float in `value` as [`f32_value`] does. Only for a value built from `f32`s
+/// alone (such as a list of [`crate::pipeline::ShownContribution`]): an `f64` in it would be
+/// cut to an `f32`'s digits.
+pub fn shorten_f32s(value: &mut Value) {
     match value {
         Value::Number(n) if n.is_f64() => {
-            if let Some(short) = n.as_f64().and_then(shortest_f32_digits) {
-                *value = Value::from(short);
+            if let Some(x) = n.as_f64() {
+                *value = f32_value(x as f32);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(shorten),
-        Value::Object(fields) => fields.values_mut().for_each(shorten),
+        Value::Array(items) => items.iter_mut().for_each(shorten_f32s),
+        Value::Object(fields) => fields.values_mut().for_each(shorten_f32s),
         _ => {}
     }
-}
-
-/// `x` as the `f64` nearest to its shortest decimal as an `f32`, when `x` is exactly an `f32`.
-fn shortest_f32_digits(x: f64) -> Option<f64> {
-    // `as` rounds to the nearest f32; equality after widening means no digit was lost.
-    let narrow = x as f32;
-    if !narrow.is_finite() || f64::from(narrow) != x {
-        return None;
-    }
-    // `Display` writes the shortest decimal that reads back as the same `f32`.
-    narrow.to_string().parse().ok()
-}
-
-/// `value` as indented JSON, its `f32` numbers shortened ([`shorten`]).
-///
-/// # Errors
-/// A value serde_json cannot represent (a map whose keys are not strings).
-pub fn to_pretty<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
-    let mut value = serde_json::to_value(value)?;
-    shorten(&mut value);
-    serde_json::to_string_pretty(&value)
 }
 
 #[cfg(test)]
@@ -53,54 +43,39 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn an_f32_in_a_value_is_written_with_its_own_digits() {
-        let probability = 0.999_449_1_f32;
-        let mut value =
-            json!({"confidence": probability, "below": 0.9f32, "tiny": 5.114_232e-5_f32});
+    fn an_f32_is_written_with_its_own_digits() {
+        let (probability, below, tiny) = (0.999_449_1_f32, 0.9f32, 5.114_232e-5_f32);
         assert_eq!(
-            value.to_string(),
-            r#"{"confidence":0.9994490742683411,"below":0.8999999761581421,"tiny":0.00005114232044434175}"#,
-            "serde_json widens an f32 with every digit of an f64"
+            json!([probability, below, tiny]).to_string(),
+            "[0.9994490742683411,0.8999999761581421,0.00005114232044434175]",
+            "serde_json widens an f32 in a Value with every digit of an f64"
         );
-        shorten(&mut value);
+        let short: Vec<Value> = [probability, below, tiny].map(f32_value).into();
         assert_eq!(
-            value.to_string(),
-            r#"{"confidence":0.9994491,"below":0.9,"tiny":0.00005114232}"#
+            Value::from(short).to_string(),
+            "[0.9994491,0.9,0.00005114232]"
         );
+        assert_eq!(f32_value(f32::NAN), Value::Null);
+        assert_eq!(f32_value(-2.0), json!(-2.0));
     }
 
     #[test]
-    fn integers_and_values_computed_in_f64_keep_their_digits() {
-        let macro_f1 = 0.947_177_002_010_255_8_f64;
-        let mut value =
-            json!({"rows": 1123, "macro_f1": macro_f1, "half": 0.5, "nested": [[-2.0f32]]});
-        shorten(&mut value);
+    fn shorten_f32s_rewrites_the_floats_of_a_tree_and_leaves_the_rest() {
+        let mut because =
+            json!([{"feature": "any:denial", "weight": 2.255_943_5_f32, "start": 16}]);
+        shorten_f32s(&mut because);
         assert_eq!(
-            value.to_string(),
-            r#"{"rows":1123,"macro_f1":0.9471770020102558,"half":0.5,"nested":[[-2.0]]}"#
-        );
-    }
-
-    #[test]
-    fn to_pretty_shortens_what_it_writes() {
-        #[derive(Serialize)]
-        struct Row {
-            weight: f32,
-        }
-        assert_eq!(
-            to_pretty(&Row { weight: 0.1 }).unwrap(),
-            "{\n  \"weight\": 0.1\n}"
+            because.to_string(),
+            r#"[{"feature":"any:denial","weight":2.2559435,"start":16}]"#
         );
     }
 
     proptest! {
         #[test]
-        fn a_shortened_number_reads_back_as_the_same_f32(bits in any::<u32>()) {
+        fn a_short_number_reads_back_as_the_same_f32(bits in any::<u32>()) {
             let x = f32::from_bits(bits);
             prop_assume!(x.is_finite());
-            let mut value = json!(x);
-            shorten(&mut value);
-            let back: f64 = serde_json::from_str(&value.to_string()).unwrap();
+            let back: f64 = serde_json::from_str(&f32_value(x).to_string()).unwrap();
             prop_assert_eq!(back as f32, x);
         }
     }

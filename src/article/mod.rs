@@ -196,7 +196,8 @@ impl ArticleReport {
                     // labelled like any sentence, but flagged as `predict` flags it
                     line["no_arabic"] = json!(true);
                 }
-                crate::json_digits::shorten(&mut line);
+                // every float of the line is one of the model's f32s
+                crate::json_digits::shorten_f32s(&mut line);
                 line
             })
             .collect()

@@ -222,7 +222,7 @@ pub fn run(args: &CvArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Result
                 |(i, (name, r))| serde_json::json!({"point": name, "best": i == best, "report": r}),
             )
             .collect();
-        writeln!(stdout, "{}", crate::json_digits::to_pretty(&value)?)?;
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
     let with = if extra.is_empty() {

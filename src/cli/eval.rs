@@ -293,8 +293,8 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
             );
             e5_used = Some(serde_json::json!({
                 "model": path.display().to_string(),
-                "mix_weight": w,
-                "below": e5.below,
+                "mix_weight": crate::json_digits::f32_value(w),
+                "below": e5.below.map(crate::json_digits::f32_value),
                 "asked": asked,
             }));
             let texts: Vec<&str> = loaded.records.iter().map(|r| r.text.as_str()).collect();
@@ -419,7 +419,7 @@ pub fn run(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow::Resu
             groups,
             errors,
         };
-        writeln!(stdout, "{}", crate::json_digits::to_pretty(&report)?)?;
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
     }
     writeln!(stdout, "{model_name} on {}", args.file.display())?;
@@ -616,7 +616,7 @@ fn run_baseline(args: &EvalArgs, quiet: bool, stdout: &mut dyn Write) -> anyhow:
             groups: None,
             errors: Vec::new(),
         };
-        writeln!(stdout, "{}", crate::json_digits::to_pretty(&report)?)?;
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
         writeln!(stdout, "cue-only baseline on {}", args.file.display())?;
         write!(stdout, "{}", metrics.report())?;

@@ -46,12 +46,12 @@ pub fn run(path: &Path, args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::R
             "format_version": E5_FORMAT_VERSION,
             "pretrained": model.pretrained,
             "prefix": model.prefix,
-            "mix_weight": model.mix_weight,
+            "mix_weight": crate::json_digits::f32_value(model.mix_weight),
             "upper_layers": model.fine_tuned.upper_layers(),
             "max_len": model.fine_tuned.max_len(),
             "provenance": p,
         });
-        writeln!(stdout, "{}", crate::json_digits::to_pretty(&value)?)?;
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
     writeln!(stdout, "model        {} (fine-tuned e5)", path.display())?;

@@ -10,6 +10,7 @@ use crate::cli::decimal::push_fixed;
 use crate::cli::no_arabic::NoArabic;
 use crate::cli::tsv::push_field;
 use crate::data::Record;
+use crate::json_digits;
 use crate::pipeline::{Pipeline, Prediction};
 use crate::text::classes::has_arabic_letter;
 use serde_json::{Map, Value};
@@ -190,7 +191,10 @@ pub fn write_record(
                     Value::String(prediction.label.to_string()),
                 );
             }
-            obj.insert("confidence".into(), Value::from(prediction.confidence()));
+            obj.insert(
+                "confidence".into(),
+                json_digits::f32_value(prediction.confidence()),
+            );
             if !arabic {
                 obj.insert("no_arabic".into(), Value::Bool(true));
             }
@@ -198,7 +202,7 @@ pub fn write_record(
                 let probs: Map<String, Value> = prediction
                     .probabilities
                     .iter()
-                    .map(|(l, p)| (l.to_string(), Value::from(*p)))
+                    .map(|(l, p)| (l.to_string(), json_digits::f32_value(*p)))
                     .collect();
                 obj.insert("probabilities".into(), Value::Object(probs));
             }
@@ -206,11 +210,10 @@ pub fn write_record(
                 obj.insert("gold".into(), Value::String(gold.to_string()));
             }
             if args.explain {
-                obj.insert("because".into(), serde_json::json!(because));
+                let mut because = serde_json::json!(because);
+                json_digits::shorten_f32s(&mut because);
+                obj.insert("because".into(), because);
             }
-            // The model's f32 numbers with their own digits; the input's own fields, added
-            // after, as they were given.
-            obj.values_mut().for_each(crate::json_digits::shorten);
             for (key, value) in &record.extra {
                 obj.entry(key.clone()).or_insert_with(|| value.clone());
             }
