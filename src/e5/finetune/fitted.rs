@@ -217,6 +217,7 @@ impl FineTunedE5 {
 }
 
 /// A fine-tuned e5 model joined to its pretrained encoder ([`FineTunedE5::predictor`]).
+#[derive(Debug)]
 pub struct E5Predictor {
     /// The pretrained encoder with the trained upper layers in place.
     encoder: E5Encoder,
