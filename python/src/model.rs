@@ -8,7 +8,6 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyList, PyString};
-use pyo3_arrow::PyArray;
 use stance::article::segment::segment as split_article;
 use stance::article::ArticleReport;
 use stance::pipeline::PredictBuffers;
@@ -248,7 +247,7 @@ impl Model {
     fn predict_arrow<'py>(
         &self,
         py: Python<'py>,
-        texts: PyArray,
+        texts: &Bound<'py, PyAny>,
         threads: usize,
         probs: bool,
         min_confidence: Option<f32>,
@@ -258,6 +257,7 @@ impl Model {
         Bound<'py, PyBytes>,
         Bound<'py, PyBytes>,
     )> {
+        let texts = arrow::import_strings(texts, first_row)?;
         let rows = py.detach(|| arrow::rows_of(&texts, first_row))?;
         let present: Vec<&str> = rows.iter().flatten().copied().collect();
         let (classes, values) = self.predict_indexed(py, &present, threads, probs)?;

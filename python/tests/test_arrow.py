@@ -102,5 +102,16 @@ def test_other_types_and_bad_bytes_are_refused(model):
         pa.string(), 2, [None, pa.py_buffer(offsets), pa.py_buffer(b"abc")]
     )
     offsets[1:] = [100000, -1]
-    with pytest.raises(ValueError, match=r"the last offset is negative"):
+    # Refused before Arrow's import reads it: the import would build a slice of that length.
+    with pytest.raises(ValueError, match=r"texts\[0\.\.2\]: the last offset is negative"):
         model.predict_arrow(broken)
+    # Offsets one byte off their alignment: the import would read them as i32 in place.
+    raw = np.zeros(16, dtype=np.uint8)
+    raw[1:9] = np.frombuffer(np.array([0, 3], dtype=np.int32).tobytes(), dtype=np.uint8)
+    unaligned = pa.py_buffer(memoryview(raw)[1:9])
+    broken = pa.Array.from_buffers(pa.string(), 1, [None, unaligned, pa.py_buffer(b"abc")])
+    with pytest.raises(ValueError, match=r"offsets buffer is missing or not aligned"):
+        model.predict_arrow(broken)
+    # Other Arrow types are refused by their format, before any import.
+    with pytest.raises(TypeError, match=r'found the Arrow format "z"'):
+        model.predict_arrow(pa.array([b"abc"]))
