@@ -4,9 +4,10 @@
 # run with the input saved under fuzz/artifacts/TARGET/ (turn it into a regression test).
 #
 # usage: fuzz/run.sh [SECONDS] [TARGET ...]   (needs the nightly toolchain and cargo-fuzz)
-# env:   FUZZ_BUILD="..." replaces the build flags (default: -O, AddressSanitizer, one codegen
-#        unit). CI's smoke run builds with `-D -s none` (unoptimised, no sanitizer): a fraction
-#        of the build time, still coverage-guided, and a panic or overflow is still a crash.
+# env:   FUZZ_BUILD="..." replaces the build flags (default: `-O -a`, optimised with debug
+#        assertions and overflow checks kept, AddressSanitizer, one codegen unit). CI's smoke
+#        run builds with `-D -s none` (unoptimised, no sanitizer): a fraction of the build
+#        time, still coverage-guided, and a panic or overflow is still a crash.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-60}
@@ -15,7 +16,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(records model_load text_pipeline article)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-read -r -a build_flags <<< "${FUZZ_BUILD:--O}"
+read -r -a build_flags <<< "${FUZZ_BUILD:--O -a}"
 cargo +nightly fuzz build "${build_flags[@]}" > /dev/null 2>&1 || cargo +nightly fuzz build "${build_flags[@]}"
 for target in "${targets[@]}"; do
   mkdir -p "$scratch/$target"
