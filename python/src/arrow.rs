@@ -3,12 +3,15 @@
 //!
 //! The array arrives through the Arrow PyCapsule interface. Arrow's import (`from_ffi`, which
 //! pyo3-arrow calls) trusts the producer: it takes the data buffer's length from the last
-//! offset, so a negative one makes it build a slice of an impossible length, undefined
-//! behaviour before any check of ours could run. [`import_strings`] therefore reads the
-//! exported structs first and refuses any array but `utf8` / `large_utf8` and any layout whose
-//! last offset is not a valid buffer length; only then does the import run. Each row's offsets
-//! are then checked against the imported data buffer, and its bytes for UTF-8 (simdutf8, as
-//! the CLI's reader), before any text reaches the model.
+//! offset, so a negative one makes it build a slice of an impossible length, and it reads
+//! offsets in place, aligned or not, and a dictionary's too: undefined behaviour before any
+//! check of ours could run. [`import_strings`] therefore reads the exported structs first and
+//! refuses any array but `utf8` / `large_utf8` without a dictionary, and any layout whose
+//! offsets are misaligned or whose last offset is not a valid buffer length; only then does
+//! the import run. (No crate checks an export before import; arrow's own validation runs on
+//! the imported array, too late.) Each row's offsets are then checked against the imported
+//! data buffer, and its bytes for UTF-8 (simdutf8, as the CLI's reader), before any text
+//! reaches the model.
 
 use std::ffi::CStr;
 use std::mem::size_of;
@@ -16,7 +19,7 @@ use std::ptr::NonNull;
 
 use arrow_array::cast::AsArray;
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
-use arrow_array::{Array, GenericStringArray, OffsetSizeTrait};
+use arrow_array::{new_empty_array, Array, GenericStringArray, OffsetSizeTrait};
 use arrow_schema::DataType;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -30,62 +33,110 @@ const ARRAY_CAPSULE: &CStr = c"arrow_array";
 
 /// Imports `texts`, an object with `__arrow_c_array__` (a `pyarrow.Array`), as an Arrow
 /// string array, after checking what the import itself would trust: the type is `utf8` or
-/// `large_utf8` (`TypeError` otherwise), and the array is live, its buffers are present and
-/// aligned, and its last offset is a valid length for the data buffer (`ValueError` otherwise,
-/// naming rows counted from `first_row`).
+/// `large_utf8` without a dictionary (`TypeError` otherwise), and the array is live, its
+/// offsets buffer is present and aligned, and its last offset is a valid length for the data
+/// buffer (`ValueError` otherwise, naming rows counted from `first_row`). An empty array is
+/// not imported at all: its offset is the producer's word alone, and the import computes
+/// buffer sizes from it. Errors the producer raises pass through.
 pub fn import_strings(texts: &Bound<'_, PyAny>, first_row: usize) -> PyResult<PyArray> {
-    let exported = texts
-        .call_method0(intern!(texts.py(), "__arrow_c_array__"))
-        .map_err(|_| {
-            PyTypeError::new_err(
-                "texts: expected an Arrow array (an object with __arrow_c_array__)",
-            )
-        })?;
-    let (schema, array): (Bound<'_, PyCapsule>, Bound<'_, PyCapsule>) = exported.extract()?;
+    let export = intern!(texts.py(), "__arrow_c_array__");
+    if !texts.hasattr(export)? {
+        return Err(PyTypeError::new_err(
+            "texts: expected an Arrow array (an object with __arrow_c_array__)",
+        ));
+    }
+    let (schema, array): (Bound<'_, PyCapsule>, Bound<'_, PyCapsule>) =
+        texts.call_method0(export)?.extract()?;
     let schema_ptr: NonNull<FFI_ArrowSchema> = schema.pointer_checked(Some(SCHEMA_CAPSULE))?.cast();
     let array_ptr: NonNull<FFI_ArrowArray> = array.pointer_checked(Some(ARRAY_CAPSULE))?.cast();
-    // SAFETY: the capsules' names say they hold an ArrowSchema and an ArrowArray (the
-    // interface's contract); both are only read here, while the capsules are alive, and the
-    // array is moved out of its capsule only by the import below.
-    let (format, exported_array) = unsafe { (schema_ptr.as_ref().format(), array_ptr.as_ref()) };
-    match format {
-        "u" => check_layout::<i32>(exported_array, first_row)?,
-        "U" => check_layout::<i64>(exported_array, first_row)?,
+    let checked = {
+        // SAFETY: the capsules' names say they hold an ArrowSchema and an ArrowArray (the
+        // interface's contract). The references live in this block only, while the capsules
+        // are alive and before the import moves the array out of its capsule.
+        let (exported_schema, exported_array) =
+            unsafe { (schema_ptr.as_ref(), array_ptr.as_ref()) };
+        check_exported(exported_schema, exported_array, first_row)?
+    };
+    match checked {
+        // The capsules are dropped unimported: their destructors release the exported structs.
+        Checked::Empty(data_type) => Ok(PyArray::from_array_ref(new_empty_array(&data_type))),
+        Checked::Rows => PyArray::from_arrow_pycapsule(&schema, &array),
+    }
+}
+
+/// What [`check_exported`] found: a string array with rows, ready to import, or an empty one
+/// of this type.
+enum Checked {
+    Rows,
+    Empty(DataType),
+}
+
+/// The checks of [`import_strings`] on the exported structs.
+fn check_exported(
+    schema: &FFI_ArrowSchema,
+    array: &FFI_ArrowArray,
+    first_row: usize,
+) -> PyResult<Checked> {
+    let large = match schema.format() {
+        "u" => false,
+        "U" => true,
         other => {
             return Err(PyTypeError::new_err(format!(
                 "texts: expected an Arrow string array (utf8 or large_utf8), found the Arrow \
                  format {other:?}"
             )))
         }
+    };
+    // A string format with a dictionary is a dictionary-encoded array whose indices claim to
+    // be strings: the import would read the dictionary's offsets unchecked.
+    if schema.dictionary().is_some() {
+        return Err(PyTypeError::new_err(
+            "texts: a string array's schema carries a dictionary (a malformed export)",
+        ));
     }
-    PyArray::from_arrow_pycapsule(&schema, &array)
-}
-
-/// Checks what Arrow's import of a string array with offsets of type `O` reads without
-/// checking: the array is not released, has three buffers, and, when it has rows, an aligned
-/// offsets buffer whose last offset (at `offset + length`, as the import reads it) is not
-/// negative, and a data buffer wherever that offset is above zero.
-fn check_layout<O: OffsetSizeTrait>(array: &FFI_ArrowArray, first_row: usize) -> PyResult<()> {
+    // `length` and `offset` are i64 in the C struct, read as usize: a negative one is far
+    // above isize::MAX.
+    let length = Some(array.len()).filter(|&n| n <= isize::MAX as usize);
     let rows = |what: &str| {
-        let end = first_row.saturating_add(array.len());
-        PyValueError::new_err(format!("texts[{first_row}..{end}]: {what}"))
+        let span = length.and_then(|n| first_row.checked_add(n));
+        let span = span.map_or(format!("{first_row}.."), |end| {
+            format!("{first_row}..{end}")
+        });
+        PyValueError::new_err(format!("texts[{span}]: {what}"))
     };
     if array.is_released() {
         return Err(rows("the exported array was already released"));
+    }
+    if array.dictionary().is_some() {
+        return Err(rows(
+            "a string array carries a dictionary (a malformed export)",
+        ));
     }
     if array.num_buffers() != 3 {
         return Err(rows(
             "a string array has 3 buffers (validity, offsets, data)",
         ));
     }
-    if array.is_empty() {
-        return Ok(()); // the import reads no offset of an empty array
+    match (array.is_empty(), large) {
+        (true, false) => Ok(Checked::Empty(DataType::Utf8)),
+        (true, true) => Ok(Checked::Empty(DataType::LargeUtf8)),
+        (false, false) => check_offsets::<i32>(array, length, rows).map(|()| Checked::Rows),
+        (false, true) => check_offsets::<i64>(array, length, rows).map(|()| Checked::Rows),
     }
-    // `len` and `offset` are i64 in the C struct, read as usize: a negative one is far above
-    // isize::MAX, as is a sum too large for any buffer.
-    let last = array
-        .len()
-        .checked_add(array.offset())
+}
+
+/// Checks the offsets of a string array with rows and offsets of type `O`: its `length`
+/// (`None` when negative) and offset give a last index whose offsets buffer fits in memory,
+/// the buffer is present and aligned, and the last offset (at `offset + length`, where the
+/// import reads it) is a valid buffer length, with a data buffer wherever it is above zero.
+/// `rows` makes the error.
+fn check_offsets<O: OffsetSizeTrait>(
+    array: &FFI_ArrowArray,
+    length: Option<usize>,
+    rows: impl Fn(&str) -> PyErr,
+) -> PyResult<()> {
+    let last = length
+        .and_then(|n| n.checked_add(array.offset()))
         .filter(|&last| last < isize::MAX as usize / size_of::<O>())
         .ok_or_else(|| rows("negative or impossible length or offset"))?;
     let offsets = array.buffer(1).cast::<O>();
@@ -95,7 +146,8 @@ fn check_layout<O: OffsetSizeTrait>(array: &FFI_ArrowArray, first_row: usize) ->
     // SAFETY: the producer exports `offset + length + 1` offsets (the C Data Interface's
     // layout, which the import relies on too); the pointer is non-null and aligned.
     let end = unsafe { offsets.add(last).read() };
-    let Some(end) = end.to_usize() else {
+    // A valid length is at most isize::MAX (a large_utf8 offset may exceed it on 32 bits).
+    let Some(end) = end.to_isize().filter(|&end| end >= 0) else {
         return Err(rows(
             "the last offset is negative, so the data buffer has no valid length",
         ));

@@ -4,6 +4,8 @@ give nulls; bad buffers are refused with the row."""
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 import pytest
 
@@ -115,3 +117,65 @@ def test_other_types_and_bad_bytes_are_refused(model):
     # Other Arrow types are refused by their format, before any import.
     with pytest.raises(TypeError, match=r'found the Arrow format "z"'):
         model.predict_arrow(pa.array([b"abc"]))
+
+
+def test_layouts_arrow_would_import_unchecked_are_refused_first(model):
+    # The last offset is read at the array's offset plus its length, where Arrow's import
+    # reads it: here index 3 is negative while index 2 (the length alone) is not.
+    offsets = np.array([0, 1, 2, 3], dtype=np.int32)
+    sliced = pa.Array.from_buffers(
+        pa.string(), 2, [None, pa.py_buffer(offsets), pa.py_buffer(b"abc")], offset=1
+    )
+    offsets[3] = -1
+    with pytest.raises(ValueError, match=r"texts\[0\.\.2\]: the last offset is negative"):
+        model.predict_arrow(sliced)
+    # large_string: 64-bit offsets, negative or aligned to 4 bytes but not to 8.
+    offsets = np.array([0, 1, 3], dtype=np.int64)
+    large = pa.Array.from_buffers(
+        pa.large_string(), 2, [None, pa.py_buffer(offsets), pa.py_buffer(b"abc")]
+    )
+    offsets[2] = -1
+    with pytest.raises(ValueError, match=r"the last offset is negative"):
+        model.predict_arrow(large)
+    raw = np.zeros(24, dtype=np.uint8)
+    raw[4:20] = np.frombuffer(np.array([0, 3], dtype=np.int64).tobytes(), dtype=np.uint8)
+    misaligned = pa.Array.from_buffers(
+        pa.large_string(), 1, [None, pa.py_buffer(memoryview(raw)[4:20]), pa.py_buffer(b"abc")]
+    )
+    with pytest.raises(ValueError, match=r"offsets buffer is missing or not aligned"):
+        model.predict_arrow(misaligned)
+    # An empty slice is not imported, whatever its offset.
+    assert len(model.predict_arrow(pa.array(["a", "b"]).slice(2))) == 0
+
+
+def test_a_string_export_that_claims_a_dictionary_is_refused(model):
+    # A producer that is not pyarrow could hand the binding a string schema and array with a
+    # dictionary attached; Arrow's import would read the dictionary's offsets unchecked. The
+    # exporter below patches pyarrow's exported structs so (ArrowSchema.dictionary at byte 48,
+    # ArrowArray.dictionary at byte 56 on 64-bit), attaching a dictionary with a negative last
+    # offset, and goes to the binding directly: Model.predict_arrow would let pyarrow refuse it.
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype = ctypes.c_void_p
+    get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    bad_offsets = np.array([0, 1, 3], dtype=np.int32)
+    bad = pa.Array.from_buffers(
+        pa.string(), 2, [None, pa.py_buffer(bad_offsets), pa.py_buffer(b"abc")]
+    )
+    bad_offsets[2] = -1
+
+    class DictionaryClaimed:
+        kept = []  # the dictionary's capsules outlive the export that points to them
+
+        def __arrow_c_array__(self, requested_schema=None):
+            schema, array = pa.array(["a", "b"]).__arrow_c_array__()
+            dict_schema, dict_array = bad.__arrow_c_array__()
+            self.kept += [dict_schema, dict_array]
+            for capsule, name, at, target in [
+                (schema, b"arrow_schema", 48, get_pointer(dict_schema, b"arrow_schema")),
+                (array, b"arrow_array", 56, get_pointer(dict_array, b"arrow_array")),
+            ]:
+                ctypes.c_void_p.from_address(get_pointer(capsule, name) + at).value = target
+            return schema, array
+
+    with pytest.raises(TypeError, match=r"schema carries a dictionary"):
+        model._native.predict_arrow(DictionaryClaimed(), 1)
