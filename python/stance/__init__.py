@@ -214,7 +214,10 @@ class Model:
 
         Returns a ``pyarrow.StructArray`` of the same length with ``label`` (``uncertain``
         below ``min_confidence``), ``confidence`` and, with ``probs``, ``p_<label>`` per label.
-        Null or blank texts get null fields instead of an error. Needs ``pyarrow``.
+        Null or blank texts get null fields instead of an error. An array whose buffers do not
+        hold up (offsets negative, misaligned or outside the data, bytes that are not UTF-8) is
+        refused with a ``ValueError`` naming its rows, before Arrow or the model reads them.
+        Needs ``pyarrow``.
         """
         import pyarrow as pa
 

@@ -40,7 +40,7 @@ pub fn run(path: &Path, args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::R
         return Ok(());
     }
     if args.json {
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "model": path.display().to_string(),
             "kind": "e5",
             "format_version": E5_FORMAT_VERSION,
@@ -51,6 +51,9 @@ pub fn run(path: &Path, args: &InspectArgs, stdout: &mut dyn Write) -> anyhow::R
             "max_len": model.fine_tuned.max_len(),
             "provenance": p,
         });
+        // The one f32 among the f64 settings, with its own digits (crate::json_digits).
+        value["provenance"]["settings"]["dropout"] =
+            crate::json_digits::f32_value(p.settings.dropout);
         writeln!(stdout, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
