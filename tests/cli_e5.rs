@@ -278,7 +278,10 @@ fn inspect_shows_what_an_e5_model_was_made_from() {
     let json = wd.ok(&["inspect", "e5.model", "--json"]).json();
     // the f32 0.3 with its own digits, not widened to 0.30000001192092896
     assert_eq!(json["mix_weight"].as_f64(), Some(0.3));
-    assert_eq!(json["provenance"]["settings"]["dropout"].as_f64(), Some(0.1));
+    assert_eq!(
+        json["provenance"]["settings"]["dropout"].as_f64(),
+        Some(0.1)
+    );
     assert_eq!(json["provenance"]["settings"]["seed"], 5);
     wd.fails(&["inspect", "e5.model", "--top", "5"], 2)
         .assert_stderr_has("--top lists a linear model's strongest features");
