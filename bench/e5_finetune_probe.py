@@ -601,11 +601,11 @@ def fine_tune_probe(e5: E5File, args) -> None:
 def cross_validate(e5: E5File, args) -> None:
     """K-fold cross-validation on the real training set, on the folds `stance cv` deals (read
     from its --predictions file, --cv-out/linear.tsv, which also gives the linear model's
-    out-of-fold probabilities). The written sentences join every training fold; every fold
-    starts from the same pretrained weights and head. No epoch is chosen here: after each epoch
-    the held-out rows' e5 and linear probabilities go to --cv-out/fold<N>-epoch<E>.tsv, and
-    --cv-report scores the epoch fixed in advance. The frozen layers' states are cached once
-    for all rows and shared by the folds."""
+    out-of-fold probabilities). The written sentences join every training fold (not with
+    --no-written); every fold starts from the same pretrained weights and head. No epoch is
+    chosen here: after each epoch the held-out rows' e5 and linear probabilities go to
+    --cv-out/fold<N>-epoch<E>.tsv, and --cv-report scores the epoch fixed in advance. The
+    frozen layers' states are cached once for all rows and shared by the folds."""
     oof = rows(args.cv_out / "linear.tsv")
     folds = sorted({r["fold"] for r in oof}, key=int)
     wanted = args.only_folds.split(",") if args.only_folds else folds
@@ -615,14 +615,14 @@ def cross_validate(e5: E5File, args) -> None:
     left_out = round_ids(args.train_without) if args.train_without else set()
     oof = [r for r in oof if r["id"] not in left_out or r["fold"] in wanted]
     real = [(r["id"], pool_text()[r["id"]], LABELS.index(r["gold"])) for r in oof]
-    written = load_written()
+    written = [] if args.no_written else load_written()
     tok = E5Tokenizer(e5, PREFIXES[args.prefix])
     rules = real_rules([r["id"] for r in oof]) if args.rule_weight else None
     model = StanceE5(e5, args.train_layers, n_rules=len(RULES) if rules else 0)
     log(f"{len(real)} real rows in {len(folds)} folds, {len(written)} written rows in every "
         f"training fold; top {args.train_layers} of {e5.layers} layers trained")
-    written_states = cache_states(model, tok.encode([t for t, _ in written], args.max_len),
-                                  "written")
+    written_states = (cache_states(model, tok.encode([t for t, _ in written], args.max_len),
+                                   "written") if written else [])
     real_states = cache_states(model, tok.encode([t for _, t, _ in real], args.max_len), "real")
     start = trainable_state(model)
     for fold in wanted:
@@ -637,6 +637,11 @@ def cross_validate(e5: E5File, args) -> None:
             without.write_text(args.train_without + "\n", encoding="utf-8")
         else:
             without.unlink(missing_ok=True)
+        no_written = args.cv_out / f"fold{fold}-no-written"
+        if args.no_written:
+            no_written.touch()
+        else:
+            no_written.unlink(missing_ok=True)
 
         def write_held(epoch: int, fold: str = fold, held: list[int] = held) -> None:
             probs = cached_probs(model, [real_states[i] for i in held])
@@ -740,14 +745,16 @@ def outlet_of(pool_id: str) -> str:
 
 
 def training_counts(directory: Path, fold_file: Path) -> np.ndarray:
-    """Label counts of the rows fold FOLD_FILE was trained on: the written rows and the real
-    rows of the other folds (DIRECTORY/linear.tsv, as `cross_validate` deals them), less the
-    rounds the fold's run left out (DIRECTORY/fold<N>-train-without.txt, from --train-without)."""
+    """Label counts of the rows fold FOLD_FILE was trained on: the written rows (unless the run
+    had --no-written: DIRECTORY/fold<N>-no-written) and the real rows of the other folds
+    (DIRECTORY/linear.tsv, as `cross_validate` deals them), less the rounds the fold's run left
+    out (DIRECTORY/fold<N>-train-without.txt, from --train-without)."""
     fold = fold_file.name.split("-")[0].removeprefix("fold")
     without = directory / f"fold{fold}-train-without.txt"
     left_out = round_ids(without.read_text(encoding="utf-8").strip()) if without.exists() else set()
     counts = np.zeros(len(LABELS))
-    for _, label in load_written():
+    written = [] if (directory / f"fold{fold}-no-written").exists() else load_written()
+    for _, label in written:
         counts[label] += 1
     for r in rows(directory / "linear.tsv"):
         if r["fold"] != fold and r["id"] not in left_out:
@@ -795,6 +802,8 @@ def main() -> None:
                     help="with --folds: leave the rows of these labelling rounds (comma-separated "
                          "N of datasets/real/roundN.tsv) out of every training fold; held-out "
                          "rows are kept")
+    ap.add_argument("--no-written", action="store_true",
+                    help="with --folds: train on the real rows alone, without datasets/train.tsv")
     ap.add_argument("--cv-out", type=Path, default=Path("/tmp/e5cv"))
     ap.add_argument("--prior-power", type=float, default=0.0,
                     help="with --cv-report: multiply e5's probabilities by the training label "
@@ -814,6 +823,8 @@ def main() -> None:
         ap.error("--rule-weight is only implemented with --folds")
     if args.train_without and not args.folds:
         ap.error("--train-without applies to --folds only")
+    if args.no_written and not args.folds:
+        ap.error("--no-written applies to --folds only")
     if args.prior_power and not args.cv_report:
         ap.error("--prior-power applies to --cv-report only")
     if args.cv_report:
