@@ -68,7 +68,8 @@ mod tests {
 
     #[test]
     fn every_setting_is_an_f32_so_shortening_keeps_its_value() {
-        // shorten_f32s would cut an f64 setting to an f32's digits: this fails if one is added.
+        // shorten_f32s would cut an f64 setting to an f32's digits: this fails if one is added
+        // whose default is not exactly an f32 (0.1 would be caught; 0.5 would not).
         let config = TrainConfig::default();
         let widened = floats(&json!(config));
         assert!(
