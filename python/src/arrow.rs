@@ -1,8 +1,8 @@
 //! Texts read in place from an Arrow string array (pyarrow, Spark's Arrow batches): each row
 //! is borrowed from the array's data buffer, with no Python string made per row.
 //!
-//! The array arrives through the Arrow PyCapsule interface. Arrow's import (`from_ffi`, which
-//! pyo3-arrow calls) trusts the producer: it takes the data buffer's length from the last
+//! The array arrives through the Arrow PyCapsule interface and is imported with arrow-array's
+//! C Data Interface import (`from_ffi`). That import trusts the producer: it takes the data buffer's length from the last
 //! offset, so a negative one makes it build a slice of an impossible length, and it reads
 //! offsets in place, aligned or not, and a dictionary's too: undefined behaviour before any
 //! check of ours could run. [`import_strings`] therefore reads the exported structs first and
@@ -12,20 +12,25 @@
 //! the imported array, too late.) Each row's offsets are then checked against the imported
 //! data buffer, and its bytes for UTF-8 (simdutf8, as the CLI's reader), before any text
 //! reaches the model.
+//!
+//! The capsules are read here rather than through pyo3-arrow, which does the same in a few lines
+//! but brings arrow-cast, arrow-select and arrow-ord with it: two thirds of the binding's
+//! release build time (about 190 of 290 CPU-seconds), for nothing this module uses.
 
 use std::ffi::CStr;
 use std::mem::size_of;
 use std::ptr::NonNull;
 
 use arrow_array::cast::AsArray;
-use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
-use arrow_array::{new_empty_array, Array, GenericStringArray, OffsetSizeTrait};
+use arrow_array::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
+use arrow_array::{
+    make_array, new_empty_array, Array, ArrayRef, GenericStringArray, OffsetSizeTrait,
+};
 use arrow_schema::DataType;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use pyo3::{intern, PyResult};
-use pyo3_arrow::PyArray;
 
 /// Capsule names fixed by the Arrow PyCapsule interface.
 const SCHEMA_CAPSULE: &CStr = c"arrow_schema";
@@ -38,7 +43,7 @@ const ARRAY_CAPSULE: &CStr = c"arrow_array";
 /// buffer (`ValueError` otherwise, naming rows counted from `first_row`). An empty array is
 /// not imported at all: its offset is the producer's word alone, and the import computes
 /// buffer sizes from it. Errors the producer raises pass through.
-pub fn import_strings(texts: &Bound<'_, PyAny>, first_row: usize) -> PyResult<PyArray> {
+pub fn import_strings(texts: &Bound<'_, PyAny>, first_row: usize) -> PyResult<ArrayRef> {
     let export = intern!(texts.py(), "__arrow_c_array__");
     if !texts.hasattr(export)? {
         return Err(PyTypeError::new_err(
@@ -59,8 +64,20 @@ pub fn import_strings(texts: &Bound<'_, PyAny>, first_row: usize) -> PyResult<Py
     };
     match checked {
         // The capsules are dropped unimported: their destructors release the exported structs.
-        Checked::Empty(data_type) => Ok(PyArray::from_array_ref(new_empty_array(&data_type))),
-        Checked::Rows => PyArray::from_arrow_pycapsule(&schema, &array),
+        Checked::Empty(data_type) => Ok(new_empty_array(&data_type)),
+        Checked::Rows => {
+            // SAFETY: as above, and the checks passed. `from_raw` moves the exported array out
+            // of its capsule, leaving a released struct there that the capsule's destructor
+            // skips; the imported array releases it when dropped. The schema stays the
+            // capsule's, borrowed for the import only.
+            let imported = unsafe {
+                let exported = FFI_ArrowArray::from_raw(array_ptr.as_ptr());
+                from_ffi(exported, schema_ptr.as_ref())
+            };
+            imported
+                .map(make_array)
+                .map_err(|err| PyTypeError::new_err(format!("texts: {err}")))
+        }
     }
 }
 
@@ -162,8 +179,7 @@ fn check_offsets<O: OffsetSizeTrait>(
 /// is null or blank (only white space). A `TypeError` for any other type, a `ValueError`
 /// naming the row whose bytes are out of the buffer or not UTF-8, counting rows from
 /// `first_row` (the place of the array in a longer column).
-pub fn rows_of(array: &PyArray, first_row: usize) -> PyResult<Vec<Option<&str>>> {
-    let array = array.array();
+pub fn rows_of(array: &ArrayRef, first_row: usize) -> PyResult<Vec<Option<&str>>> {
     match array.data_type() {
         DataType::Utf8 => rows_of_strings(array.as_string::<i32>(), first_row),
         DataType::LargeUtf8 => rows_of_strings(array.as_string::<i64>(), first_row),
