@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS seconds (default 60) from the seed corpus in fuzz/corpus,
-# new inputs going to a scratch folder, and prints each target's executions. A crash stops the
-# run with the input saved under fuzz/artifacts/TARGET/ (turn it into a regression test).
+# new inputs going to a scratch folder, and prints each target's executions. A crash stops its
+# target with the input saved under fuzz/artifacts/TARGET/ (turn it into a regression test), and
+# the run fails with that target's log once the targets running beside it end.
 #
 # A fuzzer uses one core, so the targets run as many at a time as the machine has cores.
 #
