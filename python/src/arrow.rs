@@ -17,9 +17,11 @@
 //! but brings arrow-cast, arrow-select, arrow-ord and more with it, for nothing this module
 //! uses: 226 of the binding's 534 CPU-seconds of release build (`cargo build --timings`); on 2
 //! cores the wheel builds in 166 s instead of 296 s. Only the schema's format and dictionary
-//! are read, not its name or metadata.
+//! are read, not its name or metadata. Arrow's accessors for the format string and the buffers
+//! assert on a null pointer or a non-UTF-8 format, a panic where the producer is at fault, so
+//! [`format_of`] and [`buffers_present`] read those two fields first.
 
-use std::ffi::CStr;
+use std::ffi::{c_char, c_void, CStr};
 use std::mem::size_of;
 use std::ptr::NonNull;
 
@@ -98,7 +100,7 @@ fn check_exported(
     array: &FFI_ArrowArray,
     first_row: usize,
 ) -> PyResult<Checked> {
-    let large = match schema.format() {
+    let large = match format_of(schema)? {
         "u" => false,
         "U" => true,
         other => {
@@ -138,12 +140,66 @@ fn check_exported(
             "a string array has 3 buffers (validity, offsets, data)",
         ));
     }
+    if !buffers_present(array) {
+        return Err(rows(
+            "the exported array has no buffers (a malformed export)",
+        ));
+    }
     match (array.is_empty(), large) {
         (true, false) => Ok(Checked::Empty(DataType::Utf8)),
         (true, true) => Ok(Checked::Empty(DataType::LargeUtf8)),
         (false, false) => check_offsets::<i32>(array, length, rows).map(|()| Checked::Rows),
         (false, true) => check_offsets::<i64>(array, length, rows).map(|()| Checked::Rows),
     }
+}
+
+/// The leading fields of the C Data Interface's `ArrowSchema`, as its specification lays them
+/// out (arrow's `FFI_ArrowSchema` is this struct, its fields private).
+#[repr(C)]
+struct SchemaHead {
+    format: *const c_char,
+}
+
+/// The leading fields of the C Data Interface's `ArrowArray`, as its specification lays them
+/// out (arrow's `FFI_ArrowArray` is this struct, its fields private).
+#[repr(C)]
+struct ArrayHead {
+    /// `length`, `null_count`, `offset`, `n_buffers` and `n_children`.
+    _counts: [i64; 5],
+    buffers: *const *const c_void,
+}
+
+// arrow's structs are the specification's: `ArrowSchema` holds 2 integers and 7 pointers,
+// `ArrowArray` 5 integers and 5 pointers. A layout of its own would fail the build here.
+const _: () = assert!(size_of::<FFI_ArrowSchema>() == 2 * 8 + 7 * size_of::<usize>());
+const _: () = assert!(size_of::<FFI_ArrowArray>() == 5 * 8 + 5 * size_of::<usize>());
+
+/// The schema's format string: a `TypeError` when it is missing or not UTF-8, where arrow's
+/// `FFI_ArrowSchema::format` would panic.
+fn format_of(schema: &FFI_ArrowSchema) -> PyResult<&str> {
+    // SAFETY: `FFI_ArrowSchema` is the specification's `#[repr(C)]` struct, which begins with
+    // `SchemaHead`'s field; the format, when not null, is a NUL-terminated string that lives as
+    // long as the schema (the specification's contract, which arrow's accessor relies on too).
+    let format = unsafe { (*(schema as *const FFI_ArrowSchema).cast::<SchemaHead>()).format };
+    if format.is_null() {
+        return Err(PyTypeError::new_err(
+            "texts: the exported schema has no format string (a malformed export)",
+        ));
+    }
+    // SAFETY: as above.
+    unsafe { CStr::from_ptr(format) }.to_str().map_err(|_| {
+        PyTypeError::new_err(
+            "texts: the exported schema's format is not UTF-8 (a malformed export)",
+        )
+    })
+}
+
+/// Whether the array's buffers pointer is set: arrow's `FFI_ArrowArray::buffer` asserts it.
+fn buffers_present(array: &FFI_ArrowArray) -> bool {
+    // SAFETY: `FFI_ArrowArray` is the specification's `#[repr(C)]` struct, which begins with
+    // `ArrayHead`'s fields.
+    let head = unsafe { &*(array as *const FFI_ArrowArray).cast::<ArrayHead>() };
+    !head.buffers.is_null()
 }
 
 /// Checks the offsets of a string array with rows and offsets of type `O`: its `length`

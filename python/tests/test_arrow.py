@@ -179,3 +179,41 @@ def test_a_string_export_that_claims_a_dictionary_is_refused(model):
 
     with pytest.raises(TypeError, match=r"schema carries a dictionary"):
         model._native.predict_arrow(DictionaryClaimed(), 1)
+
+
+@pytest.mark.parametrize(
+    "field, value, error, message",
+    [
+        # ArrowSchema.format at byte 0: missing, or bytes that are not UTF-8.
+        ("schema", None, TypeError, r"schema has no format string"),
+        ("schema", b"\xff\xfe", TypeError, r"schema's format is not UTF-8"),
+        # ArrowArray.buffers at byte 40 on 64-bit: missing.
+        ("array", None, ValueError, r"texts\[0\.\.2\]: the exported array has no buffers"),
+    ],
+)
+def test_an_export_missing_its_format_or_buffers_is_refused(model, field, value, error, message):
+    # Arrow's accessors assert on these fields (a PanicException); the binding reads them first.
+    # As above, pyarrow's exported structs are patched and go to the binding directly.
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype = ctypes.c_void_p
+    get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+
+    class Patched:
+        kept = []  # the replacement format string outlives the export that points to it
+
+        def __arrow_c_array__(self, requested_schema=None):
+            schema, array = pa.array(["a", "b"]).__arrow_c_array__()
+            if value is None:
+                target = None
+            else:
+                text = ctypes.create_string_buffer(value)
+                self.kept.append(text)
+                target = ctypes.addressof(text)
+            capsule, name, at = (
+                (schema, b"arrow_schema", 0) if field == "schema" else (array, b"arrow_array", 40)
+            )
+            ctypes.c_void_p.from_address(get_pointer(capsule, name) + at).value = target
+            return schema, array
+
+    with pytest.raises(error, match=message):
+        model._native.predict_arrow(Patched(), 1)
