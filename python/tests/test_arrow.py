@@ -148,15 +148,20 @@ def test_layouts_arrow_would_import_unchecked_are_refused_first(model):
     assert len(model.predict_arrow(pa.array(["a", "b"]).slice(2))) == 0
 
 
+def capsule_pointer(capsule, name: bytes) -> int:
+    """The address a PyCapsule holds under NAME (the exported ArrowSchema or ArrowArray)."""
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype = ctypes.c_void_p
+    get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    return get_pointer(capsule, name)
+
+
 def test_a_string_export_that_claims_a_dictionary_is_refused(model):
     # A producer that is not pyarrow could hand the binding a string schema and array with a
     # dictionary attached; Arrow's import would read the dictionary's offsets unchecked. The
     # exporter below patches pyarrow's exported structs so (ArrowSchema.dictionary at byte 48,
     # ArrowArray.dictionary at byte 56 on 64-bit), attaching a dictionary with a negative last
     # offset, and goes to the binding directly: Model.predict_arrow would let pyarrow refuse it.
-    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
-    get_pointer.restype = ctypes.c_void_p
-    get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
     bad_offsets = np.array([0, 1, 3], dtype=np.int32)
     bad = pa.Array.from_buffers(
         pa.string(), 2, [None, pa.py_buffer(bad_offsets), pa.py_buffer(b"abc")]
@@ -171,10 +176,10 @@ def test_a_string_export_that_claims_a_dictionary_is_refused(model):
             dict_schema, dict_array = bad.__arrow_c_array__()
             self.kept += [dict_schema, dict_array]
             for capsule, name, at, target in [
-                (schema, b"arrow_schema", 48, get_pointer(dict_schema, b"arrow_schema")),
-                (array, b"arrow_array", 56, get_pointer(dict_array, b"arrow_array")),
+                (schema, b"arrow_schema", 48, capsule_pointer(dict_schema, b"arrow_schema")),
+                (array, b"arrow_array", 56, capsule_pointer(dict_array, b"arrow_array")),
             ]:
-                ctypes.c_void_p.from_address(get_pointer(capsule, name) + at).value = target
+                ctypes.c_void_p.from_address(capsule_pointer(capsule, name) + at).value = target
             return schema, array
 
     with pytest.raises(TypeError, match=r"schema carries a dictionary"):
@@ -194,9 +199,6 @@ def test_a_string_export_that_claims_a_dictionary_is_refused(model):
 def test_an_export_missing_its_format_or_buffers_is_refused(model, field, value, error, message):
     # Arrow's accessors assert on these fields (a PanicException); the binding reads them first.
     # As above, pyarrow's exported structs are patched and go to the binding directly.
-    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
-    get_pointer.restype = ctypes.c_void_p
-    get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
 
     class Patched:
         kept = []  # the replacement format string outlives the export that points to it
@@ -212,7 +214,7 @@ def test_an_export_missing_its_format_or_buffers_is_refused(model, field, value,
             capsule, name, at = (
                 (schema, b"arrow_schema", 0) if field == "schema" else (array, b"arrow_array", 40)
             )
-            ctypes.c_void_p.from_address(get_pointer(capsule, name) + at).value = target
+            ctypes.c_void_p.from_address(capsule_pointer(capsule, name) + at).value = target
             return schema, array
 
     with pytest.raises(error, match=message):
