@@ -18,10 +18,15 @@ of joining them on cross-validation folds written by `bench/e5_finetune_probe.py
 usage: /tmp/torchvenv/bin/python bench/e5_mix_probe.py [--cv-out /tmp/e5cv] [--epoch 2]
            [--fit-rows 984] [--seed 13]
        /tmp/torchvenv/bin/python bench/e5_mix_probe.py --fit LIN E5 GOLD --score LIN E5 GOLD ...
+       /tmp/torchvenv/bin/python bench/e5_mix_probe.py --fit-cv --score LIN E5 GOLD ...
 (numpy and scikit-learn.) The first form reads DIR/fold*-epochE.tsv. The second fits the stacker
 on one set and scores others, as a shipped one would be: LIN and E5 are `stance predict --probs
 --output tsv` of the shipped linear model and of `--e5 MODEL --e5-mix-weight 1` (e5 alone) on
-the labelled file GOLD (a header with `id` and `label`).
+the labelled file GOLD (a header with `id` and `label`). The third fits it on every fold file's
+rows instead (out-of-fold probabilities of the whole real training set, neither model having
+seen the row), and scores the shipped models' files the same way. `--strata TRAIN` (the first
+form) adds pooled macro-F1 on the rows `stance suggest` picked (stratum `suggested` in TRAIN,
+datasets/real/train.tsv) and on those drawn by cue stratum, as the held-out sets are.
 """
 
 from __future__ import annotations
@@ -49,6 +54,12 @@ def read_fold(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.array([LABELS.index(r["gold"]) for r in held]), probs("lin"), probs("e5")
 
 
+def fold_ids(path: Path) -> list[str]:
+    """The ids of a fold file's rows, in order."""
+    with path.open(encoding="utf-8", newline="") as f:
+        return [r["id"] for r in csv.DictReader(f, delimiter="\t")]
+
+
 def macro_f1(gold: np.ndarray, pred: np.ndarray) -> tuple[float, list[float]]:
     f1s = []
     for c in range(len(LABELS)):
@@ -72,10 +83,20 @@ def read_split(lin: Path, e5: Path, gold: Path) -> tuple[np.ndarray, np.ndarray,
 
 
 def held_out(args: argparse.Namespace) -> None:
-    """Fits the stacker on --fit and scores each --score set beside the mean at w = 0.5."""
-    gold, lin, e5 = read_split(*map(Path, args.fit))
-    model = LogisticRegression(C=C, max_iter=3000).fit(features(lin, e5), gold)
-    print(f"stacker fitted on {args.fit[2]} ({len(gold)} rows)\n")
+    """Fits the stacker on --fit (or on every fold file, --fit-cv) and scores each --score set
+    beside the mean at w = 0.5."""
+    if args.fit_cv:
+        paths = fold_paths(args)
+        folds = [read_fold(p) for p in paths]
+        gold = np.concatenate([f[0] for f in folds])
+        x = np.vstack([features(f[1], f[2]) for f in folds])
+        source = f"{len(paths)} fold files of {args.cv_out}, epoch {args.epoch}"
+    else:
+        gold, lin, e5 = read_split(*map(Path, args.fit))
+        x = features(lin, e5)
+        source = args.fit[2]
+    model = LogisticRegression(C=C, max_iter=3000).fit(x, gold)
+    print(f"stacker fitted on {source} ({len(gold)} rows)\n")
     print("| set | linear | mean, w = 0.5 | stacked | F1 assertion / denial / allegation, mean → stacked |")
     print("|---|---|---|---|---|")
     for files in args.score:
@@ -91,6 +112,14 @@ def features(lin: np.ndarray, e5: np.ndarray) -> np.ndarray:
     return np.hstack([np.log(np.clip(lin, EPS, 1.0)), np.log(np.clip(e5, EPS, 1.0))])
 
 
+def fold_paths(args: argparse.Namespace) -> list[Path]:
+    """The fold files of --cv-out at --epoch, at least two."""
+    paths = sorted(args.cv_out.glob(f"fold*-epoch{args.epoch}.tsv"))
+    if len(paths) < 2:
+        raise SystemExit(f"{args.cv_out}: needs at least two fold*-epoch{args.epoch}.tsv")
+    return paths
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cv-out", type=Path, default=Path("/tmp/e5cv"))
@@ -98,14 +127,14 @@ def main() -> None:
     ap.add_argument("--fit-rows", type=int, default=984)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--fit", nargs=3, metavar=("LIN", "E5", "GOLD"))
+    ap.add_argument("--fit-cv", action="store_true")
+    ap.add_argument("--strata", type=Path, metavar="TRAIN")
     ap.add_argument("--score", nargs=3, metavar=("LIN", "E5", "GOLD"), action="append", default=[])
     args = ap.parse_args()
-    if args.fit:
+    if args.fit or args.fit_cv:
         held_out(args)
         return
-    paths = sorted(args.cv_out.glob(f"fold*-epoch{args.epoch}.tsv"))
-    if len(paths) < 2:
-        raise SystemExit(f"{args.cv_out}: cross-fitting needs at least two fold*-epoch{args.epoch}.tsv")
+    paths = fold_paths(args)
     folds = [read_fold(p) for p in paths]
     rng = np.random.default_rng(args.seed)
 
@@ -141,12 +170,25 @@ def main() -> None:
     print("| way of joining | macro-F1 per fold | mean | pooled F1 assertion / denial / allegation |")
     print("|---|---|---|---|")
     gold_all = np.concatenate([f[0] for f in folds])
+    pooled_preds = {}
     for name, predict in ways.items():
         preds = [predict(k) for k in range(len(folds))]
+        pooled_preds[name] = np.concatenate(preds)
         per_fold = [macro_f1(f[0], p)[0] for f, p in zip(folds, preds)]
-        pooled = macro_f1(gold_all, np.concatenate(preds))[1]
+        pooled = macro_f1(gold_all, pooled_preds[name])[1]
         print(f"| {name} | {' / '.join(f'{v:.4f}' for v in per_fold)} | {np.mean(per_fold):.4f} | "
               f"{' / '.join(f'{v:.3f}' for v in pooled)} |")
+    if args.strata:
+        with args.strata.open(encoding="utf-8", newline="") as f:
+            stratum = {r["id"]: r["stratum"] for r in csv.DictReader(f, delimiter="\t")}
+        suggested = np.array([stratum[i] == "suggested" for p in paths for i in fold_ids(p)])
+        print(f"\n| way of joining | pooled macro-F1, {suggested.sum()} rows `stance suggest` picked "
+              f"| {(~suggested).sum()} rows drawn by cue stratum |")
+        print("|---|---|---|")
+        for name, pred in pooled_preds.items():
+            picked = macro_f1(gold_all[suggested], pred[suggested])[0]
+            drawn = macro_f1(gold_all[~suggested], pred[~suggested])[0]
+            print(f"| {name} | {picked:.4f} | {drawn:.4f} |")
 
 
 if __name__ == "__main__":
