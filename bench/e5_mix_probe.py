@@ -46,18 +46,13 @@ EPS = 1e-3
 C = 0.01
 
 
-def read_fold(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(gold label indices, linear probabilities, e5 probabilities) of a fold file."""
+def read_fold(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """(gold label indices, linear probabilities, e5 probabilities, ids) of a fold file."""
     with path.open(encoding="utf-8", newline="") as f:
         held = list(csv.DictReader(f, delimiter="\t"))
     probs = lambda prefix: np.array([[float(r[f"{prefix}_{l}"]) for l in LABELS] for r in held])
-    return np.array([LABELS.index(r["gold"]) for r in held]), probs("lin"), probs("e5")
-
-
-def fold_ids(path: Path) -> list[str]:
-    """The ids of a fold file's rows, in order."""
-    with path.open(encoding="utf-8", newline="") as f:
-        return [r["id"] for r in csv.DictReader(f, delimiter="\t")]
+    gold = np.array([LABELS.index(r["gold"]) for r in held])
+    return gold, probs("lin"), probs("e5"), [r["id"] for r in held]
 
 
 def macro_f1(gold: np.ndarray, pred: np.ndarray) -> tuple[float, list[float]]:
@@ -126,12 +121,15 @@ def main() -> None:
     ap.add_argument("--epoch", type=int, default=2)
     ap.add_argument("--fit-rows", type=int, default=984)
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--fit", nargs=3, metavar=("LIN", "E5", "GOLD"))
-    ap.add_argument("--fit-cv", action="store_true")
+    fit = ap.add_mutually_exclusive_group()
+    fit.add_argument("--fit", nargs=3, metavar=("LIN", "E5", "GOLD"))
+    fit.add_argument("--fit-cv", action="store_true")
     ap.add_argument("--strata", type=Path, metavar="TRAIN")
     ap.add_argument("--score", nargs=3, metavar=("LIN", "E5", "GOLD"), action="append", default=[])
     args = ap.parse_args()
     if args.fit or args.fit_cv:
+        if args.strata:
+            ap.error("--strata reports on the folds: not with --fit or --fit-cv")
         held_out(args)
         return
     paths = fold_paths(args)
@@ -181,7 +179,11 @@ def main() -> None:
     if args.strata:
         with args.strata.open(encoding="utf-8", newline="") as f:
             stratum = {r["id"]: r["stratum"] for r in csv.DictReader(f, delimiter="\t")}
-        suggested = np.array([stratum[i] == "suggested" for p in paths for i in fold_ids(p)])
+        ids = [i for f in folds for i in f[3]]
+        missing = next((i for i in ids if i not in stratum), None)
+        if missing is not None:
+            raise SystemExit(f"{args.strata}: no row for id {missing} of the fold files")
+        suggested = np.array([stratum[i] == "suggested" for i in ids])
         print(f"\n| way of joining | pooled macro-F1, {suggested.sum()} rows `stance suggest` picked "
               f"| {(~suggested).sum()} rows drawn by cue stratum |")
         print("|---|---|---|")
